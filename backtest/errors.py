@@ -1,0 +1,45 @@
+"""Error and warning classes.
+
+Every :class:`BacktestError` is shown to users as one line without a traceback
+(``--debug`` shows it). Anything else escaping the library is a bug.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "BacktestError",
+    "CacheMissError",
+    "ConfigError",
+    "DataError",
+    "ProviderError",
+    "StaleDataWarning",
+    "StrategyError",
+]
+
+
+class BacktestError(Exception):
+    """Shown to users as one line, without a traceback."""
+
+
+class ConfigError(BacktestError):
+    """A run configuration is missing, malformed or names something unknown."""
+
+
+class DataError(BacktestError):
+    """A series is missing, malformed or cannot be aligned."""
+
+
+class ProviderError(DataError):
+    """A provider failed to fetch a series; the message names source and series."""
+
+
+class CacheMissError(DataError):
+    """Offline and the cache lacks a series; the message says which fetch to run."""
+
+
+class StrategyError(BacktestError):
+    """A strategy produced invalid weights; names the strategy and the first bad date."""
+
+
+class StaleDataWarning(UserWarning):
+    """A cached series is older than its refresh policy allows."""
