@@ -151,6 +151,6 @@ def validate_series(values: pd.Series, label: str) -> pd.Series:
     values = values.dropna().sort_index()
     if values.empty:
         raise DataError(f"{label}: no observations")
-    values.index = pd.DatetimeIndex(values.index, name="date")
+    values.index = pd.DatetimeIndex(values.index, name="date").as_unit("ns")
     values.name = label
     return values
