@@ -1,0 +1,118 @@
+"""The immutable result of one strategy's backtest."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+from typing import TYPE_CHECKING, Literal
+
+import pandas as pd
+
+from backtest.config import CostModel
+from backtest.metrics import Metric, compute_metrics
+
+if TYPE_CHECKING:
+    import plotly.graph_objects as go
+
+__all__ = ["BacktestResult", "PlotKind"]
+
+PlotKind = Literal["equity", "drawdown", "weights"]
+
+
+@dataclass(frozen=True, eq=False)
+class BacktestResult:
+    """One strategy, executed.
+
+    Attributes
+    ----------
+    label : str
+        Display name (unique within a run).
+    kind : str
+        Registry name of the strategy.
+    returns : pd.Series
+        Net periodic returns, one per bar after the first bar of the window.
+    values : pd.Series
+        Portfolio value at each close of the window (starts at initial capital).
+    weights : pd.DataFrame
+        Executed weights per asset after each close's trades (drift included).
+    targets : pd.DataFrame
+        The strategy's decided targets (before the execution lag; NaN = no trade).
+    turnover : pd.Series
+        One-way turnover per bar: half the traded value over portfolio value.
+    cash_returns : pd.Series
+        The cash asset's return per bar (the risk-free rate of Sharpe/Sortino).
+    risk_off : pd.Series or None
+        Risk-off state per bar for signal-driven strategies.
+    periods_per_year, execution_lag : int
+    costs : CostModel
+    """
+
+    label: str
+    kind: str
+    returns: pd.Series
+    values: pd.Series
+    weights: pd.DataFrame
+    targets: pd.DataFrame
+    turnover: pd.Series
+    cash_returns: pd.Series
+    risk_off: pd.Series | None
+    periods_per_year: int
+    execution_lag: int
+    costs: CostModel
+
+    def stats(self) -> pd.Series:
+        """Every :class:`~backtest.metrics.Metric`, annualized with ``periods_per_year``."""
+        return self._stats.copy()
+
+    @cached_property
+    def _stats(self) -> pd.Series:
+        return compute_metrics(
+            self.returns,
+            self.cash_returns,
+            periods_per_year=self.periods_per_year,
+            turnover=self.turnover.iloc[1:],
+            risk_off=self.risk_off,
+        )
+
+    def summary(self) -> str:
+        """A plain-text summary with conventions."""
+        s = self.stats()
+        lines = [
+            f"{self.label} ({self.kind}): {self.returns.index[0].date()} .. "
+            f"{self.returns.index[-1].date()}, {len(self.returns)} bars, "
+            f"periods_per_year={self.periods_per_year}, execution_lag={self.execution_lag}, "
+            f"fees={self.costs.fees_bps:g}bps, slippage={self.costs.slippage_bps:g}bps",
+        ]
+        for m in Metric:
+            v = s[str(m)]
+            value = f"{v:>10.2%}" if m.is_percent else f"{v:>10.3f}"
+            lines.append(f"  {m.label:<24}{value}")
+        return "\n".join(lines)
+
+    def __repr__(self) -> str:
+        return self.summary()
+
+    def plot(self, kind: PlotKind = "equity") -> go.Figure:
+        """A plotly figure (returned, never shown or written)."""
+        from backtest import figures
+
+        frame = self.returns.to_frame(self.label)
+        if kind == "equity":
+            return figures.equity_figure(frame)
+        if kind == "drawdown":
+            return figures.drawdown_figure(frame)
+        return figures.weights_figure(self.weights, title=self.label)
+
+    def to_frame(self) -> pd.DataFrame:
+        """Returns, value, turnover and executed weights side by side."""
+        frame = pd.concat(
+            [
+                self.returns.rename("return").reindex(self.values.index),
+                self.values.rename("value"),
+                self.turnover.rename("turnover"),
+                self.weights.add_prefix("w_"),
+            ],
+            axis=1,
+        )
+        frame.index.name = "date"
+        return frame

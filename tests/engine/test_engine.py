@@ -1,0 +1,136 @@
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from backtest.config import CostModel
+from backtest.engine import execute_targets, run_backtest, validate_weights
+from backtest.errors import StrategyError
+from backtest.strategy import Decision
+
+sys.path.insert(0, str(Path(__file__).parent))
+from reference import simulate_reference
+
+
+def _market(seed: int, n: int = 120, k: int = 4) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    idx = pd.date_range("2000-01-31", periods=n, freq="ME", name="date")
+    rets = rng.normal(0.005, 0.05, (n, k))
+    rets[:, -1] = 0.003  # the cash asset: a steady bill return
+    return pd.DataFrame(
+        50 * np.cumprod(1 + rets, axis=0), index=idx, columns=[*"ABC"[: k - 1], "CASH"]
+    )
+
+
+def _random_targets(prices: pd.DataFrame, seed: int) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    n, k = prices.shape
+    w = pd.DataFrame(np.nan, index=prices.index, columns=prices.columns)
+    for i in range(n):
+        if rng.random() < 0.4:
+            w.iloc[i] = rng.dirichlet(np.ones(k)) * rng.choice([1.0, rng.uniform(0.3, 1.0)])
+    return w
+
+
+@settings(max_examples=25, deadline=None)
+@given(seed=st.integers(0, 10_000), lag=st.integers(0, 3),
+       fees=st.floats(0, 50), slip=st.floats(0, 30))
+def test_engine_equals_numpy_reference(seed: int, lag: int, fees: float, slip: float) -> None:
+    prices = _market(seed)
+    targets = _random_targets(prices, seed + 1)
+    costs = CostModel(fees_bps=fees, slippage_bps=slip)
+    res = run_backtest(Decision(targets), prices, cash="CASH", costs=costs, execution_lag=lag,
+                       periods_per_year=12)
+    executed = execute_targets(targets, "CASH", lag).to_numpy()
+    per_asset = np.array([fees, fees, fees, 0.0]) / 1e4  # the cash asset trades free
+    ref = simulate_reference(prices.to_numpy(), executed, per_asset,
+                             np.array([slip, slip, slip, 0.0]) / 1e4, 1.0)
+    np.testing.assert_allclose(res.values.to_numpy(), ref, rtol=1e-10, atol=0)
+    np.testing.assert_allclose(res.returns.to_numpy(), ref[1:] / ref[:-1] - 1, rtol=0, atol=1e-10)
+
+
+def test_execution_lag_trades_one_bar_later() -> None:
+    prices = _market(0)
+    targets = pd.DataFrame(np.nan, index=prices.index, columns=prices.columns)
+    targets.iloc[10] = [1.0, 0.0, 0.0, 0.0]
+    res = run_backtest(Decision(targets), prices, cash="CASH", costs=CostModel(),
+                       execution_lag=1, periods_per_year=12)
+    # held cash until bar 11's close, then asset A
+    assert res.weights["CASH"].iloc[:11].eq(1.0).all()
+    assert res.weights["A"].iloc[11] == pytest.approx(1.0)
+    expected = prices["A"].pct_change().iloc[12]
+    assert res.returns.iloc[11] == pytest.approx(expected, rel=1e-12)  # returns start at bar 1
+    assert res.returns.iloc[10] == pytest.approx(prices["CASH"].pct_change().iloc[11], rel=1e-12)
+
+
+def test_residual_weight_earns_the_cash_return() -> None:
+    prices = _market(1)
+    targets = pd.DataFrame(0.0, index=prices.index, columns=prices.columns)
+    targets["A"] = 0.25  # 75% unallocated -> cash asset
+    res = run_backtest(Decision(targets), prices, cash="CASH", costs=CostModel(),
+                       execution_lag=0, periods_per_year=12)
+    rets = prices.pct_change().iloc[1:]
+    np.testing.assert_allclose(res.returns, 0.25 * rets["A"] + 0.75 * rets["CASH"], atol=1e-12)
+
+
+@given(seed=st.integers(0, 1000), asset=st.sampled_from(["A", "B", "C"]))
+@settings(max_examples=15, deadline=None)
+def test_zero_cost_buy_and_hold_equals_the_asset(seed: int, asset: str) -> None:
+    prices = _market(seed)
+    targets = pd.DataFrame(np.nan, index=prices.index, columns=prices.columns)
+    targets.iloc[0] = [1.0 if c == asset else 0.0 for c in prices.columns]
+    res = run_backtest(Decision(targets), prices, cash="CASH", costs=CostModel(),
+                       execution_lag=0, periods_per_year=12)
+    np.testing.assert_allclose(res.returns, prices[asset].pct_change().iloc[1:], atol=1e-12)
+
+
+def test_costs_reduce_the_final_value_by_the_traded_amount() -> None:
+    prices = _market(2)
+    targets = pd.DataFrame(np.nan, index=prices.index, columns=prices.columns)
+    targets.iloc[0] = [1.0, 0, 0, 0]
+    targets.iloc[1] = [0, 1.0, 0, 0]
+    free = run_backtest(Decision(targets), prices, cash="CASH", costs=CostModel(),
+                        execution_lag=0, periods_per_year=12)
+    paid = run_backtest(Decision(targets), prices, cash="CASH", costs=CostModel(fees_bps=100),
+                        execution_lag=0, periods_per_year=12)
+    # bar 0: buy A for 1/(1.01) of the value; bar 1: sell A (1% fee), buy B (1% fee)
+    ratio = paid.values.iloc[-1] / free.values.iloc[-1]
+    assert ratio == pytest.approx(0.99 / 1.01 / 1.01 * 1.0, rel=1e-9)
+    assert free.turnover.iloc[1] == pytest.approx(1.0)  # a full switch: one-way turnover 100%
+
+
+@pytest.mark.parametrize(
+    ("row", "message"),
+    [
+        ([0.5, np.nan, 0.5, 0.0], "NaN for some assets"),
+        ([np.inf, 0.0, 0.0, 0.0], "infinite"),
+        ([-0.1, 0.6, 0.5, 0.0], "negative weight"),
+        ([0.6, 0.6, 0.0, 0.0], "more than 1"),
+    ],
+)
+def test_invalid_weights_name_strategy_and_date(row: list[float], message: str) -> None:
+    prices = _market(0, n=5)
+    targets = pd.DataFrame(np.nan, index=prices.index, columns=prices.columns)
+    targets.iloc[3] = row
+    with pytest.raises(StrategyError, match=rf"'rot'.*2000-04-30.*{message}"):
+        validate_weights(targets, "rot")
+
+
+def test_result_is_immutable_and_summarised() -> None:
+    prices = _market(0)
+    res = run_backtest(Decision(_random_targets(prices, 5)), prices, cash="CASH",
+                       costs=CostModel(fees_bps=5), execution_lag=1, periods_per_year=12,
+                       label="demo")
+    with pytest.raises(AttributeError):
+        res.label = "x"  # type: ignore[misc]
+    assert "periods_per_year=12" in res.summary()
+    assert "execution_lag=1" in repr(res)
+    frame = res.to_frame()
+    assert {"return", "value", "turnover", "w_A"} <= set(frame.columns)
+    np.testing.assert_allclose(res.weights.sum(axis=1), 1.0, atol=1e-9)
