@@ -1,0 +1,34 @@
+# Two commands on a fresh machine:  `make run`  and  `make test`.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+# real historical series beside the checkout, read by tests through the csv provider
+SHARED_DATA ?= $(abspath ../shared/data)
+
+.PHONY: run test lint check bench clean
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+run: $(STAMP)  ## the default strategy on the embedded data (offline)
+	$(BIN)/backtest run
+
+test: $(STAMP)  ## the whole test suite
+	BACKTEST_SHARED_DATA=$(SHARED_DATA) $(BIN)/python -m pytest -q
+
+lint: $(STAMP)  ## ruff + mypy --strict
+	$(BIN)/ruff check backtest strategies tests bench
+	$(BIN)/mypy
+
+check: lint test
+
+bench: $(STAMP)  ## print the performance figures
+	$(BIN)/python bench/bench_run.py
+	BACKTEST_SHARED_DATA=$(SHARED_DATA) $(BIN)/python bench/bench_signals.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,5 @@
+"""``python -m backtest``."""
+
+from backtest.cli import main
+
+main()

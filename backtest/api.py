@@ -1,0 +1,51 @@
+"""The library entry points the CLI is a shell around."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+
+from backtest.config import RunConfig, load_config
+from backtest.data import make_loader
+from backtest.data.dataset import Loader
+from backtest.runner import RunResult
+from backtest.runner import run as run_config
+
+__all__ = ["run", "write_outputs"]
+
+
+def run(
+    config: str | Path | RunConfig | None = None,
+    *,
+    overrides: Sequence[str] = (),
+    load: Loader | None = None,
+) -> RunResult:
+    """Run a config (a path, a parsed :class:`RunConfig`, or ``None`` for the default).
+
+    ``load`` fetches series; the default reads local sources directly and remote
+    ones through the cache at ``./data/cache`` (see :func:`backtest.data.make_loader`).
+    """
+    cfg = config if isinstance(config, RunConfig) else load_config(config, overrides)
+    return run_config(cfg, load=load or make_loader())
+
+
+def write_outputs(
+    runs: Sequence[RunResult],
+    *,
+    html: str | Path | None = None,
+    json_path: str | Path | None = None,
+    generated_at: datetime | None = None,
+) -> list[Path]:
+    """Write the HTML comparison report and/or the JSON result (of the first run)."""
+    from backtest.report import build_context, render_html, to_json, write_json, write_report
+
+    written = []
+    if html is not None:
+        when = generated_at or datetime.now(UTC)
+        write_report(Path(html), render_html(build_context(runs, generated_at=when)))
+        written.append(Path(html))
+    if json_path is not None:
+        write_json(Path(json_path), to_json(runs[0]))
+        written.append(Path(json_path))
+    return written

@@ -1,0 +1,150 @@
+"""``backtest data fetch|list|show|clear``: the cache from the command line."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+__all__ = ["register"]
+
+data_app = typer.Typer(
+    help=(
+        "Fetch, list, show and clear cached series.\n\n"
+        "Example:\n\n    backtest data fetch fred:DGS10 yahoo:QQQ && backtest data list"
+    ),
+    no_args_is_help=True,
+)
+
+
+def _cache(ctx: typer.Context):  # type: ignore[no-untyped-def]
+    from backtest.cli import state
+    from backtest.data.cache import Cache, resolve_data_root
+
+    s = state(ctx)
+    return Cache(resolve_data_root(s.data_dir, s.env_data_dir))
+
+
+@data_app.command("fetch")
+def fetch(
+    ctx: typer.Context,
+    series: Annotated[list[str], typer.Argument(help="Series ids, e.g. fred:DGS10 yahoo:QQQ.")],
+    force: Annotated[bool, typer.Option("--force", help="Re-fetch even if fresh.")] = False,
+) -> None:
+    """Fetch series into the cache (with a progress bar for several).
+
+    Example:
+
+        backtest data fetch fred:DGS10 fred:BAA10Y yahoo:QQQ french:Portfolios_Formed_on_BE-ME/Hi10
+    """
+    from datetime import timedelta
+
+    from backtest.cli import state
+    from backtest.data import SeriesRequest, default_providers
+    from backtest.data.cache import load_series
+    from backtest.errors import CacheMissError
+
+    s = state(ctx)
+    requests = [SeriesRequest.parse(x) for x in series]
+    if s.offline:
+        raise CacheMissError("backtest data fetch needs the network; drop --offline")
+    providers = default_providers(csv_root=s.csv_root, fred_api_key=s.fred_api_key)
+    cache = _cache(ctx)
+    now = datetime.now(UTC)
+    console = Console(stderr=True)
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+               TimeElapsedColumn())
+    with Progress(*columns, console=console, disable=len(requests) < 2) as progress:
+        task = progress.add_task("fetching", total=len(requests))
+        for request in requests:
+            progress.update(task, description=str(request))
+            got = load_series(request, providers=providers, cache=cache, offline=False,
+                              max_age=timedelta(0) if force else None, now=now)
+            progress.advance(task)
+            console.print(f"{request}: {len(got.values)} rows, "
+                          f"{got.values.index[0]:%Y-%m-%d} .. {got.values.index[-1]:%Y-%m-%d}")
+
+
+@data_app.command("list")
+def list_(ctx: typer.Context) -> None:
+    """List cached series: source, first/last date, rows, age.
+
+    Example:
+
+        backtest data list
+    """
+    cache = _cache(ctx)
+    now = datetime.now(UTC)
+    table = Table(title=f"Cache at {cache.root}", title_justify="left")
+    for col in ("Series", "Source", "Frequency", "First", "Last", "Rows", "Age"):
+        table.add_column(col, justify="right" if col in ("Rows", "Age") else "left")
+    for m in cache.entries():
+        age = now - m.fetched_at
+        table.add_row(str(m.request), m.source, m.frequency, str(m.first_date), str(m.last_date),
+                      str(m.rows), f"{age.days}d {age.seconds // 3600}h")
+    Console().print(table)
+
+
+@data_app.command("show")
+def show(
+    ctx: typer.Context,
+    series: Annotated[str, typer.Argument(help="A series id, e.g. fred:DGS10.")],
+    rows: Annotated[int, typer.Option("--rows", help="Rows of the head and tail to print.")] = 5,
+) -> None:
+    """Show a cached series' metadata and its first and last rows.
+
+    Example:
+
+        backtest data show fred:DGS10 --rows 10
+    """
+    from backtest.data import SeriesRequest
+    from backtest.errors import CacheMissError
+
+    request = SeriesRequest.parse(series)
+    cache = _cache(ctx)
+    got = cache.read(request)
+    meta = cache.meta(request)
+    if got is None or meta is None:
+        raise CacheMissError(
+            f"{request} is not in the cache at {cache.root}; run: backtest data fetch {request}"
+        )
+    console = Console()
+    for key, value in meta.to_dict().items():
+        console.print(f"{key:>11}: {value}")
+    values = got.values
+    console.print(values.head(rows).to_string())
+    if len(values) > 2 * rows:
+        console.print("...")
+    console.print(values.tail(rows).to_string())
+
+
+@data_app.command("clear")
+def clear(
+    ctx: typer.Context,
+    series: Annotated[
+        list[str] | None, typer.Argument(help="Series ids; none = everything.")
+    ] = None,
+) -> None:
+    """Remove series (or the whole cache) from disk.
+
+    Example:
+
+        backtest data clear fred:DGS10
+    """
+    from backtest.data import SeriesRequest
+
+    cache = _cache(ctx)
+    if series:
+        removed = sum(cache.clear(SeriesRequest.parse(s)) for s in series)
+    else:
+        removed = cache.clear(None)
+    Console().print(f"removed {removed} cached series from {cache.root}")
+
+
+def register(app: typer.Typer) -> None:
+    """Add the ``data`` group to the main app."""
+    app.add_typer(data_app, name="data")

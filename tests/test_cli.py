@@ -1,0 +1,152 @@
+"""The command line through Typer's CliRunner: every command, every error path."""
+
+from __future__ import annotations
+
+import json
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from backtest.cli import app
+from backtest.errors import ConfigError
+
+runner = CliRunner()
+
+
+def invoke(*args: str):
+    return runner.invoke(app, list(args), catch_exceptions=False)
+
+
+@pytest.fixture(scope="module")
+def ran(tmp_path_factory) -> tuple[object, Path]:
+    out = tmp_path_factory.mktemp("reports")
+    return runner.invoke(app, ["run", "--out", str(out)], env={"COLUMNS": "250"}), out
+
+
+def test_version_and_help() -> None:
+    assert invoke("--version").output.startswith("dcf-regime ")
+    result = invoke("--help")
+    assert result.exit_code == 0
+    for command in ("run", "compare", "regimes", "data"):
+        assert command in result.output
+
+
+@pytest.mark.parametrize("command", ["run", "compare", "regimes", "data", "data fetch",
+                                     "data list", "data show", "data clear"])
+def test_every_command_has_help_and_an_example(command: str) -> None:
+    result = invoke(*command.split(), "--help")
+    assert result.exit_code == 0
+    assert "Example:" in result.output, f"{command} --help has no example"
+
+
+def test_run_prints_tables_and_writes_html_and_json(ran) -> None:
+    result, out = ran
+    assert result.exit_code == 0, result.output
+    for text in ("Duration rotation", "sixty_forty", "periods_per_year=12", "execution lag",
+                 "Sharpe", "1994"):
+        assert text in result.output
+    html = (out / "duration_rotation.html").read_text()
+    payload = json.loads((out / "duration_rotation.json").read_text())
+    assert payload["schema_version"]
+    assert set(payload["strategies"]) == {"Duration rotation", "market", "long_duration",
+                                          "short_duration", "sixty_forty"}
+    for name in payload["strategies"]:
+        assert name in html
+
+
+class _Balance(HTMLParser):
+    VOID = {"meta", "br", "hr", "img", "input", "link", "col", "area", "base", "wbr", "source"}
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.stack: list[str] = []
+        self.errors: list[str] = []
+
+    def handle_starttag(self, tag, attrs) -> None:
+        if tag not in self.VOID:
+            self.stack.append(tag)
+
+    def handle_endtag(self, tag) -> None:
+        if not self.stack or self.stack[-1] != tag:
+            self.errors.append(f"unexpected </{tag}> with open {self.stack[-3:]}")
+        else:
+            self.stack.pop()
+
+
+def test_report_is_valid_html_with_escaped_names(tmp_path: Path) -> None:
+    evil = '<script>alert(1)</script> & "q"'
+    result = invoke("run", "--out", str(tmp_path), "--set", f"strategy.label='{evil}'")
+    assert result.exit_code == 0, result.output
+    html = (tmp_path / "duration_rotation.html").read_text()
+    assert "<script>alert(1)</script>" not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt; &amp;" in html
+    parser = _Balance()
+    parser.feed(html)
+    assert not parser.errors and not parser.stack, (parser.errors[:3], parser.stack)
+    assert html.lstrip().lower().startswith("<!doctype html>")
+
+
+def test_json_option_and_set_override(tmp_path: Path) -> None:
+    target = tmp_path / "x" / "result.json"
+    result = invoke("run", "--out", str(tmp_path), "--json", str(target),
+                    "--set", "costs.fees_bps=0", "--set", "costs.slippage_bps=0")
+    assert result.exit_code == 0, result.output
+    payload = json.loads(target.read_text())
+    assert payload["conventions"]["fees_bps"] == 0
+
+
+def test_compare_two_configs(tmp_path: Path) -> None:
+    from backtest.config import default_config_path
+
+    other = tmp_path / "cash_rotation.toml"
+    text = default_config_path().read_text().replace('name = "duration_rotation"',
+                                                     'name = "cash_rotation"')
+    other.write_text(text.replace('risk_off_sleeve = "short"', 'risk_off_sleeve = "cash"'))
+    report = tmp_path / "compare.html"
+    result = invoke("compare", str(default_config_path()), str(other), "--report", str(report))
+    assert result.exit_code == 0, result.output
+    html = report.read_text()
+    assert "duration_rotation" in html and "cash_rotation" in html
+
+
+def test_regimes_lists_the_catalog() -> None:
+    result = invoke("regimes")
+    assert result.exit_code == 0
+    assert "Volcker" in result.output and "2025" in result.output
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["run", "missing.toml"], "config file not found: missing.toml"),
+        (["run", "--set", "costs.fee_bps=1"], "unknown key fee_bps; valid keys: fees_bps"),
+        (["run", "--set", "data.assets.X='embedded:french/NOPE'"], "unknown column 'NOPE'"),
+        (["run", "--set", "run.start='2030-01-01'"], "empty date range"),
+        (["run", "--set", "strategy.kind='magic'"], "unknown kind 'magic'"),
+        (["data", "show", "fred:NOT_CACHED"], "backtest data fetch fred:NOT_CACHED"),
+    ],
+)
+def test_user_errors_are_one_line_exit_1(tmp_path: Path, args: list[str], message: str) -> None:
+    result = runner.invoke(app, ["--data-dir", str(tmp_path), *args])
+    assert result.exit_code == 1, result.output
+    assert message in result.output
+    assert "Traceback" not in result.output
+    assert len(result.output.strip().splitlines()) == 1
+
+
+def test_malformed_config_file(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.toml"
+    bad.write_text("[run]\nname = ")
+    result = runner.invoke(app, ["run", str(bad)])
+    assert result.exit_code == 1 and "malformed TOML" in result.output
+
+
+def test_debug_shows_the_traceback() -> None:
+    with pytest.raises(ConfigError):
+        runner.invoke(app, ["--debug", "run", "missing.toml"], catch_exceptions=False)
+
+
+def test_usage_error_exits_2() -> None:
+    assert runner.invoke(app, ["run", "--no-such-flag"]).exit_code == 2
