@@ -287,17 +287,14 @@ def parse_config(
             for alias, v in entries.items()
         }
     signal = dict(_table(raw, "signal", source))
-    components = signal.pop("components", [])
-    if signal:
-        raise ConfigError(f"signal: unknown keys {', '.join(signal)}; valid keys: components")
+    components = signal.get("components", [])
     if not isinstance(components, list):
         raise ConfigError("signal.components must be an array of tables ([[signal.components]])")
-    spec = SignalSpec(
-        components=tuple(
-            build_dataclass(ComponentSpec, c, f"signal.components[{i}]")
-            for i, c in enumerate(components)
-        )
+    signal["components"] = tuple(
+        build_dataclass(ComponentSpec, c, f"signal.components[{i}]")
+        for i, c in enumerate(components)
     )
+    spec = build_dataclass(SignalSpec, signal, "signal")
     run = build_dataclass(RunSection, _table(raw, "run", source), "run")
     regimes = _table(raw, "regimes", source)
     catalog = regimes.get("catalog")

@@ -78,13 +78,27 @@ class SignalSpec:
     """A composite: the weighted sum of standardized components.
 
     Higher values mean a rising cost of capital ("risk-off" for long duration).
+
+    Parameters
+    ----------
+    components : tuple of ComponentSpec
+    min_components : int or None
+        ``None`` (default): the composite needs every component. An integer k: the
+        composite is defined once at least k components are, as the weighted sum
+        of the defined ones rescaled by ``sum(|w|) / sum(|w| of defined ones)``,
+        so series that start later (GS10 in 1953, DFII10 in 2003) join when they
+        exist without changing the composite's scale.
     """
 
     components: tuple[ComponentSpec, ...]
+    min_components: int | None = None
 
     def __post_init__(self) -> None:
         if not self.components:
             raise ConfigError("signal: at least one component is required")
+        n = len(self.components)
+        if self.min_components is not None and not 1 <= self.min_components <= n:
+            raise ConfigError(f"signal: min_components must be between 1 and {n}")
         names = [c.name for c in self.components]
         if len(set(names)) != len(names):
             raise ConfigError(f"signal: component names must be unique, got {names}")
@@ -167,5 +181,14 @@ def compute_signal(spec: SignalSpec, macro: pd.DataFrame, periods_per_year: int)
         out[c.name] = z
     frame = pd.DataFrame(out, index=macro.index)
     weights = np.array([c.weight * c.sign for c in spec.components])
-    frame["composite"] = frame.to_numpy() @ weights  # NaN propagates: all components needed
+    z = frame.to_numpy()
+    if spec.min_components is None:
+        composite = z @ weights  # NaN propagates: every component is needed
+    else:
+        defined = ~np.isnan(z)
+        present = defined @ np.abs(weights)
+        scale = np.abs(weights).sum() / np.where(present > 0, present, 1.0)
+        total = (np.nan_to_num(z) @ weights) * scale
+        composite = np.where(defined.sum(axis=1) >= spec.min_components, total, np.nan)
+    frame["composite"] = composite
     return frame

@@ -84,3 +84,19 @@ def test_regime_state_has_no_lookahead(cut: int, seed: int, hold: int) -> None:
     a = regime_state(c, enter=0.5, exit=-0.5, min_hold=hold)
     b = regime_state(d, enter=0.5, exit=-0.5, min_hold=hold)
     assert a.iloc[: cut + 1].equals(b.iloc[: cut + 1])
+
+
+def test_min_components_lets_late_series_join_at_the_same_scale() -> None:
+    macro = _macro(n=200)
+    macro.loc[macro.index[:100], "BAA"] = np.nan  # the credit series starts later
+    spec = SignalSpec(components=SPEC.components, min_components=1)
+    out = compute_signal(spec, macro, 12)
+    early = out.iloc[40:100]
+    assert early["credit"].isna().all()
+    # one component defined: rescaled by (1 + 0.5) / 1
+    np.testing.assert_allclose(early["composite"], 1.5 * early["aaa"])
+    late = out.dropna()
+    np.testing.assert_allclose(late["composite"], late["aaa"] + 0.5 * late["credit"])
+    assert compute_signal(SPEC, macro, 12)["composite"].iloc[40:100].isna().all()
+    with pytest.raises(ConfigError, match="min_components"):
+        SignalSpec(components=SPEC.components, min_components=3)
