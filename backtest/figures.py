@@ -79,6 +79,8 @@ _KIND_COLOURS = (
     ("relief", "#2ca02c"),
 )
 _OTHER_KIND = "#7f7f7f"
+#: More traces than this and the legend moves from above the plot to its right.
+_LEGEND_ABOVE_MAX = 5
 
 
 class RegimeSpan(Protocol):
@@ -137,6 +139,15 @@ def _figure(title: str, yaxis_title: str, xaxis_title: str = "Date") -> go.Figur
     return fig
 
 
+def _place_legend(fig: go.Figure) -> go.Figure:
+    """Keep a long legend clear of the title: beside the plot instead of above it."""
+    if len(fig.data) > _LEGEND_ABOVE_MAX:
+        fig.update_layout(
+            legend={"orientation": "v", "x": 1.02, "xanchor": "left", "y": 1, "yanchor": "top"}
+        )
+    return fig
+
+
 def _wealth(returns: pd.Series) -> pd.Series:
     """Growth of 1 over the non-missing returns of one strategy."""
     clean = returns.dropna().astype("float64")
@@ -175,7 +186,7 @@ def equity_figure(returns: pd.DataFrame) -> go.Figure:
         )
     # over more than two decades, label decades only (plotly would add 2 and 5 minor labels)
     fig.update_yaxes(type="log", dtick=1 if high / low > 100 else None)
-    return fig
+    return _place_legend(fig)
 
 
 def drawdown_figure(returns: pd.DataFrame) -> go.Figure:
@@ -207,7 +218,7 @@ def drawdown_figure(returns: pd.DataFrame) -> go.Figure:
             )
         )
     fig.update_yaxes(tickformat=".0%", rangemode="tozero")
-    return fig
+    return _place_legend(fig)
 
 
 def weights_figure(weights: pd.DataFrame, title: str = "Executed weights") -> go.Figure:
@@ -239,7 +250,7 @@ def weights_figure(weights: pd.DataFrame, title: str = "Executed weights") -> go
             )
         )
     fig.update_yaxes(tickformat=".0%", range=[0, 1.0])
-    return fig
+    return _place_legend(fig)
 
 
 def _runs(flags: pd.Series) -> list[tuple[pd.Timestamp, pd.Timestamp]]:
@@ -413,4 +424,4 @@ def regime_bars_figure(table: pd.DataFrame) -> go.Figure:
     fig.update_layout(barmode="group", hovermode="x")
     fig.update_yaxes(tickformat=".0%", zeroline=True, zerolinecolor="#555")
     fig.update_xaxes(tickangle=-30)
-    return fig
+    return _place_legend(fig)

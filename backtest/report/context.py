@@ -33,7 +33,7 @@ if TYPE_CHECKING:
 
     from backtest.runner import RunResult
 
-__all__ = ["build_context", "format_value", "strategy_labels"]
+__all__ = ["build_context", "format_value", "run_names", "strategy_labels"]
 
 
 _FREQUENCIES = {
@@ -82,6 +82,11 @@ def _unique(names: Sequence[str]) -> list[str]:
     return out
 
 
+def run_names(runs: Sequence[RunResult]) -> list[str]:
+    """Display name of every run: ``run.name``, with ``" (2)"``, ... for repeats."""
+    return _unique([run.config.run.name for run in runs])
+
+
 def strategy_labels(runs: Sequence[RunResult]) -> list[dict[str, str]]:
     """Display label of every strategy, unique across runs.
 
@@ -95,7 +100,7 @@ def strategy_labels(runs: Sequence[RunResult]) -> list[dict[str, str]]:
         Per run, strategy label → display label: the label itself for one run,
         ``"<run name> / <label>"`` for several; duplicates get ``" (2)"``, ``" (3)"``.
     """
-    names = _unique([run.config.run.name for run in runs])
+    names = run_names(runs)
     flat = [
         (i, label, label if len(runs) == 1 else f"{names[i]} / {label}")
         for i, run in enumerate(runs)
@@ -211,11 +216,11 @@ def _catalog(run: RunResult, shown: list[str]) -> list[dict[str, str]]:
     ]
 
 
-def _run_context(run: RunResult, names: Mapping[str, str], tag: str) -> dict[str, Any]:
+def _run_context(run: RunResult, name: str, names: Mapping[str, str], tag: str) -> dict[str, Any]:
     table = run.regime_table()
     regimes = regime_section(table, run.signal_timing(), names)
     return {
-        "name": run.config.run.name,
+        "name": name,
         "title": run.config.run.title,
         "source": run.config.source,
         "config_hash": run.config.config_hash,
@@ -303,8 +308,8 @@ def build_context(
             "drawdown": _div(drawdown_figure(returns), "fig-drawdown"),
         },
         "runs": [
-            _run_context(run, names, f"fig-run{i}")
-            for i, (run, names) in enumerate(zip(runs, labels, strict=True))
+            _run_context(run, name, names, f"fig-run{i}")
+            for i, (run, name, names) in enumerate(zip(runs, run_names(runs), labels, strict=True))
         ],
         "versions": [{"name": k, "version": v} for k, v in versions.items()],
     }

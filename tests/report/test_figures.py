@@ -129,3 +129,11 @@ def test_kind_colour_matches_keywords() -> None:
     assert figures.kind_colour("rate_shock") != figures.kind_colour("easing")
     assert figures.kind_colour("Credit stress") == figures.kind_colour("credit_stress")
     assert figures.kind_colour("something else").startswith("#")
+
+
+def test_long_legends_move_beside_the_plot() -> None:
+    few = pd.DataFrame({c: [0.1, 0.0] for c in "abc"}, index=IDX[:2])
+    many = pd.DataFrame({c: [0.1, 0.0] for c in "abcdefgh"}, index=IDX[:2])
+    assert figures.equity_figure(few).layout.legend.orientation != "v"  # template: above
+    assert figures.equity_figure(many).layout.legend.orientation == "v"
+    assert figures.drawdown_figure(many).layout.legend.x == 1.02

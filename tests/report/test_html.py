@@ -215,9 +215,11 @@ def test_several_runs_label_every_strategy_uniquely(make_run: Any) -> None:
     assert ctx["multi_run"]
     assert [r["label"] for r in ctx["metrics"]["rows"]] == [
         "demo / rotation", "demo / buy & hold", "demo (2) / rotation", "demo (2) / buy & hold"]
+    assert [r["name"] for r in ctx["runs"]] == ["demo", "demo (2)"]
     page = render_html(ctx)
     assert parse(page).errors == []
     assert page.count('class="plotly-graph-div"') == 2 + 3 * 2
+    assert "Conventions: demo (2)" in page
 
 
 def test_one_run_keeps_plain_labels(run: Any) -> None:
