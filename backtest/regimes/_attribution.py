@@ -1,8 +1,40 @@
-"""Per-regime results: what strategies returned, and when a signal turned risk-off."""
+"""Per-regime results: what strategies returned, and when a signal turned risk-off.
+
+Conventions
+-----------
+Which bars belong to a regime. A bar dated ``d`` holds the return earned
+since the previous bar's date ``p``: it covers the calendar days
+``p + 1 .. d`` (the interval ``(p, d]``). The first bar of a series has no
+previous date; it is given the series' median spacing, rounded up to whole
+days (one day for a single bar). A regime covers the days ``start .. end``,
+both inclusive. A bar belongs to a regime when
+
+    ``p + 1 <= end``  and  (``d > start``  or  (``d == start`` and the bar spans
+    at most two weekdays)),
+
+that is, when the days it covers overlap the regime, except that a bar of
+more than two weekdays whose only regime day is its closing day, the
+regime's first day, is left out: a monthly bar dated 31 Jan earned almost
+all of its return before a regime starting 31 Jan, so that regime begins
+with the February bar. On daily data the bar dated on the start day is that
+day's return and belongs to the regime (the two-weekday allowance keeps it
+after a one-day holiday; a bar dated Monday spans one weekday). So a regime
+ending mid-month keeps the month holding its end (a crash on 19 Oct is in
+the October bar dated 31 Oct), and a regime shorter than a bar keeps the bar
+that holds it (a one-day regime on the closing day of a longer bar gets no
+bar). The price is that a bar straddling a boundary is counted whole:
+a regime from 20 Mar includes all of the March bar, and two adjacent regimes
+may share a bar. With daily bars the rule is the plain ``start <= d <= end``,
+except that a bar after a weekend or holiday also counts when the regime
+ends on one of the days it covers. Dates are compared as calendar days (the
+time of day is ignored).
+"""
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
+from typing import NamedTuple
 
 import numpy as np
 import numpy.typing as npt
@@ -39,6 +71,20 @@ _TIMING_COLUMNS: tuple[str, ...] = (
 )
 
 FloatArray = npt.NDArray[np.float64]
+BoolArray = npt.NDArray[np.bool_]
+DayArray = npt.NDArray[np.datetime64]
+
+#: A bar dated on a regime's start day belongs to the regime only if it spans at most
+#: this many weekdays (a daily bar, also across a one-day holiday).
+_MAX_START_BAR_WEEKDAYS = 2
+
+
+class _Bars(NamedTuple):
+    """The calendar days each bar covers: ``opens[i] .. closes[i]``, ``datetime64[D]``."""
+
+    opens: DayArray
+    closes: DayArray
+    short: BoolArray  # spans at most _MAX_START_BAR_WEEKDAYS weekdays
 
 
 def regime_table(
@@ -72,7 +118,8 @@ def regime_table(
 
         ``regime`` (str), ``kind`` (str, a :class:`RegimeKind` value),
         ``start``, ``end`` (the regime's dates), ``strategy`` (str, the
-        column label), ``bars`` (int, non-NaN bars inside the regime),
+        column label), ``bars`` (int, non-NaN bars that belong to the
+        regime, see the module's conventions),
         ``return`` (compounded return over those bars), ``max_drawdown``
         (worst fall of the wealth path inside the regime, a decimal <= 0),
         ``long_minus_short`` (compounded long sleeve minus compounded short
@@ -90,11 +137,15 @@ def regime_table(
 
     Notes
     -----
-    A bar belongs to a regime when ``start <= date <= end``, comparing
-    calendar days (the time of day is ignored). With coarse bars this is
-    approximate: a monthly bar dated 28 Feb belongs to a regime starting
-    4 Feb although it includes 1-3 Feb, and a regime shorter than one bar
-    may contain no bar at all, in which case it is left out.
+    A bar dated ``d`` covers the days after the previous bar's date up to
+    ``d``; it belongs to a regime when those days overlap ``[start, end]``,
+    except that a bar longer than two weekdays that closes on ``start`` is
+    left out (the module docstring gives the exact rule). So on monthly data
+    a regime ending 19 Oct includes the October bar dated 31 Oct, a regime
+    within one month includes that month's bar, and a regime starting on a
+    bar date, e.g. 31 Jan, starts with the next bar. Bars straddling a
+    boundary are counted whole, so with coarse bars the numbers span
+    somewhat more than the regime. A regime that no bar overlaps is left out.
 
     Over the ``n`` bars :math:`r_1, \dots, r_n` inside a regime, with wealth
     :math:`W_0 = 1` before the first bar and :math:`W_k = \prod_{i \le k}(1 + r_i)`:
@@ -108,45 +159,51 @@ def regime_table(
     ``long_minus_short`` compounds each sleeve over the bars inside the
     regime where both sleeves have a value, then subtracts.
 
-    ``coverage`` is ``"full"`` when the strategy's first non-NaN bar is on or
-    before the regime's start and its last is on or after the regime's end;
-    otherwise the data cover only part of the regime and the numbers are for
-    that part.
+    ``coverage`` is ``"full"`` when the strategy's non-NaN bars cover every
+    day of the regime: the first one covers ``start`` or an earlier day and
+    the last one is dated on or after ``end``; otherwise the data cover only
+    part of the regime and the numbers are for that part.
 
     Examples
     --------
+    A regime ending mid-March includes the March bar dated 31 Mar:
+
     >>> from backtest.regimes import Regime, RegimeKind
     >>> idx = pd.DatetimeIndex(["2022-01-31", "2022-02-28", "2022-03-31"], name="date")
     >>> rets = pd.DataFrame({"growth": [-0.10, 0.05, -0.02]}, index=idx)
-    >>> shock = Regime("test", pd.Timestamp("2022-02-01"), pd.Timestamp("2022-03-31"),
+    >>> shock = Regime("test", pd.Timestamp("2022-02-01"), pd.Timestamp("2022-03-15"),
     ...                RegimeKind.RATE_SHOCK, "demo", "none")
     >>> row = regime_table(rets, [shock]).iloc[0]
-    >>> round(float(row["return"]), 6), round(float(row["max_drawdown"]), 6), row["coverage"]
-    (0.029, -0.02, 'full')
+    >>> int(row["bars"]), round(float(row["return"]), 6), round(float(row["max_drawdown"]), 6)
+    (2, 0.029, -0.02)
+    >>> row["coverage"]
+    'full'
     """
     _check_frame(returns, "returns")
     if (long_returns is None) != (short_returns is None):
         raise TypeError("pass both long_returns and short_returns, or neither")
     values = _as_float(returns, "returns")
-    days = returns.index.normalize()
-    sleeves: tuple[pd.DatetimeIndex, FloatArray, FloatArray] | None = None
+    bars = _bars(returns.index)
+    sleeves: tuple[_Bars, FloatArray, FloatArray, BoolArray] | None = None
     if long_returns is not None and short_returns is not None:
         sleeves = _aligned_sleeves(long_returns, short_returns)
-    spans = [_valid_span(days, values[:, j]) for j in range(values.shape[1])]
+    valid = ~np.isnan(values)
 
     rows: list[tuple[object, ...]] = []
     for regime in catalog:
-        inside = np.asarray((days >= regime.start) & (days <= regime.end))
+        inside = _inside(bars, regime)
         if not inside.any():
             continue
         spread = _sleeve_spread(sleeves, regime)
         for j, label in enumerate(returns.columns):
-            window = values[inside, j]
-            window = window[~np.isnan(window)]
+            window = values[inside & valid[:, j], j]
             if window.size == 0:
                 continue
-            first, last = spans[j]
-            full = first <= regime.start and last >= regime.end
+            positions = np.flatnonzero(valid[:, j])
+            full = bool(
+                bars.opens[positions[0]] <= _day(regime.start)
+                and bars.closes[positions[-1]] >= _day(regime.end)
+            )
             rows.append(
                 (
                     regime.name,
@@ -185,16 +242,17 @@ def signal_timing(
     Returns
     -------
     pd.DataFrame
-        One row per regime with at least one bar of ``risk_off`` inside
-        ``[start, end]``, in catalog order; shape (n_rows, 10) with columns:
+        One row per regime with at least one bar of ``risk_off`` that belongs
+        to it (as in :func:`regime_table`), in catalog order; shape
+        (n_rows, 10) with columns:
 
         ``regime``, ``kind``, ``start``, ``end`` (as in
         :func:`regime_table`); ``signal_hit`` (bool: risk-off on any bar in
         ``[start - lead_window_days, end]``); ``first_risk_off`` (the date of
         the first such bar, NaT if none); ``lead_days`` (float: calendar
         days from ``start`` to ``first_risk_off``, NaN if none);
-        ``share_risk_off`` (fraction of the bars inside ``[start, end]``
-        that were risk-off); ``bars`` (int, bars inside ``[start, end]``) and
+        ``share_risk_off`` (fraction of the bars belonging to the regime
+        that were risk-off); ``bars`` (int, bars belonging to the regime) and
         ``coverage`` (``"full"`` when the series spans the whole window
         ``[start - lead_window_days, end]``, else ``"partial"``).
 
@@ -218,6 +276,15 @@ def signal_timing(
     regimes. Dates are compared as calendar days. A ``"partial"`` miss may
     be a miss only because the series starts too late.
 
+    Two rules, on purpose. ``bars`` and ``share_risk_off`` use the bars
+    belonging to the regime (see the module's conventions: on monthly data
+    a regime ending 19 Oct includes the bar dated 31 Oct). ``signal_hit``,
+    ``first_risk_off`` and ``lead_days`` use bar *dates* in
+    ``[start - lead_window_days, end]``, because a reading is known only at
+    its bar's close: a risk-off reading dated 31 Oct came after a regime
+    ending 19 Oct and does not call it, although it counts in
+    ``share_risk_off``.
+
     Examples
     --------
     >>> from backtest.regimes import Regime, RegimeKind
@@ -238,11 +305,12 @@ def signal_timing(
         raise DataError("risk_off holds missing values; decide risk-on or risk-off for each bar")
     flags = risk_off.to_numpy(dtype=bool)
     days = risk_off.index.normalize()
+    bars = _bars(risk_off.index)
     lead = pd.Timedelta(days=lead_window_days)
 
     rows: list[tuple[object, ...]] = []
     for regime in catalog:
-        inside = np.asarray((days >= regime.start) & (days <= regime.end))
+        inside = _inside(bars, regime)
         if not inside.any():
             continue
         opens = regime.start - lead
@@ -279,18 +347,46 @@ def _max_drawdown(window: FloatArray) -> float:
     return float(np.min(wealth / peaks - 1.0))
 
 
-def _valid_span(days: pd.DatetimeIndex, column: FloatArray) -> tuple[pd.Timestamp, pd.Timestamp]:
-    """First and last day on which ``column`` has a value (NaT, NaT if none)."""
-    valid = np.flatnonzero(~np.isnan(column))
-    if valid.size == 0:
-        return pd.NaT, pd.NaT
-    return days[valid[0]], days[valid[-1]]
+def _day(date: pd.Timestamp) -> np.datetime64:
+    """The calendar day of ``date`` as ``datetime64[D]``."""
+    return np.datetime64(date.date(), "D")
+
+
+def _bars(index: pd.DatetimeIndex) -> _Bars:
+    """The calendar days each bar of ``index`` covers (see the module's conventions).
+
+    Bar ``i`` covers ``closes[i - 1] + 1 .. closes[i]``; the first bar is
+    given the median spacing of the series rounded up to whole days (one day
+    if there is a single bar). Bars sharing a calendar day (intraday data)
+    cover just that day.
+    """
+    closes = index.normalize().to_numpy().astype("datetime64[D]")
+    if closes.size == 0:
+        return _Bars(closes, closes, np.zeros(0, dtype=np.bool_))
+    steps = np.diff(closes).astype(np.int64)
+    spacing = max(1, math.ceil(float(np.median(steps)))) if steps.size else 1
+    previous = np.concatenate((closes[:1] - np.timedelta64(spacing, "D"), closes[:-1]))
+    one_day = np.timedelta64(1, "D")
+    opens = np.minimum(previous + one_day, closes)
+    weekdays = np.busday_count(opens, closes + one_day)
+    return _Bars(opens, closes, np.asarray(weekdays <= _MAX_START_BAR_WEEKDAYS))
+
+
+def _inside(bars: _Bars, regime: Regime) -> BoolArray:
+    """Which bars belong to ``regime`` (see the module's conventions)."""
+    start, end = _day(regime.start), _day(regime.end)
+    after_start = (bars.closes > start) | ((bars.closes == start) & bars.short)
+    return np.asarray((bars.opens <= end) & after_start)
 
 
 def _aligned_sleeves(
     long_returns: pd.Series, short_returns: pd.Series
-) -> tuple[pd.DatetimeIndex, FloatArray, FloatArray]:
-    """Check both sleeves and keep the days on which both have a value."""
+) -> tuple[_Bars, FloatArray, FloatArray, BoolArray]:
+    """Check both sleeves, align them on their common dates, mark where both have a value.
+
+    The bars are those of the common dates, so a bar after a NaN keeps its
+    own interval rather than absorbing the missing bar's.
+    """
     for series, what in ((long_returns, "long_returns"), (short_returns, "short_returns")):
         _check_index(series.index, what)
     both = pd.concat(
@@ -300,19 +396,21 @@ def _aligned_sleeves(
         ],
         axis=1,
         join="inner",
-    ).dropna()
-    days = both.index.normalize()
-    return days, both.iloc[:, 0].to_numpy(dtype=float), both.iloc[:, 1].to_numpy(dtype=float)
+    )
+    long_values = both.iloc[:, 0].to_numpy(dtype=float)
+    short_values = both.iloc[:, 1].to_numpy(dtype=float)
+    valid = ~(np.isnan(long_values) | np.isnan(short_values))
+    return _bars(pd.DatetimeIndex(both.index)), long_values, short_values, valid
 
 
 def _sleeve_spread(
-    sleeves: tuple[pd.DatetimeIndex, FloatArray, FloatArray] | None, regime: Regime
+    sleeves: tuple[_Bars, FloatArray, FloatArray, BoolArray] | None, regime: Regime
 ) -> float:
-    """Compounded long sleeve minus compounded short sleeve inside ``regime``."""
+    """Compounded long sleeve minus compounded short sleeve over the regime's bars."""
     if sleeves is None:
         return float("nan")
-    days, long_values, short_values = sleeves
-    inside = np.asarray((days >= regime.start) & (days <= regime.end))
+    bars, long_values, short_values, valid = sleeves
+    inside = _inside(bars, regime) & valid
     if not inside.any():
         return float("nan")
     return float(np.prod(1.0 + long_values[inside]) - np.prod(1.0 + short_values[inside]))
