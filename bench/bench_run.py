@@ -38,7 +38,7 @@ def main() -> None:
         venv = Path(tmp) / "venv"
         subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
         pip = [str(venv / "bin" / "python"), "-m", "pip", "install", "--quiet"]
-        subprocess.run([*pip, str(ROOT)], check=True)  # not timed
+        subprocess.run([*pip, str(ROOT)], check=True, capture_output=True)  # not timed
         fresh = timed([str(venv / "bin" / "backtest"), "run", "--out", out], Path(tmp))
         again = timed([str(venv / "bin" / "backtest"), "run", "--out", out], Path(tmp))
     print(f"backtest run (first run after install): {fresh:.2f} s   target <= 10 s")
