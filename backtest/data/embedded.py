@@ -22,8 +22,11 @@ Series ids
 
 from __future__ import annotations
 
+import importlib
+import importlib.util
 from collections.abc import Callable
 from functools import cache
+from pathlib import Path
 from typing import ClassVar
 
 import pandas as pd
@@ -40,39 +43,70 @@ _FRENCH_NOTE = (
 _MOODY_NOTE = "Moody's seasoned corporate bond yields, monthly averages, via arch.data.default"
 
 
+def _shipped_file(package: str, *parts: str) -> Path | None:
+    """Locate a data file inside an installed package without importing the package.
+
+    Importing ``arch`` or ``linearmodels`` pulls in statsmodels and scipy (about 1.5 s);
+    their ``load()`` functions are a ``pd.read_csv`` of these files, which we repeat.
+    ``tests/data/test_embedded_dataset.py`` checks both routes give identical frames,
+    and a missing file falls back to the package's own ``load()``.
+    """
+    spec = importlib.util.find_spec(package)
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    path = Path(next(iter(spec.submodule_search_locations)), *parts)
+    return path if path.is_file() else None
+
+
+def _load_french() -> pd.DataFrame:
+    path = _shipped_file("linearmodels", "datasets", "french", "french.csv.bz2")
+    if path is None:
+        from linearmodels.datasets import french
+
+        frame: pd.DataFrame = french.load()
+        return frame
+    raw = pd.read_csv(path)
+    raw["dates"] = pd.to_datetime(raw["dates"])
+    return raw
+
+
+def _load_arch(name: str, file: str) -> pd.DataFrame:
+    path = _shipped_file("arch", "data", name, file)
+    if path is None:
+        frame: pd.DataFrame = importlib.import_module(f"arch.data.{name}").load()
+        return frame
+    raw = pd.read_csv(path)  # as arch.data.utility.load_file does
+    if "Date" in raw:
+        raw["Date"] = pd.to_datetime(raw["Date"])
+        raw = raw.set_index("Date")
+    return raw.apply(pd.to_numeric, errors="coerce")
+
+
 @cache
 def _french() -> pd.DataFrame:
-    from linearmodels.datasets import french
-
-    raw = french.load()
+    raw = _load_french()
     dates = pd.DatetimeIndex(raw.pop("dates")) + pd.offsets.MonthEnd(0)
     frame = raw.set_axis(pd.DatetimeIndex(dates, name="date")).astype("float64")
     frame["Mkt"] = frame["MktRF"] + frame["RF"]
     return frame
 
 
-def _arch(name: str) -> Callable[[], pd.DataFrame]:
-    def load() -> pd.DataFrame:
-        import importlib
-
-        module = importlib.import_module(f"arch.data.{name}")
-        frame: pd.DataFrame = module.load()
-        return frame
-
-    return load
+def _arch(name: str, file: str) -> Callable[[], pd.DataFrame]:
+    return cache(lambda: _load_arch(name, file))
 
 
+_MOODY = _arch("default", "default.csv.gz")
+_NO_DIVIDENDS = "index points (price index, no dividends)"
 _ARCH: dict[str, tuple[Callable[[], pd.DataFrame], str, Kind, str, str, str]] = {
     # name: (loader, column, kind, units, frequency, notes)
-    "moody/AAA": (_arch("default"), "AAA", Kind.LEVEL, "percent", "M", _MOODY_NOTE),
-    "moody/BAA": (_arch("default"), "BAA", Kind.LEVEL, "percent", "M", _MOODY_NOTE),
-    "sp500": (_arch("sp500"), "Adj Close", Kind.PRICE, "index points (price index, no dividends)",
-              "D", "S&P 500 index close via arch.data.sp500 (excludes dividends)"),
-    "nasdaq": (_arch("nasdaq"), "Adj Close", Kind.PRICE,
-               "index points (price index, no dividends)", "D",
+    "moody/AAA": (_MOODY, "AAA", Kind.LEVEL, "percent", "M", _MOODY_NOTE),
+    "moody/BAA": (_MOODY, "BAA", Kind.LEVEL, "percent", "M", _MOODY_NOTE),
+    "sp500": (_arch("sp500", "sp500.csv.gz"), "Adj Close", Kind.PRICE, _NO_DIVIDENDS, "D",
+              "S&P 500 index close via arch.data.sp500 (excludes dividends)"),
+    "nasdaq": (_arch("nasdaq", "nasdaq.csv.gz"), "Adj Close", Kind.PRICE, _NO_DIVIDENDS, "D",
                "NASDAQ Composite close via arch.data.nasdaq (excludes dividends)"),
-    "core_cpi": (_arch("core_cpi"), "CPILFESL", Kind.LEVEL, "index 1982-84=100", "M",
-                 "US core CPI (CPILFESL), BLS via arch.data.core_cpi"),
+    "core_cpi": (_arch("core_cpi", "core-cpi.csv.gz"), "CPILFESL", Kind.LEVEL,
+                 "index 1982-84=100", "M", "US core CPI (CPILFESL), BLS via arch.data.core_cpi"),
 }
 
 

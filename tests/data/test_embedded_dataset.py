@@ -49,3 +49,17 @@ def test_dataset_builds_total_return_indices_and_lagged_macro() -> None:
     roles = {(s.alias, s.role, s.lag) for s in ds.sources}
     assert ("SPREAD", "macro", "next_month") in roles and ("RF", "cash", "none") in roles
     assert len(ds.fingerprint) == 64
+
+
+def test_direct_file_reads_equal_the_packages_own_loaders() -> None:
+    import importlib
+
+    from linearmodels.datasets import french
+
+    from backtest.data import embedded
+
+    pd.testing.assert_frame_equal(embedded._load_french(), french.load())
+    for name, file in (("default", "default.csv.gz"), ("sp500", "sp500.csv.gz"),
+                       ("nasdaq", "nasdaq.csv.gz"), ("core_cpi", "core-cpi.csv.gz")):
+        theirs = importlib.import_module(f"arch.data.{name}").load()
+        pd.testing.assert_frame_equal(embedded._load_arch(name, file), theirs)
