@@ -1,0 +1,73 @@
+"""The dependency rules of STYLE.md Part 4, enforced on the source tree."""
+
+from __future__ import annotations
+
+import ast
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+SOURCES = sorted((ROOT / "backtest").rglob("*.py")) + sorted((ROOT / "strategies").rglob("*.py"))
+PURE = ("signals", "duration", "regimes", "metrics")
+NETWORK = {"requests", "urllib", "http", "yfinance", "socket"}
+
+
+def _imports(path: Path) -> set[str]:
+    names: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(), str(path))):
+        if isinstance(node, ast.Import):
+            names.update(a.name for a in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            names.add(node.module)
+    return names
+
+
+def _rel(path: Path) -> str:
+    return path.relative_to(ROOT).as_posix()
+
+
+def test_only_the_engine_adapter_imports_vectorbt() -> None:
+    importers = [_rel(p) for p in SOURCES if any(m.split(".")[0] == "vectorbt" for m in _imports(p))]
+    assert importers == ["backtest/engine/_vbt.py"]
+
+
+@pytest.mark.parametrize("package", PURE)
+def test_pure_packages_do_no_io_and_import_no_outer_layer(package: str) -> None:
+    allowed_internal = ("backtest.errors", "backtest._typing", "backtest._fields", "backtest.data.expr",
+                        "backtest.signals", "backtest.duration", "backtest.regimes",
+                        "backtest.metrics")
+    for path in (ROOT / "backtest" / package).rglob("*.py"):
+        for module in _imports(path):
+            top = module.split(".")[0]
+            assert top not in NETWORK, f"{_rel(path)} imports {module}"
+            if top == "backtest":
+                assert module.startswith(allowed_internal), f"{_rel(path)} imports {module}"
+
+
+def test_network_code_lives_only_in_data() -> None:
+    for path in SOURCES:
+        if _rel(path).startswith("backtest/data/"):
+            continue
+        bad = {m for m in _imports(path) if m.split(".")[0] in NETWORK}
+        assert not bad, f"{_rel(path)} imports {bad}"
+
+
+def test_nothing_imports_the_cli_and_strategies_do_not_import_engine() -> None:
+    for path in SOURCES:
+        rel = _rel(path)
+        if rel.startswith("backtest/cli/") or rel == "backtest/__main__.py":
+            continue
+        assert not any(m.startswith("backtest.cli") for m in _imports(path)), rel
+        if rel.startswith("strategies/"):
+            assert not any(m.startswith(("backtest.engine", "backtest.report")) for m in _imports(path)), rel
+
+
+def test_cli_help_does_not_import_vectorbt() -> None:
+    code = ("import sys; from typer.testing import CliRunner; from backtest.cli import app; "
+            "r = CliRunner().invoke(app, ['--help']); assert r.exit_code == 0; "
+            "print(sorted(m for m in ('vectorbt', 'pandas', 'plotly') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
