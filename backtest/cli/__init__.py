@@ -35,6 +35,7 @@ class State:
     env_data_dir: str | None = None
     csv_root: Path | None = None
     fred_api_key: str | None = None
+    mirror: Path | None = None
 
     def loader(self) -> Loader:
         """The series loader these options describe."""
@@ -46,6 +47,7 @@ class State:
             env_data_dir=self.env_data_dir,
             csv_root=self.csv_root,
             fred_api_key=self.fred_api_key,
+            mirror=self.mirror,
         )
 
 
@@ -94,6 +96,18 @@ def root(
         Path | None,
         typer.Option("--csv-dir", help="Root of csv: series ids (default: current directory)."),
     ] = None,
+    mirror: Annotated[
+        Path | None,
+        typer.Option(
+            "--mirror",
+            help=(
+                "Serve fred:, yahoo: and french: ids from a local directory laid out like "
+                "../shared/data (DIR/macro/ID.csv, DIR/assets/TICKER.csv, "
+                "DIR/assets/FILE_monthly.csv). Runs read it directly (no network, no "
+                "cache); `data fetch` copies from it into the cache."
+            ),
+        ),
+    ] = None,
     version: Annotated[
         bool,
         typer.Option("--version", callback=_version, is_eager=True, help="Show the version."),
@@ -104,6 +118,8 @@ def root(
     Example:
 
         backtest run                      # the default strategy on the embedded data
+
+        backtest --mirror ../shared/data run strategies/etf_rotation.toml
     """
     ctx.obj = State(
         debug=debug,
@@ -113,6 +129,7 @@ def root(
         env_data_dir=os.environ.get("BACKTEST_DATA"),
         csv_root=csv_dir,
         fred_api_key=os.environ.get("FRED_API_KEY"),
+        mirror=mirror,
     )
 
 

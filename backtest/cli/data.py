@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import UTC, datetime
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
+
+if TYPE_CHECKING:
+    from backtest.data import Provider, SeriesRequest
+    from backtest.data.cache import Cache
 
 __all__ = ["register"]
 
@@ -37,36 +42,75 @@ def fetch(
 ) -> None:
     """Fetch series into the cache (with a progress bar for several).
 
+    A series that fails is reported on one line and the others are still fetched;
+    a failed fetch never replaces the cached copy. With --mirror DIR the series are
+    copied from that directory instead of the network.
+
     Example:
 
         backtest data fetch fred:DGS10 fred:BAA10Y yahoo:QQQ french:Portfolios_Formed_on_BE-ME/Hi10
     """
-    from datetime import timedelta
-
     from backtest.cli import state
     from backtest.data import SeriesRequest, default_providers
-    from backtest.data.cache import load_series
-    from backtest.errors import CacheMissError
+    from backtest.errors import CacheMissError, DataError
 
     s = state(ctx)
-    requests = [SeriesRequest.parse(x) for x in series]
-    if s.offline:
-        raise CacheMissError("backtest data fetch needs the network; drop --offline")
-    providers = default_providers(csv_root=s.csv_root, fred_api_key=s.fred_api_key)
+    requests = list(dict.fromkeys(SeriesRequest.parse(x) for x in series))
+    if s.offline and s.mirror is None:
+        raise CacheMissError(
+            "backtest data fetch needs the network; drop --offline (or copy from a local "
+            "mirror with --mirror DIR)"
+        )
+    providers = default_providers(
+        csv_root=s.csv_root, fred_api_key=s.fred_api_key, mirror=s.mirror
+    )
     cache = _cache(ctx)
-    now = datetime.now(UTC)
     console = Console(stderr=True)
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                TimeElapsedColumn())
+    failed: list[str] = []
     with Progress(*columns, console=console, disable=len(requests) < 2) as progress:
         task = progress.add_task("fetching", total=len(requests))
         for request in requests:
             progress.update(task, description=str(request))
-            got = load_series(request, providers=providers, cache=cache, offline=False,
-                              max_age=timedelta(0) if force else None, now=now)
+            line, ok = _fetch_one(request, providers, cache, force=force)
             progress.advance(task)
-            console.print(f"{request}: {len(got.values)} rows, "
-                          f"{got.values.index[0]:%Y-%m-%d} .. {got.values.index[-1]:%Y-%m-%d}")
+            console.print(line, markup=False, highlight=False, soft_wrap=True)
+            if not ok:
+                failed.append(str(request))
+    if len(failed) == 1 and len(requests) == 1:
+        raise DataError(line)
+    if failed:
+        raise DataError(
+            f"{len(failed)} of {len(requests)} series failed: {', '.join(failed)}; "
+            "their cached copies, if any, are unchanged"
+        )
+
+
+def _fetch_one(
+    request: SeriesRequest, providers: Mapping[str, Provider], cache: Cache, *, force: bool
+) -> tuple[str, bool]:
+    """Fetch one series through the cache; return the line to print and success."""
+    import warnings
+    from datetime import timedelta
+
+    from backtest.data.cache import LOCAL_SOURCES, load_series
+    from backtest.errors import DataError, StaleDataWarning
+
+    try:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", StaleDataWarning)
+            got = load_series(request, providers=providers, cache=cache, offline=False,
+                              max_age=timedelta(0) if force else None, now=datetime.now(UTC))
+    except DataError as exc:
+        return str(exc), False
+    stale = [w for w in caught if issubclass(w.category, StaleDataWarning)]
+    if stale:  # the fetch failed; load_series kept the cached copy
+        return f"{stale[0].message} (kept)", False
+    where = " (local source, not cached)" if request.source in LOCAL_SOURCES else ""
+    values = got.values
+    return (f"{request}: {len(values)} rows, {values.index[0]:%Y-%m-%d} .. "
+            f"{values.index[-1]:%Y-%m-%d}{where}"), True
 
 
 @data_app.command("list")
@@ -82,7 +126,11 @@ def list_(ctx: typer.Context) -> None:
     table = Table(title=f"Cache at {cache.root}", title_justify="left")
     for col in ("Series", "Source", "Frequency", "First", "Last", "Rows", "Age"):
         table.add_column(col, justify="right" if col in ("Rows", "Age") else "left")
-    for m in cache.entries():
+    entries = cache.entries()
+    if not entries:
+        Console().print(f"the cache at {cache.root} is empty; fill it: backtest data fetch ...")
+        return
+    for m in entries:
         age = now - m.fetched_at
         table.add_row(str(m.request), m.source, m.frequency, str(m.first_date), str(m.last_date),
                       str(m.rows), f"{age.days}d {age.seconds // 3600}h")

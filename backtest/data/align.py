@@ -27,9 +27,9 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from backtest.errors import ConfigError
+from backtest.errors import ConfigError, DataError
 
-__all__ = ["PublicationLag", "as_of", "default_lag", "release_dates"]
+__all__ = ["PublicationLag", "as_of", "default_lag", "known_lags", "release_dates"]
 
 _DAYS = {"MON": 0, "TUE": 1, "WED": 2, "THU": 3, "FRI": 4, "SAT": 5, "SUN": 6}
 _SPEC = re.compile(
@@ -117,33 +117,79 @@ def as_of(
     return aligned
 
 
-# Default lags by source and name; the frequency rule below covers the rest.
-_KNOWN: dict[str, str] = {
-    "fred:NFCI": "next_WED",
-    "fred:ANFCI": "next_WED",
-    "fred:WALCL": "next_THU",
-    "fred:WTREGEN": "next_THU",
-    "fred:WDTGAL": "next_THU",
-    "fred:WRESBAL": "next_THU",
-    "csv:macro/NFCI": "next_WED",
-    "csv:macro/WALCL": "next_THU",
-    "csv:macro/WTREGEN": "next_THU",
-    "csv:macro/EBP#ebp": "next_month+3B",
-    "csv:macro/EBP#gz_spread": "next_month+3B",
-    "csv:macro/EBP#est_prob": "next_month+3B",
+# Default lags of the series this project uses, by FRED id. Each entry also covers the
+# ``csv:macro/<ID>`` id of the same series in a local directory laid out like
+# ../shared/data (the tidy copies keep FRED's observation dates).
+_H15_DAILY = (  # Board of Governors H.15, published the next business day (~4:15 pm ET)
+    "DGS1MO", "DGS3MO", "DGS6MO", "DGS1", "DGS2", "DGS5", "DGS7", "DGS10", "DGS20", "DGS30",
+    "DFII5", "DFII10", "DFII20", "DFII30", "DTB3", "DTB6", "DTB4WK", "DFF",
+    "T10Y2Y", "T10Y3M", "T10YIE", "T5YIE",  # FRED spreads of H.15 yields
+)
+_OTHER_DAILY = (
+    "BAA10Y", "AAA10Y", "DAAA", "DBAA",  # Moody's daily yields and their spreads over DGS10
+    "BAMLH0A0HYM2", "BAMLC0A0CM",  # ICE BofA option-adjusted spreads
+    "RRPONTSYD", "SOFR",  # New York Fed, next business day
+)
+_MONTHLY_AVERAGES = (  # monthly averages of daily market data, dated on the 1st
+    "AAA", "BAA", "GS1", "GS2", "GS5", "GS10", "GS20", "GS30", "TB3MS", "TB6MS", "FEDFUNDS",
+)
+_KNOWN_BY_ID: dict[str, str] = {
+    **dict.fromkeys(_H15_DAILY + _OTHER_DAILY, "1B"),
+    **dict.fromkeys(_MONTHLY_AVERAGES, "next_month"),
+    # CPI is released around mid-month for the month before (BLS schedule); the 13th
+    # business day of the next month is a conservative bound
+    "CPIAUCSL": "next_month+12B",
+    "CPILFESL": "next_month+12B",
+    # Chicago Fed NFCI: week ending Friday, released the following Wednesday
+    "NFCI": "next_WED",
+    "ANFCI": "next_WED",
+    # H.4.1: Wednesday levels / week averages, released the Thursday after
+    "WALCL": "next_THU",
+    "WTREGEN": "next_THU",
+    "WDTGAL": "next_THU",
+    "WRESBAL": "next_THU",
 }
+# Excess bond premium (Gilchrist-Zakrajsek, Federal Reserve Board): monthly, published
+# around the 4th business day of the following month; not a FRED series.
+_EBP = {f"csv:macro/EBP#{col}": "next_month+3B" for col in ("ebp", "gz_spread", "est_prob")}
+_KNOWN: dict[str, str] = {
+    **{f"fred:{sid}": lag for sid, lag in _KNOWN_BY_ID.items()},
+    **{f"csv:macro/{sid}": lag for sid, lag in _KNOWN_BY_ID.items()},
+    **_EBP,
+}
+
+
+def known_lags() -> dict[str, str]:
+    """The table of default publication lags by series id (a copy), for docs and tests."""
+    return dict(_KNOWN)
 
 
 def default_lag(series_id: str, frequency: str) -> PublicationLag:
     """Return the default publication lag of a macro series.
 
-    Daily series (H.15 yields, ICE OAS, ON RRP): one business day. Monthly
-    averages dated on the first of the month: the first day of the next month.
-    Weekly series: the next business day unless listed (NFCI: next Wednesday;
-    H.4.1 balance-sheet items: next Thursday). Override per series in the config.
+    Series of this project are listed by id (:func:`known_lags`): daily H.15 yields,
+    Moody's daily spreads, ICE BofA OAS and ON RRP one business day; monthly averages
+    (Moody's AAA/BAA, GS10, TB3MS, FEDFUNDS) the first day of the next month; NFCI the
+    next Wednesday; H.4.1 items (WALCL, WTREGEN) the next Thursday; the excess bond
+    premium the 4th business day of the next month. Other series fall back on their
+    frequency: daily and weekly one business day, monthly the next month (right for
+    monthly *averages of market data*, too early for macro releases such as payrolls:
+    set ``lag``). Quarterly and annual series have no safe default.
+
+    Raises
+    ------
+    DataError
+        For a quarterly (``Q``) or annual (``A``) series without a listed lag, or an
+        unknown frequency; the message says how to set ``lag`` in the config.
     """
     if series_id in _KNOWN:
         return PublicationLag(_KNOWN[series_id])
     if frequency == "M":
         return PublicationLag("next_month")
-    return PublicationLag("1B")
+    if frequency in ("D", "C", "W"):
+        return PublicationLag("1B")
+    what = {"Q": "quarterly", "A": "annual"}.get(frequency, f"frequency {frequency!r}")
+    raise DataError(
+        f"{series_id}: no default publication lag for a {what} series; set one in the "
+        f'config, e.g. {{ id = "{series_id}", lag = "90D" }} under [data.macro]'
+    )

@@ -59,6 +59,7 @@ __all__ = [
     "LOCAL_SOURCES",
     "Cache",
     "CacheMeta",
+    "SeriesNotCachedError",
     "default_max_age",
     "load_series",
     "merge_history",
@@ -70,6 +71,18 @@ LOCAL_SOURCES = frozenset({"embedded", "csv", "synthetic"})
 DEFAULT_ROOT = Path("data") / "cache"
 _META_KEY = b"dcf_regime.cache"
 _MAX_AGE_DAYS = {"D": 1, "C": 1, "W": 7, "M": 31, "Q": 31, "A": 31}
+
+
+class SeriesNotCachedError(CacheMissError):
+    """Offline and ``request`` is not cached; ``where`` names the cache that was read.
+
+    The Dataset collects these so one message can name every missing series of a run.
+    """
+
+    def __init__(self, request: SeriesRequest, where: str) -> None:
+        self.request = request
+        self.where = where
+        super().__init__(f"{request} is not in {where}; run: backtest data fetch {request}")
 
 
 def resolve_data_root(cli_value: str | None, env_value: str | None) -> Path:
@@ -450,7 +463,7 @@ def load_series(
             return cached
     elif offline:
         where = f"the cache at {cache.root}" if cache is not None else "the cache (none configured)"
-        raise CacheMissError(f"{request} is not in {where}; run: backtest data fetch {request}")
+        raise SeriesNotCachedError(request, where)
     try:
         fresh = _fetch(providers, request)
     except DataError as exc:

@@ -38,7 +38,7 @@ from backtest.data._http import HttpClient, HttpError, RetryPolicy, Session
 from backtest.data.base import FetchedSeries, Kind, SeriesRequest, validate_series
 from backtest.errors import DataError, ProviderError
 
-__all__ = ["URL", "FrenchProvider", "normalise_column", "parse_french_csv"]
+__all__ = ["URL", "FrenchProvider", "normalise_column", "parse_french_csv", "split_name"]
 
 URL = "https://mba.tuck.dartmouth.edu/pages/faculty/ken.french/ftp/{file}_CSV.zip"
 _FILE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$")
@@ -254,7 +254,7 @@ class FrenchProvider:
             Network failures, server errors, a corrupt zip.
         """
         label = str(request)
-        file, column, selector = _split_name(request.name, label)
+        file, column, selector = split_name(request.name, label)
         try:
             payload = self._http.get(URL.format(file=file), label=label, expect="zip")
         except HttpError as exc:
@@ -282,7 +282,8 @@ class FrenchProvider:
         )
 
 
-def _split_name(name: str, label: str) -> tuple[str, str, str]:
+def split_name(name: str, label: str) -> tuple[str, str, str]:
+    """Split ``FILE/COLUMN[@block]`` into file, normalised column and block selector."""
     file, _, rest = name.partition("/")
     column, _, selector = rest.partition("@")
     file, column = file.strip(), normalise_column(column)
