@@ -28,7 +28,8 @@ check: lint test
 
 bench: $(STAMP)  ## print the performance figures
 	$(BIN)/python bench/bench_run.py
-	BACKTEST_SHARED_DATA=$(SHARED_DATA) $(BIN)/python bench/bench_signals.py
+	BACKTEST_SHARED_DATA=$(SHARED_DATA) $(BIN)/python bench/bench_cache.py
+	$(BIN)/python bench/bench_signals.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -150,3 +150,23 @@ def test_debug_shows_the_traceback() -> None:
 
 def test_usage_error_exits_2() -> None:
     assert runner.invoke(app, ["run", "--no-such-flag"]).exit_code == 2
+
+
+def test_stale_data_warning_is_one_line(monkeypatch) -> None:
+    import warnings
+
+    import backtest
+    from backtest.errors import StaleDataWarning
+
+    real = backtest.run
+
+    def noisy(*args, **kwargs):
+        warnings.warn("fred:DGS10: fetch failed; using the cached copy from 2026-01-01",
+                      StaleDataWarning, stacklevel=2)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(backtest, "run", noisy)
+    result = runner.invoke(app, ["run", "--out", "/tmp/dcf-regime-test-reports"])
+    assert result.exit_code == 0
+    assert "Warning: fred:DGS10: fetch failed; using the cached copy" in result.output
+    assert "warnings.warn" not in result.output

@@ -9,6 +9,7 @@ vectorbt) happen inside commands so ``backtest --help`` stays fast.
 from __future__ import annotations
 
 import os
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -17,7 +18,7 @@ import typer
 from typer.core import TyperGroup
 
 from backtest import __version__
-from backtest.errors import BacktestError
+from backtest.errors import BacktestError, StaleDataWarning
 
 if TYPE_CHECKING:
     from backtest.data.dataset import Loader
@@ -54,15 +55,24 @@ class State:
 class _ErrorBoundary(TyperGroup):
     # Typer vendors its own click, so the boundary prints the line itself and
     # exits through Typer's public `Exit` rather than raising click.ClickException.
+    # Our warnings (stale cache data, ...) are shown as one line each, too.
     def invoke(self, ctx: Any) -> Any:
-        try:
-            return super().invoke(ctx)
-        except BacktestError as exc:
-            state = ctx.find_object(State)
-            if state is not None and state.debug:
-                raise
-            typer.echo(f"Error: {exc}", err=True)
-            raise typer.Exit(1) from None
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", StaleDataWarning)
+            try:
+                return super().invoke(ctx)
+            except BacktestError as exc:
+                state = ctx.find_object(State)
+                if state is not None and state.debug:
+                    raise
+                typer.echo(f"Error: {exc}", err=True)
+                raise typer.Exit(1) from None
+            finally:
+                for w in caught:
+                    if issubclass(w.category, StaleDataWarning):
+                        typer.echo(f"Warning: {w.message}", err=True)
+                    else:  # not ours: let Python show it as usual
+                        warnings.showwarning(w.message, w.category, w.filename, w.lineno)
 
 
 app = typer.Typer(
