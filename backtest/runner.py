@@ -12,14 +12,15 @@ import pandas as pd
 
 from backtest.config import RunConfig
 from backtest.data.dataset import Dataset, Loader, build_dataset
-from backtest.duration import explicit_sleeves
+from backtest.data.expr import parse_expr
+from backtest.duration import empirical_duration, explicit_sleeves, hold_sleeves, rank_sleeves
 from backtest.engine import BacktestResult, run_backtest
 from backtest.errors import ConfigError, DataError
 from backtest.regimes import Regime, load_catalog, regime_table, signal_timing
 from backtest.signals import compute_signal
-from backtest.strategy import MarketData, SleeveSet, load_strategy
+from backtest.strategy import MarketData, SleeveSet, load_strategy, rebalance_mask
 
-__all__ = ["RunResult", "library_versions", "run", "trading_window"]
+__all__ = ["RunResult", "library_versions", "prepare_market", "run", "trading_window"]
 
 _LIBRARIES = (
     "dcf-regime", "vectorbt", "vectorbt-rust", "pandas", "numpy", "empyrical-reloaded",
@@ -113,9 +114,21 @@ class RunResult:
         }
 
 
-def trading_window(dataset: Dataset, composite: pd.Series, config: RunConfig) -> pd.DatetimeIndex:
-    """Bars where every asset is priced and the composite is defined, within [start, end]."""
+def trading_window(
+    dataset: Dataset,
+    composite: pd.Series,
+    config: RunConfig,
+    *,
+    ready: pd.Series | None = None,
+) -> pd.DatetimeIndex:
+    """Bars where every asset is priced and the composite is defined, within [start, end].
+
+    ``ready`` (boolean, on the calendar) further requires, e.g., that the duration
+    sleeves are known (empirical sleeves need ``min_periods`` bars of history).
+    """
     ok = dataset.prices.notna().all(axis=1) & composite.notna()
+    if ready is not None:
+        ok &= ready.reindex(ok.index, fill_value=False).astype(bool)
     index = dataset.prices.index[ok.to_numpy()]
     if config.run.start is not None:
         index = index[index >= pd.Timestamp(config.run.start)]
@@ -124,7 +137,7 @@ def trading_window(dataset: Dataset, composite: pd.Series, config: RunConfig) ->
     if len(index) < 3:
         first = dataset.prices.dropna().index
         raise DataError(
-            "empty date range: the assets, the signal and run.start/run.end "
+            "empty date range: the assets, the signal, the sleeves and run.start/run.end "
             f"({config.run.start} .. {config.run.end}) overlap on {len(index)} bars; "
             f"all assets are priced {first[0].date() if len(first) else 'never'} .. "
             f"{first[-1].date() if len(first) else 'never'}"
@@ -136,21 +149,96 @@ def trading_window(dataset: Dataset, composite: pd.Series, config: RunConfig) ->
     return index[: gaps[0] + 1] if len(gaps) else index
 
 
-def _sleeves(config: RunConfig, index: pd.DatetimeIndex, columns: list[str]) -> SleeveSet:
-    return SleeveSet(
-        long=explicit_sleeves(config.sleeves.long, index, columns),
-        short=explicit_sleeves(config.sleeves.short, index, columns),
-        cash=config.data.cash,
+def _durations(config: RunConfig, dataset: Dataset) -> pd.DataFrame | None:
+    """Empirical durations (years) of every asset known at each close, if asked for."""
+    spec = config.sleeves
+    if spec.yield_series is None or spec.window is None:
+        return None
+    prices = dataset.prices
+    universe = _universe(config, dataset)
+    level = parse_expr(spec.yield_series).evaluate(lambda alias: dataset.macro[alias])
+    dy = level.diff() / 100.0  # percent -> decimal
+    # R_{t-L} paired with the yield change known at t (the change over t-L-1..t-L)
+    returns = prices[universe].pct_change(fill_method=None).shift(spec.yield_lag_bars)
+    estimates = empirical_duration(
+        returns, dy, window=spec.window, min_periods=spec.min_periods or spec.window
     )
+    return estimates.reindex(columns=prices.columns)
+
+
+def _universe(config: RunConfig, dataset: Dataset) -> list[str]:
+    """Assets whose durations are estimated: ``sleeves.universe``, or all but cash."""
+    columns = list(dataset.prices.columns)
+    universe = list(config.sleeves.universe) or [a for a in columns if a != dataset.cash]
+    bad = [a for a in universe if a not in columns or a == dataset.cash]
+    if bad:
+        raise ConfigError(f"sleeves.universe: {bad} are not non-cash assets; assets: "
+                          f"{', '.join(columns)} (cash: {dataset.cash})")
+    return universe
+
+
+def _sleeves(config: RunConfig, dataset: Dataset) -> SleeveSet:
+    """Sleeves on the whole calendar: explicit lists, or ranked by empirical duration."""
+    spec, index = config.sleeves, dataset.prices.index
+    columns = list(dataset.prices.columns)
+    durations = _durations(config, dataset)
+    if spec.method == "explicit":
+        long = explicit_sleeves(spec.long, index, columns)
+        short = explicit_sleeves(spec.short, index, columns)
+    else:
+        assert durations is not None  # SleeveSpec requires yield_series and window
+        ranked = rank_sleeves(
+            durations[_universe(config, dataset)],
+            method=spec.select,
+            k=spec.k or 3,
+        )
+        held = hold_sleeves(ranked, rebalance_mask(index, spec.rerank))
+        long = _full_columns(held.long, columns)
+        short = _full_columns(held.short, columns)
+    return SleeveSet(long=long, short=short, cash=config.data.cash, durations=durations)
+
+
+def _full_columns(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
+    """Add the assets a ranking left out with weight 0 (NaN on rows that are all NaN)."""
+    out = frame.reindex(columns=columns, fill_value=0.0)
+    out[frame.isna().all(axis=1).to_numpy()] = np.nan
+    return out
 
 
 def _sleeve_returns(sleeves: SleeveSet, prices: pd.DataFrame) -> pd.DataFrame:
-    rets = prices.pct_change()
+    """Per-bar returns of the long, short and cash sleeves on the window of ``prices``."""
+    rets = prices.pct_change(fill_method=None)
     out = {}
     for name in ("long", "short", "cash"):
-        w = sleeves.get(name).shift(1)  # held over the bar: last bar's membership
+        # held over the bar: the previous close's membership
+        w = sleeves.get(name).reindex(columns=prices.columns).shift(1).reindex(prices.index)
         out[name] = (w * rets).sum(axis=1, min_count=1)
     return pd.DataFrame(out).fillna(0.0)
+
+
+def prepare_market(config: RunConfig, dataset: Dataset) -> MarketData:
+    """Signal, sleeves and trading window of ``config`` on ``dataset``: what strategies see.
+
+    Everything is cut at the end of the window; the signal and the sleeves keep
+    the history before it (for look-backs). Each value uses data up to its date only.
+    """
+    signal = compute_signal(config.signal, dataset.macro, dataset.periods_per_year)
+    sleeves = _sleeves(config, dataset)
+    ready = sleeves.long.notna().all(axis=1) & sleeves.short.notna().all(axis=1)
+    window = trading_window(dataset, signal["composite"], config, ready=ready)
+    end = window[-1]
+    return MarketData(
+        index=window,
+        prices=dataset.prices.loc[:end],
+        signal=signal.loc[:end],
+        sleeves=SleeveSet(
+            long=sleeves.long.loc[:end],
+            short=sleeves.short.loc[:end],
+            cash=sleeves.cash,
+            durations=None if sleeves.durations is None else sleeves.durations.loc[:end],
+        ),
+        periods_per_year=dataset.periods_per_year,
+    )
 
 
 def run(config: RunConfig, *, load: Loader) -> RunResult:
@@ -168,17 +256,8 @@ def run(config: RunConfig, *, load: Loader) -> RunResult:
         periods_per_year=run_cfg.ppy,
         load=load,
     )
-    signal = compute_signal(config.signal, dataset.macro, dataset.periods_per_year)
-    window = trading_window(dataset, signal["composite"], config)
-    prices = dataset.prices.loc[window]
-    sleeves = _sleeves(config, window, list(prices.columns))
-    market = MarketData(
-        index=window,
-        prices=dataset.prices.loc[: window[-1]],
-        signal=signal.loc[: window[-1]],
-        sleeves=sleeves,
-        periods_per_year=dataset.periods_per_year,
-    )
+    market = prepare_market(config, dataset)
+    window, prices = market.index, dataset.prices.loc[market.index]
     results = {}
     for label, (spec, strategy) in strategies.items():
         results[label] = run_backtest(
@@ -196,8 +275,8 @@ def run(config: RunConfig, *, load: Loader) -> RunResult:
         config=config,
         dataset=dataset,
         window=window,
-        signal=signal.loc[window],
-        sleeve_returns=_sleeve_returns(sleeves, prices),
+        signal=market.signal.loc[window],
+        sleeve_returns=_sleeve_returns(market.sleeves, prices),
         results=results,
         catalog=load_catalog(config.regimes_catalog),
     )

@@ -18,22 +18,31 @@ from dataclasses import dataclass
 from typing import Any, ClassVar, Literal, Protocol
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 
 from backtest._fields import build_dataclass, field_names
 from backtest.errors import ConfigError
 
 __all__ = [
+    "CALENDAR_SCHEDULES",
     "Decision",
     "MarketData",
     "Rebalance",
     "SleeveSet",
     "Strategy",
+    "check_calendar_schedule",
     "load_strategy",
     "rebalance_mask",
+    "state_flips",
+    "trade_mask",
 ]
 
-Rebalance = Literal["every_bar", "weekly", "monthly", "never"]
+#: When a strategy trades: every bar, the first bar of each week or month, never after
+#: the first bar, or only when its risk-off state flips (``on_change``).
+Rebalance = Literal["every_bar", "weekly", "monthly", "never", "on_change"]
+#: Schedules that need no risk-off state (benchmarks accept only these).
+CALENDAR_SCHEDULES: tuple[str, ...] = ("every_bar", "weekly", "monthly", "never")
 
 
 @dataclass(frozen=True)
@@ -41,12 +50,25 @@ class SleeveSet:
     """Duration sleeves as weight frames of shape (n_dates, n_assets).
 
     ``long`` and ``short`` rows sum to 1 over their members (equal weights), or are
-    NaN where the sleeve is not yet known; ``cash`` is the cash asset's column.
+    all-NaN where the sleeve is not yet known; ``cash`` is the cash asset's column.
+    The frames cover the whole calendar up to the end of the trading window (so
+    look-backs such as the trend rule's moving average have history); each row
+    uses only information up to its date.
+
+    Attributes
+    ----------
+    long, short : pd.DataFrame
+    cash : str
+    durations : pd.DataFrame or None
+        Per-asset duration estimates in years known at each date (same shape;
+        NaN where there is none, e.g. the cash asset), when the config asks for
+        them (``[sleeves] yield_series``); None otherwise.
     """
 
     long: pd.DataFrame
     short: pd.DataFrame
     cash: str
+    durations: pd.DataFrame | None = None
 
     def cash_weights(self) -> pd.DataFrame:
         """100% in the cash asset on every date."""
@@ -78,7 +100,8 @@ class MarketData:
     signal : pd.DataFrame
         Component z-scores and ``composite`` on the full calendar.
     sleeves : SleeveSet
-        Sleeve weights on ``index``.
+        Sleeve weights on the calendar of ``prices`` (use :meth:`sleeve` for the
+        window).
     periods_per_year : int
     """
 
@@ -92,6 +115,10 @@ class MarketData:
     def assets(self) -> list[str]:
         """Asset columns."""
         return list(self.prices.columns)
+
+    def sleeve(self, name: str) -> pd.DataFrame:
+        """Weights of sleeve ``name`` (long, short, cash) on ``index``, columns = assets."""
+        return self.sleeves.get(name).reindex(index=self.index, columns=self.prices.columns)
 
 
 @dataclass(frozen=True)
@@ -123,22 +150,76 @@ class Strategy(Protocol):
         ...
 
 
-def rebalance_mask(index: pd.DatetimeIndex, schedule: Rebalance) -> np.ndarray:
-    """Boolean mask of rebalance dates.
+def rebalance_mask(
+    index: pd.DatetimeIndex, schedule: Rebalance, risk_off: pd.Series | None = None
+) -> npt.NDArray[np.bool_]:
+    """Boolean mask of the bars on which a strategy trades.
 
-    Every bar, the last bar of each week or month, or only the first bar (``never``:
-    buy and hold). The first bar is always True.
+    Parameters
+    ----------
+    index : pd.DatetimeIndex
+        Bars of the trading window.
+    schedule : {"every_bar", "weekly", "monthly", "never", "on_change"}
+        ``weekly``/``monthly``: the FIRST bar of each calendar week or month, a
+        rule that needs only the dates up to the bar (the last bar of a month is
+        only known to be the last once the next bar exists, so it would look
+        ahead at the end of the data). ``never``: the first bar only.
+        ``on_change``: the first bar and every bar where ``risk_off`` flips.
+    risk_off : pd.Series or None
+        Boolean risk-off state on ``index``; required by ``on_change``.
+
+    Returns
+    -------
+    ndarray of bool
+        One flag per bar; the first bar is always True.
+
+    Raises
+    ------
+    ConfigError
+        ``on_change`` without a risk-off state.
     """
+    n = len(index)
     if schedule == "every_bar":
-        mask = np.ones(len(index), dtype=bool)
-    elif schedule == "never":
-        mask = np.zeros(len(index), dtype=bool)
+        mask = np.ones(n, dtype=bool)
+    elif schedule in ("never", "on_change"):
+        mask = np.zeros(n, dtype=bool)
+        if schedule == "on_change":
+            if risk_off is None:
+                raise ConfigError("rebalance = 'on_change' needs a strategy with a risk-off state")
+            mask |= state_flips(risk_off)
     else:
         period = index.to_period("W" if schedule == "weekly" else "M")
-        mask = np.append(np.asarray(period[1:] != period[:-1]), True)
-    if len(mask):
+        mask = np.r_[True, np.asarray(period[1:] != period[:-1])] if n else np.zeros(0, bool)
+    if n:
         mask[0] = True
     return mask
+
+
+def state_flips(risk_off: pd.Series) -> npt.NDArray[np.bool_]:
+    """True where the boolean state differs from the previous bar (the first bar: False)."""
+    flags = risk_off.to_numpy(dtype=bool)
+    return np.r_[False, flags[1:] != flags[:-1]] if len(flags) else np.zeros(0, dtype=bool)
+
+
+def trade_mask(
+    index: pd.DatetimeIndex, schedule: Rebalance, risk_off: pd.Series
+) -> npt.NDArray[np.bool_]:
+    """Bars on which a signal-driven strategy trades: its schedule, plus every state flip.
+
+    A flip of the risk-off state always trades, whatever the schedule; between
+    flips, ``every_bar``/``weekly``/``monthly`` restore the targets on schedule,
+    ``never`` and ``on_change`` leave the holdings to drift.
+    """
+    return rebalance_mask(index, schedule, risk_off) | state_flips(risk_off)
+
+
+def check_calendar_schedule(schedule: str, who: str) -> None:
+    """Reject ``on_change`` for a strategy without a risk-off state (a benchmark)."""
+    if schedule not in CALENDAR_SCHEDULES:
+        raise ConfigError(
+            f"{who}: rebalance {schedule!r} needs a risk-off state, which {who} does not "
+            f"have; valid: {', '.join(CALENDAR_SCHEDULES)}"
+        )
 
 
 def load_strategy(kind: str, params: Mapping[str, Any], where: str = "strategy") -> Strategy:

@@ -5,11 +5,30 @@
 
 from __future__ import annotations
 
-from strategies.benchmarks import BuyAndHold, StaticMix
-from strategies.rotation import BinaryRotation
+from strategies.benchmarks import AlwaysShort, BuyAndHold, StaticMix, TrendRule
+from strategies.duration_target import DurationTargeting
+from strategies.rotation import BinaryRotation, GradedTilt
 
-__all__ = ["REGISTRY", "BinaryRotation", "BuyAndHold", "StaticMix"]
+__all__ = [
+    "REGISTRY",
+    "AlwaysShort",
+    "BinaryRotation",
+    "BuyAndHold",
+    "DurationTargeting",
+    "GradedTilt",
+    "StaticMix",
+    "TrendRule",
+]
 
 REGISTRY: dict[str, type] = {
-    cls.name: cls for cls in (BinaryRotation, BuyAndHold, StaticMix)
+    cls.name: cls
+    for cls in (
+        BinaryRotation,
+        GradedTilt,
+        DurationTargeting,
+        BuyAndHold,
+        StaticMix,
+        TrendRule,
+        AlwaysShort,
+    )
 }

@@ -1,4 +1,4 @@
-"""Benchmarks: buy-and-hold of an asset or sleeve, and a static mix."""
+"""Benchmarks: buy-and-hold, static mix, always-short-duration and the 10-month trend rule."""
 
 from __future__ import annotations
 
@@ -10,23 +10,22 @@ import numpy as np
 import pandas as pd
 
 from backtest.errors import ConfigError
-from backtest.strategy import Decision, MarketData, Rebalance, rebalance_mask
+from backtest.signals import months_to_bars
+from backtest.strategy import (
+    Decision,
+    MarketData,
+    Rebalance,
+    check_calendar_schedule,
+    rebalance_mask,
+    trade_mask,
+)
+from strategies._common import check_assets, no_trade_except
 
-__all__ = ["BuyAndHold", "StaticMix"]
+__all__ = ["AlwaysShort", "BuyAndHold", "StaticMix", "TrendRule"]
 
 
 def _scheduled(target: pd.DataFrame, schedule: Rebalance) -> pd.DataFrame:
-    out = target.copy()
-    out[~rebalance_mask(target.index, schedule)] = np.nan
-    return out
-
-
-def _check_assets(names: list[str], market: MarketData, who: str) -> None:
-    unknown = [n for n in names if n not in market.prices.columns]
-    if unknown:
-        raise ConfigError(
-            f"{who}: unknown asset {', '.join(unknown)}; assets: {', '.join(market.assets)}"
-        )
+    return no_trade_except(target, rebalance_mask(target.index, schedule))
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -38,9 +37,11 @@ class BuyAndHold:
     asset : str or None
         An asset alias; exactly one of ``asset`` and ``sleeve`` is given.
     sleeve : {"long", "short", "cash"} or None
-        A duration sleeve, held at equal weights.
+        A duration sleeve, held at equal weights (with empirical sleeves, its
+        members as ranked at each rebalance).
     rebalance : {"never", "every_bar", "weekly", "monthly"}
-        ``never`` lets the weights drift (true buy and hold).
+        ``never`` lets the weights drift (true buy and hold: a ranked sleeve keeps
+        its first members).
     """
 
     name: ClassVar[str] = "buy_and_hold"
@@ -51,17 +52,42 @@ class BuyAndHold:
     def __post_init__(self) -> None:
         if (self.asset is None) == (self.sleeve is None):
             raise ConfigError("buy_and_hold: give exactly one of asset or sleeve")
+        check_calendar_schedule(self.rebalance, self.name)
 
     def decide(self, market: MarketData) -> Decision:
         """Constant targets, traded on the rebalance schedule."""
         if self.sleeve is not None:
-            target = market.sleeves.get(self.sleeve)
+            target = market.sleeve(self.sleeve)
         else:
             asset = str(self.asset)
-            _check_assets([asset], market, "buy_and_hold")
+            check_assets([asset], market, "buy_and_hold")
             target = pd.DataFrame(0.0, index=market.index, columns=market.prices.columns)
             target[asset] = 1.0
         return Decision(weights=_scheduled(target, self.rebalance))
+
+
+@dataclass(frozen=True, kw_only=True)
+class AlwaysShort:
+    """Always hold the short-duration sleeve: ``buy_and_hold`` with ``sleeve = "short"``.
+
+    The benchmark the rotation has to beat when the short-duration sleeve wins on
+    its own (it did on the embedded 1949–2017 data).
+
+    Parameters
+    ----------
+    rebalance : {"monthly", "every_bar", "weekly", "never"}
+        As in :class:`BuyAndHold`.
+    """
+
+    name: ClassVar[str] = "always_short"
+    rebalance: Rebalance = "monthly"
+
+    def __post_init__(self) -> None:
+        check_calendar_schedule(self.rebalance, self.name)
+
+    def decide(self, market: MarketData) -> Decision:
+        """The short-duration sleeve on the schedule."""
+        return BuyAndHold(sleeve="short", rebalance=self.rebalance).decide(market)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -84,11 +110,96 @@ class StaticMix:
             raise ConfigError("static_mix: weights must name at least one asset")
         if any(w < 0 for w in self.weights.values()) or sum(self.weights.values()) > 1 + 1e-12:
             raise ConfigError("static_mix: weights must be >= 0 and sum to <= 1")
+        check_calendar_schedule(self.rebalance, self.name)
 
     def decide(self, market: MarketData) -> Decision:
         """The fixed mix on every rebalance date."""
-        _check_assets(list(self.weights), market, "static_mix")
+        check_assets(list(self.weights), market, "static_mix")
         target = pd.DataFrame(0.0, index=market.index, columns=market.prices.columns)
         for asset, w in self.weights.items():
             target[asset] = w
         return Decision(weights=_scheduled(target, self.rebalance))
+
+
+@dataclass(frozen=True, kw_only=True)
+class TrendRule:
+    r"""Hold a sleeve while its total-return index is above its moving average, else cash.
+
+    The sleeve's total-return index ``P_t`` compounds the returns of its
+    equal-weight members as known at the previous close,
+    ``R_t = Σ_i w_{i,t-1} r_{i,t}``, over the whole calendar (history before the
+    window feeds the average). The strategy holds the sleeve while
+    ``P_t > MA_n(P)_t`` (the mean of the last ``n`` values, ``P_t`` included) and
+    ``risk_off_sleeve`` otherwise, including before the average exists.
+    ``n = round(lookback_months · periods_per_year / 12)`` bars: 10 monthly, 43
+    weekly, 210 business-daily.
+
+    With ``rebalance`` weekly or monthly the rule is checked only at the first bar
+    of each week or month and held in between (Faber checks month-end closes); with
+    ``every_bar``, ``never`` or ``on_change`` it is checked on every bar and trades
+    when it flips.
+
+    Parameters
+    ----------
+    sleeve : {"long", "short"}
+        The sleeve the rule times.
+    lookback_months : int
+        Length of the moving average in months (converted to bars).
+    risk_off_sleeve : {"cash", "short"}
+        Held while the index is at or below its average.
+    rebalance : {"monthly", "every_bar", "weekly", "never", "on_change"}
+
+    References
+    ----------
+    .. [1] Faber, M. T. (2007), "A Quantitative Approach to Tactical Asset
+       Allocation", *Journal of Wealth Management* 9(4), 69–79 (10-month SMA).
+    """
+
+    name: ClassVar[str] = "trend_rule"
+    sleeve: Literal["long", "short"] = "long"
+    lookback_months: int = 10
+    risk_off_sleeve: Literal["cash", "short"] = "cash"
+    rebalance: Rebalance = "monthly"
+
+    def __post_init__(self) -> None:
+        if self.lookback_months < 1:
+            raise ConfigError(f"trend_rule: lookback_months must be >= 1, "
+                              f"got {self.lookback_months}")
+        if self.sleeve == self.risk_off_sleeve:
+            raise ConfigError("trend_rule: sleeve and risk_off_sleeve must differ")
+
+    def risk_off(self, market: MarketData) -> pd.Series:
+        """True where the sleeve's index is not above its moving average (on the window)."""
+        level = _sleeve_index(market.sleeves.get(self.sleeve), market.prices)
+        n = months_to_bars(self.lookback_months, market.periods_per_year)
+        above = level > level.rolling(n, min_periods=n).mean()
+        state = (~above).reindex(market.index, fill_value=True)
+        if self.rebalance in ("weekly", "monthly"):
+            checked = rebalance_mask(market.index, self.rebalance)
+            state = state.where(checked).ffill().astype(bool)
+        return state.rename("risk_off")
+
+    def decide(self, market: MarketData) -> Decision:
+        """The sleeve when above its average, ``risk_off_sleeve`` when not."""
+        state = self.risk_off(market)
+        on = market.sleeve(self.sleeve)
+        off = market.sleeve(self.risk_off_sleeve)
+        flags = np.broadcast_to(state.to_numpy(dtype=bool)[:, None], on.shape)
+        weights = off.where(flags, on)
+        trade = trade_mask(market.index, self.rebalance, state)
+        return Decision(weights=no_trade_except(weights, trade), risk_off=state)
+
+
+def _sleeve_index(members: pd.DataFrame, prices: pd.DataFrame) -> pd.Series:
+    """Total-return index of a sleeve held with the previous close's membership.
+
+    NaN until the first bar with a known return: a bar whose membership is unknown,
+    or where a member (weight > 0) has no return, breaks the index (NaN there).
+    """
+    held = members.reindex(index=prices.index, columns=prices.columns).shift(1).to_numpy()
+    rets = prices.pct_change(fill_method=None).to_numpy()
+    member = np.nan_to_num(held) > 0
+    contribution = np.where(member, np.nan_to_num(held) * rets, 0.0)
+    invalid = np.isnan(held).all(axis=1) | (member & np.isnan(rets)).any(axis=1)
+    sleeve_ret = pd.Series(np.where(invalid, np.nan, contribution.sum(axis=1)), index=prices.index)
+    return (1.0 + sleeve_ret).cumprod()

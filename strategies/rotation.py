@@ -1,4 +1,4 @@
-"""Signal-driven duration rotation."""
+"""Signal-driven duration rotations: binary rotation and graded tilt."""
 
 from __future__ import annotations
 
@@ -10,9 +10,16 @@ import pandas as pd
 
 from backtest.errors import ConfigError
 from backtest.signals import regime_state
-from backtest.strategy import Decision, MarketData, Rebalance, rebalance_mask
+from backtest.strategy import Decision, MarketData, Rebalance, trade_mask
+from strategies._common import (
+    MapShape,
+    composite_on_window,
+    no_trade_except,
+    signal_fraction,
+    validate_band,
+)
 
-__all__ = ["BinaryRotation"]
+__all__ = ["BinaryRotation", "GradedTilt"]
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -34,8 +41,9 @@ class BinaryRotation:
         Minimum bars between two switches.
     risk_off_sleeve : {"short", "cash"}
         What to hold when risk-off.
-    rebalance : {"every_bar", "weekly", "monthly", "never"}
-        When to restore equal sleeve weights between switches; a switch always trades.
+    rebalance : {"every_bar", "weekly", "monthly", "never", "on_change"}
+        When to restore the sleeve's equal weights between switches (``never`` and
+        ``on_change``: not at all, holdings drift); a switch always trades.
     """
 
     name: ClassVar[str] = "binary_rotation"
@@ -60,13 +68,78 @@ class BinaryRotation:
             enter=self.enter,
             exit=self.exit,
             min_hold=self.min_hold_periods,
-        ).reindex(market.index)
-        on = market.sleeves.long.to_numpy()
-        off = market.sleeves.get(self.risk_off_sleeve).to_numpy()
-        flags = state.to_numpy(dtype=bool)
-        weights = np.where(flags[:, None], off, on)
-        switched = np.r_[True, flags[1:] != flags[:-1]]
-        trade = rebalance_mask(market.index, self.rebalance) | switched
-        weights[~trade] = np.nan
-        frame = pd.DataFrame(weights, index=market.index, columns=market.sleeves.long.columns)
-        return Decision(weights=frame, risk_off=state.astype(bool))
+        ).reindex(market.index, fill_value=False)
+        on = market.sleeve("long")
+        off = market.sleeve(self.risk_off_sleeve)
+        flags = np.broadcast_to(state.to_numpy(dtype=bool)[:, None], off.shape)
+        weights = off.where(flags, on)
+        trade = trade_mask(market.index, self.rebalance, state)
+        return Decision(weights=no_trade_except(weights, trade), risk_off=state.astype(bool))
+
+
+@dataclass(frozen=True, kw_only=True)
+class GradedTilt:
+    r"""Move gradually from the long- to the short-duration sleeve as the cost of capital rises.
+
+    The composite ``s_t`` (z-score units) is mapped to a risk-off fraction
+    ``f_t`` in [0, 1] (:func:`strategies._common.signal_fraction`):
+
+    * ``linear``: ``f = clip((s - low) / (high - low), 0, 1)`` — 0 at or below
+      ``low``, 1 at or above ``high``;
+    * ``logistic``: ``f = 1 / (1 + exp(-k (s - (low + high) / 2)))`` with
+      ``k = 2 ln 19 / (high - low)``, so ``f`` is 5 % at ``low``, 50 % at the
+      midpoint and 95 % at ``high``.
+
+    The weight on the risk-off sleeve is
+    ``w_off = short_weight_min + (short_weight_max - short_weight_min) · f`` and
+    the long-duration sleeve gets ``1 - w_off``. A bar whose composite is NaN keeps
+    the last known value. The strategy counts as risk-off while ``f > 0.5``.
+
+    Parameters
+    ----------
+    shape : {"linear", "logistic"}
+    low, high : float
+        Composite levels (z-score units) of the map; ``low < high``.
+    short_weight_min, short_weight_max : float
+        Weight on the risk-off sleeve at ``f = 0`` and ``f = 1`` (decimals,
+        ``0 <= min <= max <= 1``).
+    risk_off_sleeve : {"short", "cash"}
+        Where the ``w_off`` weight goes.
+    rebalance : {"monthly", "every_bar", "weekly", "never", "on_change"}
+        When the weights are reset to the map's current value; a flip of the
+        risk-off state (``f`` crossing 0.5) always trades. ``on_change``: only
+        then.
+    """
+
+    name: ClassVar[str] = "graded_tilt"
+    shape: MapShape = "linear"
+    low: float = -1.0
+    high: float = 1.0
+    short_weight_min: float = 0.0
+    short_weight_max: float = 1.0
+    risk_off_sleeve: Literal["short", "cash"] = "short"
+    rebalance: Rebalance = "monthly"
+
+    def __post_init__(self) -> None:
+        validate_band("graded_tilt", self.low, self.high, ("low", "high"))
+        if not 0.0 <= self.short_weight_min <= self.short_weight_max <= 1.0:
+            raise ConfigError(
+                "graded_tilt: need 0 <= short_weight_min <= short_weight_max <= 1, got "
+                f"{self.short_weight_min} and {self.short_weight_max}"
+            )
+
+    def fraction(self, market: MarketData) -> pd.Series:
+        """Risk-off fraction ``f_t`` on the trading window."""
+        return signal_fraction(
+            composite_on_window(market), low=self.low, high=self.high, shape=self.shape
+        )
+
+    def decide(self, market: MarketData) -> Decision:
+        """``1 - w_off`` in the long sleeve, ``w_off`` in the risk-off sleeve."""
+        f = self.fraction(market)
+        w_off = self.short_weight_min + (self.short_weight_max - self.short_weight_min) * f
+        w = w_off.to_numpy()[:, None]
+        weights = market.sleeve("long") * (1.0 - w) + market.sleeve(self.risk_off_sleeve) * w
+        state = (f > 0.5).rename("risk_off")
+        trade = trade_mask(market.index, self.rebalance, state)
+        return Decision(weights=no_trade_except(weights, trade), risk_off=state)

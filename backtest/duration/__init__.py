@@ -4,7 +4,8 @@ Bond duration and convexity (:func:`macaulay_duration`, :func:`modified_duration
 :func:`convexity`), DCF-implied equity duration (:func:`gordon_duration`,
 :func:`dcf_duration`), empirical duration from returns and yield changes
 (:func:`empirical_duration`), and long/short-duration sleeves
-(:func:`rank_sleeves`, :func:`explicit_sleeves`). Rates are decimals.
+(:func:`rank_sleeves`, held between re-rank dates by :func:`hold_sleeves`;
+:func:`explicit_sleeves`). Rates are decimals.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from backtest.duration._sleeves import (
     RankMethod,
     SleeveMembership,
     explicit_sleeves,
+    hold_sleeves,
     rank_sleeves,
 )
 
@@ -29,6 +31,7 @@ __all__ = [
     "empirical_duration",
     "explicit_sleeves",
     "gordon_duration",
+    "hold_sleeves",
     "macaulay_duration",
     "modified_duration",
     "rank_sleeves",

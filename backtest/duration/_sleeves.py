@@ -7,11 +7,18 @@ from dataclasses import dataclass
 from typing import Literal
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 
 from backtest.errors import ConfigError
 
-__all__ = ["RankMethod", "SleeveMembership", "explicit_sleeves", "rank_sleeves"]
+__all__ = [
+    "RankMethod",
+    "SleeveMembership",
+    "explicit_sleeves",
+    "hold_sleeves",
+    "rank_sleeves",
+]
 
 #: How many assets go in each sleeve: a fixed ``k``, or the top and bottom thirds.
 RankMethod = Literal["top_k", "terciles"]
@@ -93,6 +100,39 @@ def rank_sleeves(durations: pd.DataFrame, *, method: RankMethod, k: int = 3) -> 
     short = np.where(rank <= size, weight, np.where(enough, 0.0, np.nan))
     frame = {"index": durations.index, "columns": durations.columns}
     return SleeveMembership(long=pd.DataFrame(long, **frame), short=pd.DataFrame(short, **frame))
+
+
+def hold_sleeves(membership: SleeveMembership, rerank: npt.ArrayLike) -> SleeveMembership:
+    """Keep each date's ranking until the next re-rank date.
+
+    Parameters
+    ----------
+    membership : SleeveMembership
+        Sleeves ranked on every date (:func:`rank_sleeves`).
+    rerank : array_like of bool
+        One flag per date: re-rank at that close.
+
+    Returns
+    -------
+    SleeveMembership
+        On each date, the ranking of the last re-rank date on or before it that
+        had enough estimates (all-NaN before the first such date). Only past
+        rankings are carried forward, so a date's sleeves never depend on later
+        estimates.
+
+    Raises
+    ------
+    ConfigError
+        ``rerank`` is not one flag per date.
+    """
+    flags = np.asarray(rerank, dtype=bool)
+    if flags.shape != (len(membership.long),):
+        raise ConfigError(f"rerank needs one flag per date ({len(membership.long)}), "
+                          f"got shape {flags.shape}")
+
+    def hold(frame: pd.DataFrame) -> pd.DataFrame:
+        return frame.where(np.broadcast_to(flags[:, np.newaxis], frame.shape)).ffill()
+    return SleeveMembership(long=hold(membership.long), short=hold(membership.short))
 
 
 def explicit_sleeves(

@@ -7,13 +7,25 @@ from backtest.signals._composite import (
     standardize,
     transform,
 )
+from backtest.signals._presets import (
+    PRESETS,
+    Preset,
+    component_from_table,
+    months_to_bars,
+    suggested_id,
+)
 from backtest.signals._state import regime_state
 
 __all__ = [
+    "PRESETS",
     "ComponentSpec",
+    "Preset",
     "SignalSpec",
+    "component_from_table",
     "compute_signal",
+    "months_to_bars",
     "regime_state",
     "standardize",
+    "suggested_id",
     "transform",
 ]

@@ -1,0 +1,144 @@
+"""Duration targeting: the portfolio's duration falls linearly as the cost of capital rises."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import ClassVar
+
+import numpy as np
+import pandas as pd
+
+from backtest.errors import ConfigError
+from backtest.strategy import Decision, MarketData, Rebalance, trade_mask
+from strategies._common import composite_on_window, no_trade_except, signal_fraction, validate_band
+
+__all__ = ["DurationTargeting"]
+
+_EPS_YEARS = 1e-9
+
+
+@dataclass(frozen=True, kw_only=True)
+class DurationTargeting:
+    r"""Choose sleeve weights so that the portfolio's duration tracks a signal-driven target.
+
+    Target duration, in years, falls linearly from ``duration_max_years`` when the
+    composite is at or below ``signal_low`` to ``duration_min_years`` at or above
+    ``signal_high``:
+
+    .. math:: D^*_t = D_{max} - (D_{max} - D_{min})\,
+              \mathrm{clip}\!\left(\frac{s_t - s_{low}}{s_{high} - s_{low}}, 0, 1\right)
+
+    With ``D_L``, ``D_S`` the durations of the long and short sleeves at ``t``
+    (weighted means of their members' durations) and cash at duration 0, the
+    weights are the fully invested long/short mix with duration ``D*`` when
+    ``D_S <= D* <= D_L``; all long when ``D* > D_L`` (no leverage); and
+    ``D*/D_S`` in the short sleeve, the rest in cash, when ``D* < D_S``.
+
+    Per-asset durations are ``durations_years`` when given (constant, e.g. from
+    a DCF or a bond's modified duration), else the empirical estimates that
+    ``[sleeves] yield_series`` makes, each known at its date. A bar where a
+    sleeve member has no estimate, or where ``D_L <= D_S``, is not traded (the
+    previous holdings drift). The strategy counts as risk-off while ``D*`` is
+    below the midpoint of the bounds.
+
+    Parameters
+    ----------
+    duration_max_years, duration_min_years : float
+        Bounds of the target; ``0 <= min < max``.
+    signal_low, signal_high : float
+        Composite levels (z-score units) where the target leaves ``max`` and
+        reaches ``min``; ``low < high``.
+    durations_years : mapping of str to float
+        Asset alias → duration in years; must cover every sleeve member. Empty:
+        use the sleeves' estimates.
+    rebalance : {"monthly", "every_bar", "weekly", "never", "on_change"}
+        When to reset to the target; a flip of the risk-off state always trades.
+    """
+
+    name: ClassVar[str] = "duration_targeting"
+    duration_max_years: float = 20.0
+    duration_min_years: float = 2.0
+    signal_low: float = -1.0
+    signal_high: float = 1.0
+    durations_years: Mapping[str, float] = field(default_factory=dict)
+    rebalance: Rebalance = "monthly"
+
+    def __post_init__(self) -> None:
+        validate_band(self.name, self.signal_low, self.signal_high, ("signal_low", "signal_high"))
+        if not 0.0 <= self.duration_min_years < self.duration_max_years:
+            raise ConfigError(
+                f"{self.name}: need 0 <= duration_min_years < duration_max_years, got "
+                f"{self.duration_min_years} and {self.duration_max_years}"
+            )
+        if any(not np.isfinite(v) for v in self.durations_years.values()):
+            raise ConfigError(f"{self.name}: durations_years must be finite numbers")
+
+    def target_years(self, market: MarketData) -> pd.Series:
+        """Target duration ``D*_t`` in years on the trading window."""
+        f = signal_fraction(
+            composite_on_window(market),
+            low=self.signal_low,
+            high=self.signal_high,
+            shape="linear",
+        )
+        span = self.duration_max_years - self.duration_min_years
+        return (self.duration_max_years - span * f).rename("target_years")
+
+    def _asset_durations(self, market: MarketData, members: list[str]) -> pd.DataFrame:
+        if self.durations_years:
+            missing = [a for a in members if a not in self.durations_years]
+            unknown = [a for a in self.durations_years if a not in market.prices.columns]
+            if missing or unknown:
+                raise ConfigError(
+                    f"{self.name}: durations_years "
+                    + (f"lacks sleeve members {missing}" if missing else "")
+                    + ("; " if missing and unknown else "")
+                    + (f"names unknown assets {unknown}" if unknown else "")
+                )
+            row = pd.Series(self.durations_years, dtype="float64")
+            row = row.reindex(market.prices.columns)
+            return pd.DataFrame(
+                np.tile(row.to_numpy(), (len(market.index), 1)),
+                index=market.index,
+                columns=market.prices.columns,
+            )
+        if market.sleeves.durations is None:
+            raise ConfigError(
+                f"{self.name} needs duration estimates: give durations_years = "
+                "{ASSET = years, ...} in its table, or set [sleeves] yield_series and "
+                "window so that empirical durations are estimated"
+            )
+        return market.sleeves.durations.reindex(
+            index=market.index, columns=market.prices.columns
+        )
+
+    def decide(self, market: MarketData) -> Decision:
+        """Long/short/cash weights whose duration is the target (see the class notes)."""
+        long, short = market.sleeve("long"), market.sleeve("short")
+        held = (long.fillna(0.0) > 0) | (short.fillna(0.0) > 0)
+        members = [str(c) for c in held.columns[held.any().to_numpy()]]
+        durations = self._asset_durations(market, members).to_numpy()
+        target = self.target_years(market).to_numpy()
+        d_long = _sleeve_duration(long.to_numpy(), durations)
+        d_short = _sleeve_duration(short.to_numpy(), durations)
+        ok = np.isfinite(target) & np.isfinite(d_long) & np.isfinite(d_short)
+        ok &= d_long - d_short > _EPS_YEARS
+        with np.errstate(invalid="ignore", divide="ignore"):
+            a = np.clip((target - d_short) / (d_long - d_short), 0.0, 1.0)
+            b = np.where(target >= d_short, 1.0 - a, target / d_short)
+        a, b = np.where(ok, a, np.nan), np.where(ok, b, np.nan)
+        weights = long.fillna(0.0) * a[:, None] + short.fillna(0.0) * b[:, None]
+        weights[~ok] = np.nan
+        midpoint = 0.5 * (self.duration_max_years + self.duration_min_years)
+        state = pd.Series(target < midpoint, index=market.index, name="risk_off")
+        trade = trade_mask(market.index, self.rebalance, state)
+        return Decision(weights=no_trade_except(weights, trade), risk_off=state)
+
+
+def _sleeve_duration(weights: np.ndarray, durations: np.ndarray) -> np.ndarray:
+    """Weighted duration per row; NaN if the row is unknown or a member lacks an estimate."""
+    member = np.nan_to_num(weights) > 0
+    missing = (member & np.isnan(durations)).any(axis=1) | np.isnan(weights).all(axis=1)
+    total = np.where(member, np.nan_to_num(weights) * np.nan_to_num(durations), 0.0).sum(axis=1)
+    return np.where(missing, np.nan, total)
