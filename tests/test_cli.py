@@ -152,7 +152,7 @@ def test_usage_error_exits_2() -> None:
     assert runner.invoke(app, ["run", "--no-such-flag"]).exit_code == 2
 
 
-def test_stale_data_warning_is_one_line(monkeypatch) -> None:
+def test_stale_data_warning_is_one_line(monkeypatch, tmp_path: Path) -> None:
     import warnings
 
     import backtest
@@ -166,7 +166,7 @@ def test_stale_data_warning_is_one_line(monkeypatch) -> None:
         return real(*args, **kwargs)
 
     monkeypatch.setattr(backtest, "run", noisy)
-    result = runner.invoke(app, ["run", "--out", "/tmp/dcf-regime-test-reports"])
+    result = runner.invoke(app, ["run", "--out", str(tmp_path)])
     assert result.exit_code == 0
     assert "Warning: fred:DGS10: fetch failed; using the cached copy" in result.output
     assert "warnings.warn" not in result.output

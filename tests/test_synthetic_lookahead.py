@@ -9,18 +9,15 @@ every raw series at t or rewrites everything after t. Monthly, and business-dail
 from __future__ import annotations
 
 import tomllib
-from dataclasses import replace
 from functools import cache
 from pathlib import Path
 
-import numpy as np
-import pandas as pd
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from lookahead import assert_same_up_to, future_loader
 
 import backtest
 from backtest.config import RunConfig, parse_config
-from backtest.data.base import FetchedSeries, SeriesRequest
 from backtest.data.synthetic import SyntheticProvider
 from strategies import REGISTRY
 
@@ -46,21 +43,6 @@ def _full(daily: bool) -> backtest.RunResult:
     return backtest.run(_config(daily), load=PROVIDER.fetch)
 
 
-def _loader(cut: pd.Timestamp, mode: str):  # type: ignore[no-untyped-def]
-    def load(request: SeriesRequest) -> FetchedSeries:
-        got = PROVIDER.fetch(request)
-        values = got.values.copy()
-        after = values.index > cut
-        if mode == "truncate":
-            values = values[~after]
-        else:
-            rng = np.random.default_rng(int(cut.value % 2**32))
-            values[after] = values[after] * rng.uniform(0.2, 3.0, after.sum()) + 0.05
-        return replace(got, values=values)
-
-    return load
-
-
 def test_the_example_runs_every_strategy_kind() -> None:
     kinds = {s.kind for s in _config(False).strategies}
     assert kinds == set(REGISTRY)
@@ -75,21 +57,5 @@ def test_the_example_runs_every_strategy_kind() -> None:
 def test_data_after_t_changes_nothing_up_to_t(where: float, mode: str, daily: bool) -> None:
     full = _full(daily)
     cut = full.window[int(where * (len(full.window) - 1))]
-    other = backtest.run(_config(daily), load=_loader(cut, mode))
-    upto = full.window[full.window <= cut]
-    pd.testing.assert_frame_equal(full.signal.loc[upto], other.signal.loc[upto])
-    pd.testing.assert_frame_equal(full.sleeve_returns.loc[upto], other.sleeve_returns.loc[upto])
-    for label, res in full.results.items():
-        got = other.results[label]
-        pd.testing.assert_frame_equal(res.targets.loc[upto], got.targets.loc[upto])
-        pd.testing.assert_frame_equal(res.weights.loc[upto], got.weights.loc[upto])
-        r = res.returns.loc[:cut]
-        pd.testing.assert_series_equal(r, got.returns.loc[r.index], rtol=1e-13)
-        if res.risk_off is not None:
-            assert got.risk_off is not None
-            pd.testing.assert_series_equal(res.risk_off.loc[:cut], got.risk_off.loc[:cut])
-    if mode == "truncate":
-        assert other.window[-1] == cut
-    else:
-        later = full.window[full.window > cut]
-        assert not full.signal.loc[later].equals(other.signal.loc[later])
+    other = backtest.run(_config(daily), load=future_loader(PROVIDER.fetch, cut, mode))
+    assert_same_up_to(full, other, cut, mode)
