@@ -41,11 +41,11 @@ def write_outputs(
     from backtest.report import build_context, render_html, to_json, write_json, write_report
 
     written = []
+    when = generated_at or datetime.now(UTC)
     if html is not None:
-        when = generated_at or datetime.now(UTC)
         write_report(Path(html), render_html(build_context(runs, generated_at=when)))
         written.append(Path(html))
     if json_path is not None:
-        write_json(Path(json_path), to_json(runs[0]))
+        write_json(Path(json_path), to_json(runs[0], generated_at=when))
         written.append(Path(json_path))
     return written

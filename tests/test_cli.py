@@ -49,7 +49,7 @@ def test_run_prints_tables_and_writes_html_and_json(ran) -> None:
         assert text in result.output
     html = (out / "duration_rotation.html").read_text()
     payload = json.loads((out / "duration_rotation.json").read_text())
-    assert payload["schema_version"]
+    assert payload["schema_version"] and payload["generated_at"]
     assert set(payload["strategies"]) == {"Duration rotation", "market", "long_duration",
                                           "short_duration", "sixty_forty"}
     for name in payload["strategies"]:
