@@ -30,8 +30,6 @@ import contextlib
 import glob
 import hashlib
 import json
-import os
-import tempfile
 import warnings
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, replace
@@ -45,6 +43,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from backtest._atomic import write_atomic
 from backtest.data.base import (
     SOURCES,
     FetchedSeries,
@@ -193,31 +192,6 @@ def _decode(blob: bytes) -> tuple[dict[str, Any], pd.Series]:
     return embedded, values
 
 
-def _fsync_dir(directory: Path) -> None:
-    with contextlib.suppress(OSError):  # not supported everywhere (e.g. Windows)
-        fd = os.open(directory, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-
-
-def _atomic_write(path: Path, blob: bytes) -> None:
-    """Write ``blob`` to ``path`` via a temp file, fsync and ``os.replace``."""
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name + ".", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(blob)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)  # noqa: PTH105 (tests inject faults here)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            Path(tmp).unlink()
-        raise
-    _fsync_dir(path.parent)
-
-
 def _aware(value: datetime, name: str) -> datetime:
     if value.tzinfo is None or value.utcoffset() is None:
         raise ValueError(f"{name} must be timezone-aware (UTC), got {value!r}")
@@ -267,13 +241,13 @@ class Cache:
         data_path, meta_path = self.paths(fetched.request)
         try:
             data_path.parent.mkdir(parents=True, exist_ok=True)
-            _atomic_write(data_path, blob)
+            write_atomic(data_path, blob)
         except OSError as exc:
             raise DataError(
                 f"{label}: cannot write {data_path} ({_reason(exc)}); the cached copy is unchanged"
             ) from None
         try:
-            _atomic_write(meta_path, _sidecar(meta))
+            write_atomic(meta_path, _sidecar(meta))
         except OSError as exc:
             raise DataError(
                 f"{label}: stored {data_path.name} but not its sidecar ({_reason(exc)}); "
@@ -376,7 +350,7 @@ def _heal_sidecar(meta_path: Path, meta: CacheMeta) -> None:
         current = None
     if current != meta:
         with contextlib.suppress(OSError):  # a read-only cache still reads
-            _atomic_write(meta_path, _sidecar(meta))
+            write_atomic(meta_path, _sidecar(meta))
 
 
 def merge_history(old: pd.Series, new: pd.Series, *, rtol: float = 1e-9) -> pd.Series:

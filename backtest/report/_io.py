@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import os
-import tempfile
 from pathlib import Path
 
+from backtest._atomic import write_atomic
 from backtest.errors import BacktestError
 
 __all__ = ["write_text_atomic"]
@@ -40,18 +40,7 @@ def write_text_atomic(path: str | os.PathLike[str], text: str, what: str) -> Pat
     target = Path(path)
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
-        fd, name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
-        tmp = Path(name)
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
-                handle.write(text)
-                handle.flush()
-                os.fsync(handle.fileno())
-            tmp.chmod(0o644)
-            tmp.replace(target)
-        except BaseException:
-            tmp.unlink(missing_ok=True)
-            raise
+        write_atomic(target, text.encode("utf-8"))
     except OSError as exc:
         reason = exc.strerror or str(exc)
         raise BacktestError(f"cannot write {what} {target}: {reason}") from exc

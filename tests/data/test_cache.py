@@ -14,6 +14,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
+import backtest._atomic as atomic_module  # the writer the fault injection targets
 from backtest.data import cache as cache_module
 from backtest.data.base import FetchedSeries, Kind, SeriesRequest
 from backtest.data.cache import (
@@ -137,7 +138,7 @@ def test_killed_before_the_data_replace(cache, old, monkeypatch):
     def killed(src, dst):
         raise KeyboardInterrupt  # the process dies here
 
-    monkeypatch.setattr(cache_module.os, "replace", killed)
+    monkeypatch.setattr(atomic_module.os, "replace", killed)
     with pytest.raises(KeyboardInterrupt):
         cache.write(fetched([9.0, 9.0, 9.0, 9.0]), T0 + timedelta(days=1))
     monkeypatch.undo()
@@ -154,7 +155,7 @@ def test_killed_between_data_and_sidecar(cache, old, monkeypatch):
             raise KeyboardInterrupt
         real_replace(src, dst)
 
-    monkeypatch.setattr(cache_module.os, "replace", die_on_sidecar)
+    monkeypatch.setattr(atomic_module.os, "replace", die_on_sidecar)
     new = fetched([5.0, 5.1, 5.2, 5.3])
     with pytest.raises(KeyboardInterrupt):
         cache.write(new, T0 + timedelta(days=1))
@@ -182,7 +183,7 @@ def test_disk_full_keeps_old_entry(cache, old, monkeypatch):
     def full(fd):
         raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
 
-    monkeypatch.setattr(cache_module.os, "fsync", full)
+    monkeypatch.setattr(atomic_module.os, "fsync", full)
     with pytest.raises(DataError) as info:
         cache.write(fetched([7.0, 7.0]), T0 + timedelta(days=1))
     monkeypatch.undo()
@@ -211,7 +212,7 @@ def test_sidecar_write_failure_is_reported_and_healed(cache, old, monkeypatch):
             raise OSError(errno.EACCES, "Permission denied")
         real_replace(src, dst)
 
-    monkeypatch.setattr(cache_module.os, "replace", sidecar_fails)
+    monkeypatch.setattr(atomic_module.os, "replace", sidecar_fails)
     with pytest.raises(DataError, match=r"stored DGS10\.parquet but not its sidecar \(Permission"):
         cache.write(fetched([6.0, 6.1]), T0 + timedelta(days=1))
     monkeypatch.undo()
