@@ -8,7 +8,6 @@ told to fail like a live source does.
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
 import pytest
@@ -23,14 +22,6 @@ from backtest.errors import DataError, ProviderError
 REPO = Path(__file__).resolve().parents[1]
 runner = CliRunner()
 WIDE = {"COLUMNS": "200"}
-
-
-@pytest.fixture(scope="session")
-def shared() -> Path:
-    root = Path(os.environ.get("BACKTEST_SHARED_DATA") or REPO / ".." / "shared" / "data")
-    if not root.is_dir():
-        pytest.skip(f"shared real data not found at {root} (set BACKTEST_SHARED_DATA)")
-    return root.resolve()
 
 
 class FakeRemote:
@@ -52,8 +43,8 @@ class FakeRemote:
 
 
 @pytest.fixture
-def remote(monkeypatch, shared):
-    fakes = {s: FakeRemote(s, shared) for s in ("fred", "yahoo", "french")}
+def remote(monkeypatch, shared_data):
+    fakes = {s: FakeRemote(s, shared_data) for s in ("fred", "yahoo", "french")}
     real = backtest.data.default_providers
 
     def providers(**kwargs):
@@ -186,21 +177,21 @@ def test_unknown_series_and_partial_failures(remote, cache_dir) -> None:
     assert [str(m.request) for m in Cache(cache_dir).entries()] == ["yahoo:QQQ", "yahoo:TLT"]
 
 
-def test_mirror_fetch_copies_into_the_cache(remote, cache_dir, shared) -> None:
-    copied = cli(cache_dir, "--mirror", str(shared), "data", "fetch", "fred:WALCL", "yahoo:^GSPC")
+def test_mirror_fetch_copies_into_the_cache(remote, cache_dir, shared_data) -> None:
+    copied = cli(cache_dir, "--mirror", str(shared_data), "data", "fetch", "fred:WALCL", "yahoo:^GSPC")
     assert copied.exit_code == 0, copied.output
     assert remote["fred"].calls == [] and remote["yahoo"].calls == []  # no "network"
     meta = json.loads(next(cache_dir.rglob("WALCL.meta.json")).read_text())
-    assert meta["notes"].startswith(f"mirror: {shared / 'macro' / 'WALCL.csv'}")
+    assert meta["notes"].startswith(f"mirror: {shared_data / 'macro' / 'WALCL.csv'}")
     assert meta["units"] == "millions of USD" and meta["frequency"] == "W"
     assert str(Cache(cache_dir).entries()[1].request) == "yahoo:^GSPC"
-    offline = cli(cache_dir, "--offline", "--mirror", str(shared), "data", "fetch", "fred:BAA")
+    offline = cli(cache_dir, "--offline", "--mirror", str(shared_data), "data", "fetch", "fred:BAA")
     assert offline.exit_code == 0, offline.output  # a mirror needs no network
 
 
-def test_run_with_mirror(remote, cache_dir, shared, tmp_path) -> None:
+def test_run_with_mirror(remote, cache_dir, shared_data, tmp_path) -> None:
     out = tmp_path / "reports"
-    result = cli(cache_dir, "--mirror", str(shared), "run",
+    result = cli(cache_dir, "--mirror", str(shared_data), "run",
                  str(REPO / "strategies" / "etf_rotation.toml"), "--out", str(out))
     assert result.exit_code == 0, result.output
     for text in ("2016-12-22 .. 2026-07-31", "periods_per_year=252", "ETF duration", "spy",

@@ -9,7 +9,6 @@ Offline and without the mirror, each config fails with one line naming the fetch
 from __future__ import annotations
 
 import math
-import os
 from pathlib import Path
 
 import numpy as np
@@ -41,14 +40,6 @@ FINITE = ("cagr", "annual_volatility", "sharpe", "sortino", "max_drawdown", "cal
           "annual_turnover")
 
 
-@pytest.fixture(scope="session")
-def mirror() -> Path:
-    root = Path(os.environ.get("BACKTEST_SHARED_DATA") or REPO / ".." / "shared" / "data")
-    if not root.is_dir():
-        pytest.skip(f"shared real data not found at {root} (set BACKTEST_SHARED_DATA)")
-    return root.resolve()
-
-
 _RUNS: dict[str, backtest.RunResult] = {}
 
 
@@ -71,8 +62,8 @@ def table(result) -> str:
 
 @pytest.mark.slow
 @pytest.mark.parametrize("name", list(EXPECTED))
-def test_real_config_runs_on_the_shared_files(name: str, mirror: Path) -> None:
-    result = run_config(name, mirror)
+def test_real_config_runs_on_the_shared_files(name: str, shared_data: Path) -> None:
+    result = run_config(name, shared_data)
     first, last, labels = EXPECTED[name]
     printed = table(result)
     print(printed)
@@ -105,7 +96,7 @@ def test_real_config_runs_on_the_shared_files(name: str, mirror: Path) -> None:
     # provenance: live ids, served by the mirror
     for source in result.dataset.sources:
         assert source.id.split(":")[0] in ("fred", "yahoo", "french"), source.id
-        assert source.notes.startswith(f"mirror: {mirror}"), source.notes
+        assert source.notes.startswith(f"mirror: {shared_data}"), source.notes
 
 
 def _year(prices: pd.Series, year: str) -> float:
@@ -115,8 +106,8 @@ def _year(prices: pd.Series, year: str) -> float:
 
 
 @pytest.mark.slow
-def test_etf_panel_reproduces_published_facts(mirror: Path) -> None:
-    prices = run_config("etf_rotation", mirror).dataset.prices
+def test_etf_panel_reproduces_published_facts(shared_data: Path) -> None:
+    prices = run_config("etf_rotation", shared_data).dataset.prices
     assert _year(prices["ARKK"], "2022") == pytest.approx(-0.670, abs=0.002)  # SOURCES.md
     assert _year(prices["TLT"], "2022") == pytest.approx(-0.312, abs=0.002)
     assert _year(prices["SPY"], "2022") == pytest.approx(-0.182, abs=0.002)
@@ -127,8 +118,8 @@ def test_etf_panel_reproduces_published_facts(mirror: Path) -> None:
 
 
 @pytest.mark.slow
-def test_seed_panel_and_the_stale_liquidity_leg(mirror: Path) -> None:
-    result = run_config("seed_2026", mirror)
+def test_seed_panel_and_the_stale_liquidity_leg(shared_data: Path) -> None:
+    result = run_config("seed_2026", shared_data)
     prices = result.dataset.prices
     assert prices["BTC"]["2021"].max() == pytest.approx(67566.83, abs=1)  # 2021-11-08 close
     assert prices["BTC"]["2021"].idxmax() == pd.Timestamp("2021-11-08")
@@ -144,8 +135,8 @@ def test_seed_panel_and_the_stale_liquidity_leg(mirror: Path) -> None:
 
 
 @pytest.mark.slow
-def test_ff_panel_reproduces_published_facts(mirror: Path) -> None:
-    result = run_config("ff_duration", mirror)
+def test_ff_panel_reproduces_published_facts(shared_data: Path) -> None:
+    result = run_config("ff_duration", shared_data)
     prices = result.dataset.prices
     rets = prices.pct_change()
     assert rets.loc["1987-10-31", "MKT"] - rets.loc["1987-10-31", "RF"] == pytest.approx(-0.2319)
@@ -175,16 +166,16 @@ def test_live_sources_offline_fail_with_one_line_naming_the_fetch(name: str, tmp
 
 
 @pytest.mark.slow
-def test_fetch_from_the_mirror_then_run_offline_gives_the_same_result(mirror, tmp_path) -> None:
+def test_fetch_from_the_mirror_then_run_offline_gives_the_same_result(shared_data, tmp_path) -> None:
     config = REPO / "strategies" / "ff_duration.toml"
     cache = str(tmp_path / "cache")
     failed = runner.invoke(app, ["--offline", "--data-dir", cache, "run", str(config)])
     fetch = failed.output.strip().partition("run: ")[2].split()
     assert fetch[:3] == ["backtest", "data", "fetch"]
-    copied = runner.invoke(app, ["--mirror", str(mirror), "--data-dir", cache, *fetch[1:]])
+    copied = runner.invoke(app, ["--mirror", str(shared_data), "--data-dir", cache, *fetch[1:]])
     assert copied.exit_code == 0, copied.output
     offline = backtest.run(config, load=make_loader(offline=True, data_dir=cache))
-    direct = run_config("ff_duration", mirror)
+    direct = run_config("ff_duration", shared_data)
     pd.testing.assert_frame_equal(offline.metrics(), direct.metrics())
     assert offline.dataset.fingerprint == direct.dataset.fingerprint
     assert math.isclose(offline.main.returns.sum(), direct.main.returns.sum())

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,15 +16,6 @@ REPO = Path(__file__).resolve().parents[2]
 def fixtures() -> Path:
     """The recorded payloads in tests/fixtures."""
     return REPO / "tests" / "fixtures"
-
-
-@pytest.fixture(scope="session")
-def shared_data() -> Path:
-    """The real data beside the checkout (``$BACKTEST_SHARED_DATA`` or ``../shared/data``)."""
-    root = Path(os.environ.get("BACKTEST_SHARED_DATA") or REPO / ".." / "shared" / "data")
-    if not root.is_dir():
-        pytest.skip(f"shared real data not found at {root} (set BACKTEST_SHARED_DATA)")
-    return root.resolve()
 
 
 @dataclass
