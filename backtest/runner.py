@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cached_property
 from importlib import metadata
@@ -10,6 +11,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from backtest._fields import build_dataclass, field_names
 from backtest.config import RunConfig
 from backtest.data.dataset import Dataset, Loader, build_dataset
 from backtest.data.expr import parse_expr
@@ -18,9 +20,16 @@ from backtest.engine import BacktestResult, run_backtest
 from backtest.errors import ConfigError, DataError
 from backtest.regimes import Regime, load_catalog, regime_table, signal_timing
 from backtest.signals import compute_signal
-from backtest.strategy import MarketData, SleeveSet, load_strategy, rebalance_mask
+from backtest.strategy import MarketData, SleeveSet, Strategy, rebalance_mask
 
-__all__ = ["RunResult", "library_versions", "prepare_market", "run", "trading_window"]
+__all__ = [
+    "RunResult",
+    "library_versions",
+    "load_strategy",
+    "prepare_market",
+    "run",
+    "trading_window",
+]
 
 _LIBRARIES = (
     "dcf-regime", "vectorbt", "vectorbt-rust", "pandas", "numpy", "empyrical-reloaded",
@@ -112,6 +121,22 @@ class RunResult:
             "bars": len(self.window),
             "initial_capital": run.initial_capital,
         }
+
+
+def load_strategy(kind: str, params: Mapping[str, Any], where: str = "strategy") -> Strategy:
+    """Instantiate a registered strategy, rejecting unknown parameters.
+
+    The runner looks kinds up, not the contract (:mod:`backtest.strategy`), so the
+    contract never imports the implementations that import it.
+    """
+    from strategies import REGISTRY
+
+    if kind not in REGISTRY:
+        raise ConfigError(f"{where}: unknown kind {kind!r}; valid kinds: {', '.join(REGISTRY)}")
+    cls = REGISTRY[kind]
+    if not field_names(cls) and params:
+        raise ConfigError(f"{where}: {kind} takes no parameters")
+    return build_dataclass(cls, params, where)
 
 
 def trading_window(

@@ -13,15 +13,13 @@ instead of recomputing them elsewhere or passing them through a shared dict.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, ClassVar, Literal, Protocol
+from typing import ClassVar, Literal, Protocol
 
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from backtest._fields import build_dataclass, field_names
 from backtest.errors import ConfigError
 
 __all__ = [
@@ -32,7 +30,6 @@ __all__ = [
     "SleeveSet",
     "Strategy",
     "check_calendar_schedule",
-    "load_strategy",
     "rebalance_mask",
     "state_flips",
     "trade_mask",
@@ -220,15 +217,3 @@ def check_calendar_schedule(schedule: str, who: str) -> None:
             f"{who}: rebalance {schedule!r} needs a risk-off state, which {who} does not "
             f"have; valid: {', '.join(CALENDAR_SCHEDULES)}"
         )
-
-
-def load_strategy(kind: str, params: Mapping[str, Any], where: str = "strategy") -> Strategy:
-    """Instantiate a registered strategy, rejecting unknown parameters."""
-    from strategies import REGISTRY
-
-    if kind not in REGISTRY:
-        raise ConfigError(f"{where}: unknown kind {kind!r}; valid kinds: {', '.join(REGISTRY)}")
-    cls = REGISTRY[kind]
-    if not field_names(cls) and params:
-        raise ConfigError(f"{where}: {kind} takes no parameters")
-    return build_dataclass(cls, params, where)

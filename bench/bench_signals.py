@@ -18,9 +18,8 @@ import numpy as np
 
 from backtest.config import parse_config
 from backtest.data.dataset import Dataset
-from backtest.runner import prepare_market
+from backtest.runner import load_strategy, prepare_market
 from backtest.signals import compute_signal
-from backtest.strategy import load_strategy
 from backtest.synthetic import SyntheticSpec, generate_market
 
 N_BARS, N_ASSETS = 10_000, 50

@@ -71,3 +71,15 @@ def test_cli_help_does_not_import_vectorbt() -> None:
             "print(sorted(m for m in ('vectorbt', 'pandas', 'plotly') if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_the_strategy_contract_does_not_import_the_implementations() -> None:
+    # the runner looks kinds up (load_strategy); the contract and the config layer
+    # stay below the strategies package that imports them
+    for rel in ("backtest/strategy.py", *sorted(
+            p.relative_to(ROOT).as_posix() for p in (ROOT / "backtest" / "config").rglob("*.py"))):
+        assert not any(m.split(".")[0] == "strategies" for m in _imports(ROOT / rel)), rel
+    code = ("import sys; import backtest.strategy, backtest.config; "
+            "print('strategies' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"

@@ -77,3 +77,55 @@ def test_unknown_strategy_kind_and_parameter() -> None:
         backtest.run(overrides=["strategy.kind=magic"])
     with pytest.raises(ConfigError, match="unknown key treshold; valid keys: enter, exit"):
         backtest.run(overrides=["strategy.treshold=1"])
+
+
+def test_set_addresses_list_elements_by_index_and_by_name() -> None:
+    by_index = load_config(overrides=["signal.components.0.periods=6"])
+    by_name = load_config(overrides=["signal.components.aaa_12m_change.periods=6"])
+    assert by_index.signal.components[0].periods == 6 == by_name.signal.components[0].periods
+    assert by_index.signal.components[1].periods == DEFAULT.signal.components[1].periods
+    assert by_index.config_hash == by_name.config_hash
+    with pytest.raises(ConfigError, match="no element 'nope'; address one by index or name: "
+                       "0, 1, aaa_12m_change, credit_spread_12m_change"):
+        load_config(overrides=["signal.components.nope.periods=6"])
+    with pytest.raises(ConfigError, match="index 2 is out of range"):
+        load_config(overrides=["signal.components.2.periods=6"])
+    with pytest.raises(ConfigError, match="costs.fees_bps is a number"):
+        load_config(overrides=["costs.fees_bps.x=1"])
+
+
+def test_set_accepts_unquoted_dates_and_quoted_segments() -> None:
+    cfg = load_config(overrides=["run.end=1990-06-30"])
+    assert cfg.run.end == "1990-06-30"
+    raw = apply_overrides({"data": {"assets": {}}}, ['data.assets."BRK.B"=yahoo:BRK-B'])
+    assert raw["data"]["assets"] == {"BRK.B": "yahoo:BRK-B"}
+
+
+def test_presets_are_addressed_by_their_preset_name() -> None:
+    raw = {"signal": {"components": [{"preset": "credit_momentum"}, {"name": "x", "series": "A"}]}}
+    out = apply_overrides(raw, ["signal.components.credit_momentum.weight=0.5",
+                                "signal.components.x.periods=3"])
+    assert out["signal"]["components"][0]["weight"] == 0.5
+    assert out["signal"]["components"][1]["periods"] == 3
+    assert raw["signal"]["components"][0] == {"preset": "credit_momentum"}  # not mutated
+
+
+@pytest.mark.parametrize(("path", "message"), [
+    ("a..b", "empty segment"), ("a.", "empty segment"), ('a."b', "unterminated quote"),
+    ('a."b"c', "expected '.' after a quoted segment"),
+])
+def test_malformed_paths_are_one_line_errors(path: str, message: str) -> None:
+    from backtest.config import split_path
+
+    with pytest.raises(ConfigError, match=message):
+        split_path(path)
+
+
+def test_get_path_reads_what_set_path_writes() -> None:
+    from backtest.config import get_path, set_path
+
+    raw = {"signal": {"components": [{"name": "a", "periods": 12}]}}
+    set_path(raw, "signal.components.a.periods", 3)
+    assert get_path(raw, "signal.components.0.periods") == 3
+    with pytest.raises(ConfigError, match="the config has no key 'strategy'"):
+        get_path(raw, "strategy.enter")

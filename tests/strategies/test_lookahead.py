@@ -14,7 +14,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from backtest.strategy import load_strategy
+from backtest.runner import load_strategy
 from strategies import REGISTRY
 
 DURATIONS = {"LONG1": 25.0, "LONG2": 18.0, "MID": 8.0, "SHORT1": 3.0, "SHORT2": 1.0}

@@ -12,10 +12,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from backtest.errors import ConfigError
+from backtest.runner import load_strategy
 from backtest.strategy import (
     MarketData,
     SleeveSet,
-    load_strategy,
     rebalance_mask,
     trade_mask,
 )

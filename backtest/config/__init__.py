@@ -1,0 +1,270 @@
+"""Run configuration: one TOML file parsed, in one place, into frozen dataclasses.
+
+Precedence: ``--set section.key=value`` > TOML > dataclass default. Unknown keys
+are rejected with the list of valid ones. See the README's config reference.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+import json
+import tomllib
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+import pandas as pd
+
+from backtest._fields import build_dataclass
+from backtest._typing import PERIODS_PER_YEAR
+from backtest.config._data import AssetSpec, DataConfig, MacroSpec
+from backtest.config._overrides import apply_overrides, get_path, set_path, split_path
+from backtest.config._sleeves import SleeveSpec
+from backtest.data.expr import parse_expr
+from backtest.errors import ConfigError
+from backtest.signals import SignalSpec, component_from_table, suggested_id
+
+__all__ = [
+    "AssetSpec",
+    "CostModel",
+    "DataConfig",
+    "MacroSpec",
+    "RunConfig",
+    "RunSection",
+    "SleeveSpec",
+    "StrategySpec",
+    "apply_overrides",
+    "default_catalog_path",
+    "default_config_path",
+    "get_path",
+    "load_config",
+    "parse_config",
+    "set_path",
+    "split_path",
+]
+
+SECTIONS = ("run", "costs", "data", "signal", "sleeves", "strategy", "benchmarks", "regimes")
+
+
+@dataclass(frozen=True, kw_only=True)
+class RunSection:
+    """``[run]``: calendar, window and execution conventions."""
+
+    name: str
+    title: str = ""
+    frequency: Literal["B", "D", "W", "M"] = "M"
+    periods_per_year: int | None = None
+    start: str | None = None
+    end: str | None = None
+    execution_lag: int = 1
+    initial_capital: float = 1.0
+
+    def __post_init__(self) -> None:
+        if self.execution_lag < 0:
+            raise ConfigError(f"run.execution_lag must be >= 0, got {self.execution_lag}")
+        if self.initial_capital <= 0:
+            raise ConfigError("run.initial_capital must be > 0")
+        if self.periods_per_year is not None and self.periods_per_year < 1:
+            raise ConfigError("run.periods_per_year must be >= 1")
+        for key in ("start", "end"):
+            value = getattr(self, key)
+            if value is not None:
+                try:
+                    pd.Timestamp(value)
+                except ValueError:
+                    raise ConfigError(f"run.{key}: {value!r} is not a date") from None
+
+    @property
+    def ppy(self) -> int:
+        """Periods per year: explicit, or the convention of the frequency (252/365/52/12)."""
+        return self.periods_per_year or PERIODS_PER_YEAR[self.frequency]
+
+
+@dataclass(frozen=True, kw_only=True)
+class CostModel:
+    """``[costs]``: proportional costs in basis points of traded value.
+
+    ``fees_bps`` is charged on the value of every trade; ``slippage_bps`` moves the
+    fill price against the trade (buys fill higher, sells lower). Trades in the
+    cash asset are free.
+    """
+
+    fees_bps: float = 0.0
+    slippage_bps: float = 0.0
+
+    def __post_init__(self) -> None:
+        if self.fees_bps < 0 or self.slippage_bps < 0:
+            raise ConfigError("costs: fees_bps and slippage_bps must be >= 0")
+
+
+@dataclass(frozen=True)
+class StrategySpec:
+    """A strategy by registry ``kind``, its display ``label`` and its parameters."""
+
+    label: str
+    kind: str
+    params: Mapping[str, Any]
+
+
+@dataclass(frozen=True)
+class RunConfig:
+    """A whole run, parsed and validated."""
+
+    run: RunSection
+    costs: CostModel
+    data: DataConfig
+    signal: SignalSpec
+    sleeves: SleeveSpec
+    strategy: StrategySpec
+    benchmarks: tuple[StrategySpec, ...]
+    regimes_catalog: Path
+    source: str = "<string>"
+    raw: Mapping[str, Any] = field(default_factory=dict, repr=False, compare=False)
+
+    @property
+    def strategies(self) -> tuple[StrategySpec, ...]:
+        """The strategy under test first, then the benchmarks."""
+        return (self.strategy, *self.benchmarks)
+
+    @property
+    def config_hash(self) -> str:
+        """sha256 of the canonical JSON of the effective (overridden) configuration."""
+        text = json.dumps(self.raw, sort_keys=True, default=str)
+        return hashlib.sha256(text.encode()).hexdigest()
+
+
+def default_config_path() -> Path:
+    """``strategies/duration_rotation.toml`` of the installed package.
+
+    Found without importing ``strategies`` (the config layer never loads the
+    implementations; the runner does).
+    """
+    spec = importlib.util.find_spec("strategies")
+    if spec is None or spec.origin is None:
+        raise ConfigError("the strategies package is not installed; reinstall dcf-regime")
+    return Path(spec.origin).parent / "duration_rotation.toml"
+
+
+def default_catalog_path() -> Path:
+    """The regime catalog shipped with the package (``data/regimes.toml`` in the repo)."""
+    import backtest.regimes
+
+    return Path(backtest.regimes.__file__).parent / "regimes.toml"
+
+
+def load_config(path: str | Path | None = None, overrides: Sequence[str] = ()) -> RunConfig:
+    """Read, override and parse a TOML run config (``None`` = the default config)."""
+    path = Path(path) if path is not None else default_config_path()
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError(f"config file not found: {path}") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"cannot read config {path}: {exc}") from None
+    try:
+        raw = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: malformed TOML: {exc}") from None
+    return parse_config(apply_overrides(raw, overrides), source=str(path), base=path.parent)
+
+
+def _table(raw: Mapping[str, Any], key: str, where: str) -> Mapping[str, Any]:
+    value = raw.get(key, {})
+    if not isinstance(value, Mapping):
+        raise ConfigError(f"{where}: [{key}] must be a table")
+    return value
+
+
+def _strategy(label: str, table: Mapping[str, Any], where: str) -> StrategySpec:
+    params = dict(table)
+    kind = params.pop("kind", None)
+    if not isinstance(kind, str):
+        raise ConfigError(f"{where}: missing kind (the strategy type, e.g. binary_rotation)")
+    label = str(params.pop("label", label))
+    return StrategySpec(label=label, kind=kind, params=params)
+
+
+def _signal(table: Mapping[str, Any], periods_per_year: int) -> SignalSpec:
+    """``[signal]`` and its ``[[signal.components]]`` (presets resolved, months → bars)."""
+    signal = dict(table)
+    components = signal.get("components", [])
+    if not isinstance(components, list) or not all(isinstance(c, Mapping) for c in components):
+        raise ConfigError("signal.components must be an array of tables ([[signal.components]])")
+    signal["components"] = tuple(
+        component_from_table(c, periods_per_year=periods_per_year,
+                             where=f"signal.components[{i}]")
+        for i, c in enumerate(components)
+    )
+    return build_dataclass(SignalSpec, signal, "signal")
+
+
+def _check_macro_aliases(spec: SignalSpec, sleeves: SleeveSpec, defined: set[str]) -> None:
+    """Every alias a component or the sleeves read is under ``[data.macro]``."""
+    reads = [(f"signal component {c.name!r}", c.series) for c in spec.components]
+    if sleeves.yield_series is not None:
+        reads.append(("sleeves.yield_series", sleeves.yield_series))
+    for who, series in reads:
+        for alias in parse_expr(series).names:
+            if alias in defined:
+                continue
+            hint = suggested_id(alias)
+            todo = (f'add {alias} = "{hint}" under [data.macro]' if hint
+                    else f"define {alias} under [data.macro] (a series id or expression)")
+            raise ConfigError(
+                f"{who} reads macro alias {alias!r}, which [data.macro] does not define "
+                f"(defined: {', '.join(sorted(defined)) or 'none'}); {todo}"
+            )
+
+
+def parse_config(
+    raw: Mapping[str, Any], source: str = "<string>", base: Path | None = None
+) -> RunConfig:
+    """Validate a parsed TOML mapping into a :class:`RunConfig`."""
+    unknown = sorted(set(raw) - set(SECTIONS))
+    if unknown:
+        raise ConfigError(
+            f"{source}: unknown section{'s' if len(unknown) > 1 else ''} "
+            f"{', '.join(unknown)}; valid sections: {', '.join(SECTIONS)}"
+        )
+    for required in ("run", "data", "signal", "sleeves", "strategy"):
+        if required not in raw:
+            raise ConfigError(f"{source}: missing section [{required}]")
+    data = dict(_table(raw, "data", source))
+    for key, cls in (("assets", AssetSpec), ("macro", MacroSpec)):
+        entries = _table(data, key, f"{source} [data]")
+        data[key] = {
+            alias: build_dataclass(
+                cls, {"id": v} if isinstance(v, str) else v, f"data.{key}.{alias}"
+            )
+            for alias, v in entries.items()
+        }
+    run = build_dataclass(RunSection, _table(raw, "run", source), "run")
+    spec = _signal(_table(raw, "signal", source), run.ppy)
+    sleeves = build_dataclass(SleeveSpec, _table(raw, "sleeves", source), "sleeves")
+    _check_macro_aliases(spec, sleeves, set(data["macro"]))
+    regimes = _table(raw, "regimes", source)
+    catalog = regimes.get("catalog")
+    if set(regimes) - {"catalog"}:
+        raise ConfigError("regimes: unknown keys; valid keys: catalog")
+    if catalog is None:
+        catalog_path = default_catalog_path()
+    else:
+        catalog_path = ((base or Path.cwd()) / str(catalog)).resolve()
+    benchmarks = _table(raw, "benchmarks", source)
+    return RunConfig(
+        run=run,
+        costs=build_dataclass(CostModel, _table(raw, "costs", source), "costs"),
+        data=build_dataclass(DataConfig, data, "data"),
+        signal=spec,
+        sleeves=sleeves,
+        strategy=_strategy(run.name, _table(raw, "strategy", source), "strategy"),
+        benchmarks=tuple(
+            _strategy(name, _table(benchmarks, name, "benchmarks"), f"benchmarks.{name}")
+            for name in benchmarks
+        ),
+        regimes_catalog=catalog_path,
+        source=source,
+        raw=raw,
+    )
