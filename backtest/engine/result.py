@@ -103,7 +103,7 @@ class BacktestResult:
 
     def plot(self, kind: PlotKind = "equity") -> go.Figure:
         """A plotly figure (returned, never shown or written)."""
-        from backtest import figures
+        from backtest.report import figures
 
         frame = self.returns.to_frame(self.label)
         if kind == "equity":

@@ -14,6 +14,13 @@ import empyrical
 import numpy as np
 import pandas as pd
 
+from backtest.metrics._periods import (
+    calendar_returns,
+    distribution_stats,
+    drawdown_periods,
+    rolling_sharpe,
+    rolling_volatility,
+)
 from backtest.metrics._relative import (
     alpha,
     beta,
@@ -30,10 +37,15 @@ __all__ = [
     "annual_volatility",
     "beta",
     "cagr",
+    "calendar_returns",
     "calmar_ratio",
     "compute_metrics",
+    "distribution_stats",
+    "drawdown_periods",
     "information_ratio",
     "max_drawdown",
+    "rolling_sharpe",
+    "rolling_volatility",
     "share_risk_off",
     "sharpe_ratio",
     "sortino_ratio",

@@ -71,7 +71,14 @@ if TYPE_CHECKING:
     from backtest.engine.result import BacktestResult
     from backtest.runner import RunResult
 
-__all__ = ["SCHEMA_VERSION", "to_compare_json", "to_json", "to_plain", "write_json"]
+__all__ = [
+    "SCHEMA_VERSION",
+    "compare_document",
+    "to_compare_json",
+    "to_json",
+    "to_plain",
+    "write_json",
+]
 
 SCHEMA_VERSION = "1.1"
 
@@ -262,10 +269,15 @@ def to_compare_json(
         ``schema_version``, ``generated_by``, ``generated_at`` (when given) and
         ``runs``: one :func:`to_json` document per run, in order.
     """
-    docs = [to_json(run, versions=versions, generated_at=generated_at) for run in runs]
+    return compare_document(
+        [to_json(run, versions=versions, generated_at=generated_at) for run in runs])
+
+
+def compare_document(documents: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
+    """Wrap run documents (from :func:`to_json`) into one compare document."""
     keys = ("schema_version", "generated_by", "generated_at")
-    head: dict[str, Any] = {k: docs[0][k] for k in keys if docs and k in docs[0]}
-    return {**head, "runs": docs}
+    head: dict[str, Any] = {k: documents[0][k] for k in keys if documents and k in documents[0]}
+    return {**head, "runs": list(documents)}
 
 
 def write_json(path: str | os.PathLike[str], payload: Mapping[str, Any]) -> Path:

@@ -97,7 +97,8 @@ def _result(label: str, kind: str, weights: pd.DataFrame, rets: pd.DataFrame,
 def make_run(labels: tuple[str, ...] = ("rotation", "buy & hold"), *, name: str = "demo",
              title: str = "Demo report", seed: int = 0, bars: int = 72,
              benchmark: str | None = "buy & hold", catalog: tuple[Regime, ...] | None = None,
-             start: str = "2005-01-31", bench_seed: int | None = None) -> RunResult:
+             start: str = "2005-01-31", bench_seed: int | None = None,
+             source_id: str = "synthetic:long", asset: str = "LONG") -> RunResult:
     """A run of ``len(labels)`` strategies on ``bars`` month ends from ``start``.
 
     The market of the strategy under test depends on ``seed``; that of the
@@ -124,11 +125,14 @@ def make_run(labels: tuple[str, ...] = ("rotation", "buy & hold"), *, name: str 
     specs = tuple(StrategySpec(label, r.kind, {"enter": 0.3} if r.risk_off is not None else {})
                   for label, r in results.items())
     sources = (
-        SeriesInfo("LONG", "synthetic:long", "asset", "return", "decimal return", "M", "none",
+        SeriesInfo(asset, source_id, "asset", "return", "decimal return", "M", "none",
                    index[0], index[-1], EVIL),
         SeriesInfo("CASH", "synthetic:cash", "cash", "return", "decimal return", "M", "none",
                    index[0], index[-1], "bill"),
     )
+    if asset != "LONG":
+        results = {k: replace(r, weights=r.weights.rename(columns={"LONG": asset}))
+                   for k, r in results.items()}
     sleeves = pd.DataFrame({"long": rets["LONG"], "short": rets["SHORT"], "cash": rets["CASH"]})
     sleeves.iloc[0] = 0.0
     if benchmark is not None and benchmark not in results:
