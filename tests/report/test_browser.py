@@ -127,3 +127,35 @@ def test_hostile_text_is_never_executed(make_run: Any, browser: Browser, tmp_pat
     assert PAYLOADS[1] in body and PAYLOADS[0] in body
     legend = browser.evaluate("document.getElementById('fig-growth').textContent")
     assert PAYLOADS[1] in legend
+
+
+def test_hostile_text_from_a_real_run_and_a_user_catalog(browser: Browser,
+                                                         tmp_path: Path) -> None:
+    """The whole path: a user catalog file, --set labels and names, a data alias."""
+    import backtest
+
+    catalog = tmp_path / "evil_catalog.toml"
+    catalog.write_text(  # TOML literal strings: the payload has no single quote
+        "[[regime]]\n"
+        f"name = '{PAYLOADS[0]} 1973'\nstart = '1973-01-01'\nend = '1974-10-31'\n"
+        f"kind = 'rate_shock'\ndescription = '{PAYLOADS[0]} description'\n"
+        f"reference = '{PAYLOADS[0]} reference'\n"
+    )
+    result = backtest.run(None, overrides=[
+        f"regimes.catalog='{catalog}'",
+        f"strategy.label='{PAYLOADS[1]}'",
+        f"run.name='{PAYLOADS[2]}'",
+    ])
+    assert result.catalog[0].name.startswith(PAYLOADS[0])
+    page = _render([result], tmp_path / "real.html")
+    assert _open(browser, page) == 9
+    browser.evaluate("""Array.from(document.querySelectorAll("div[data-figure]")).forEach(function (d) {
+        var r = d.getBoundingClientRect();
+        d.dispatchEvent(new MouseEvent("mousemove", {clientX: r.left + r.width / 3,
+                                                      clientY: r.top + 60, bubbles: true}));
+    })""")
+    assert browser.evaluate("window.__xss === undefined")
+    assert browser.errors() == []
+    body = browser.evaluate("document.body.innerText")
+    assert f"{PAYLOADS[0]} 1973" in body and f"{PAYLOADS[0]} description" in body
+    assert PAYLOADS[1] in body and PAYLOADS[2] in body
