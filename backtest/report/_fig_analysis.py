@@ -142,8 +142,8 @@ def monthly_heatmap_figure(monthly: Mapping[str, pd.Series]) -> go.Figure:
         groups.append((label, [len(fig.data) - 1]))
     fig.update_yaxes(autorange="reversed", type="category", showgrid=False, title=None)
     fig.update_xaxes(side="top", showgrid=False, title=None)
-    fig.update_layout(height=max(320, 90 + 17 * len(years)), hovermode="closest", title=None,
-                      margin={"t": 60, "l": 60})
+    fig.update_layout(height=max(320, 120 + 17 * len(years)), hovermode="closest", title=None,
+                      margin={"t": 90 if len(groups) > 1 else 50, "l": 60})
     return add_dropdown(fig, groups)
 
 

@@ -178,9 +178,15 @@ def add_dropdown(fig: go.Figure, groups: Sequence[tuple[str, Sequence[int]]],
         if not shown:
             trace.visible = False
     if len(groups) > 1:
-        fig.update_layout(updatemenus=[{
+        # at the top edge of the figure, above whatever sits on the plot's top edge:
+        # y is in plot-height units, so 1 + top margin / plot height is the figure's top
+        top = max(fig.layout.margin.t if fig.layout.margin.t is not None else 0, 56)
+        bottom = fig.layout.margin.b if fig.layout.margin.b is not None else 50
+        height = fig.layout.height or 420
+        fig.update_layout(margin={"t": top}, updatemenus=[{
             "type": "dropdown", "direction": "down", "x": 0, "xanchor": "left",
-            "y": 1.0, "yanchor": "bottom", "pad": {"b": 6}, "showactive": True,
+            "y": 1 + (top - 4) / max(height - top - bottom, 1), "yanchor": "top",
+            "showactive": True,
             "buttons": [
                 {"label": text(label), "method": "restyle", "args": [{"visible": mask(members)}]}
                 for label, members in groups
