@@ -173,14 +173,23 @@ def regime_summary(run: RunData, label: str | None = None, width: int = PIPE_WID
             _fmt(r["long_minus_short"], True), hit,
         ])
     headers = ["Regime", "Kind", "Dates", "Return", "MaxDD", "L−S", "Risk-off"]
+    # on a narrow terminal, drop Kind, then MaxDD, before a regime name gets under 20 columns
+    for optional in ("Kind", "MaxDD"):
+        needed = [max([len(h)] + [len(line[i]) for line in lines]) for i, h in enumerate(headers)]
+        if width - sum(needed[1:]) - 2 * len(headers) >= 20:
+            break
+        drop = headers.index(optional)
+        headers.pop(drop)
+        lines = [line[:drop] + line[drop + 1:] for line in lines]
     needed = [max([len(h)] + [len(line[i]) for line in lines]) for i, h in enumerate(headers)]
-    room = max(12, width - sum(needed[1:]) - 3 * len(headers))
     table = Table(title=f"Regimes inside the data — {shown} (returns over each regime)",
-                  title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False)
-    table.add_column("Regime", no_wrap=True, overflow="ellipsis", max_width=room)
+                  title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False, width=min(
+                      width, sum(needed) + 2 * len(headers)))
+    # the other columns have fixed widths; the regime name gets the rest of the line
+    table.add_column("Regime", no_wrap=True, overflow="ellipsis", ratio=1)
     for i, header in enumerate(headers[1:], start=1):
-        table.add_column(header, justify="right" if i >= 3 else "left", no_wrap=True,
-                         min_width=needed[i])
+        table.add_column(header, justify="left" if header in ("Kind", "Dates") else "right",
+                         no_wrap=True, width=needed[i])
     for line in lines:
         table.add_row(*line)
     table.caption = (

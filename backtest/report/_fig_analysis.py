@@ -226,8 +226,9 @@ def risk_return_figure(points: pd.DataFrame) -> go.Figure:
             x=[row["volatility"]], y=[row["cagr"]], mode="markers", name=text(label),
             marker={"size": 11, "color": colour(i), "line": {"width": 1, "color": "#333"}},
             customdata=[row.get("sharpe", np.nan)],
-            hovertemplate=(f"{text(label)}<br>volatility %{{x:.1%}}<br>CAGR %{{y:.2%}}"
-                           "<br>Sharpe %{customdata:.2f}<extra></extra>"),
+            # the label is the trace name (shown escaped beside the box), never part of
+            # the template, where "%{...}" in a label would be read as a placeholder
+            hovertemplate="volatility %{x:.1%}<br>CAGR %{y:.2%}<br>Sharpe %{customdata:.2f}",
         ))
     fig.update_xaxes(tickformat=".0%", rangemode="tozero")
     fig.update_yaxes(tickformat=".1%", zeroline=True, zerolinecolor="#888")
