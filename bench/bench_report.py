@@ -70,6 +70,15 @@ def _synthetic_document() -> dict[str, Any]:
                         "values": weights.tolist()},
             **({"risk_off": {"dates": iso, "values": state.tolist()}} if i == 0 else {}),
         }
+    from backtest.metrics import compute_metrics
+
+    index, rf = pd.DatetimeIndex(dates[1:]), pd.Series(cash, index=dates[1:])
+    bench = pd.Series(strategies["strategy_01_with_a_descriptive_name"]["returns"]["values"],
+                      index=index)
+    for entry in strategies.values():
+        rets = pd.Series(entry["returns"]["values"], index=index)
+        stats = compute_metrics(rets, rf, periods_per_year=252, benchmark=bench)
+        entry["metrics"] = {k: (None if not np.isfinite(v) else float(v)) for k, v in stats.items()}
     doc["strategies"] = strategies
     doc["run"] = {**doc["run"], "strategy_under_test": next(iter(strategies)),
                   "name": "synthetic_16k"}
