@@ -1,4 +1,4 @@
-"""backtest.figures: pure pandas → plotly figures, hand-checked values."""
+"""backtest.report.figures: pure pandas → plotly figures, hand-checked values."""
 
 from __future__ import annotations
 
