@@ -169,6 +169,12 @@ def main() -> None:
         floor = statistics.median(_first_chart(tmp / "floor.html", tmp / f"pf{i}", "ready")
                                   for i in range(3)) / 1000
         print(f"floor: a page that only loads plotly's full bundle: {floor:.2f} s")
+    from backtest.report import _embed
+
+    cartesian = _embed.bundle_source(frozenset({"scatter"})) == _embed.vendored_source()
+    print("plotly.js in the pages: " + ("the vendored cartesian bundle (matches the installed "
+          "plotly)" if cartesian else "the full bundle (the vendored one does not match the "
+          "installed plotly's plotly.js)"))
     jobs = ("default", "seed_2026", "compare4", "synthetic_16k")
     for job in jobs:
         out = tmp / f"{job}.html"

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import base64
 import functools
+import gzip
 import json
 import re
 import zlib
@@ -33,7 +34,15 @@ import numpy as np
 import plotly.graph_objects as go
 import plotly.offline
 
-__all__ = ["bundle_source", "figure_json", "plotly_bundle", "safe_json", "trace_types"]
+__all__ = [
+    "VENDORED",
+    "bundle_source",
+    "figure_json",
+    "plotly_bundle",
+    "safe_json",
+    "trace_types",
+    "vendored_source",
+]
 
 _F4_MIN = 64
 _ESCAPES = {"<": "\\u003c", ">": "\\u003e", "&": "\\u0026", "\u2028": "\\u2028",
@@ -140,13 +149,29 @@ def _version(source: str) -> str | None:
     return found.group(1) if found else None
 
 
+#: The vendored bundle, gzip-compressed (0.5 MB in the repository instead of 1.5 MB).
+VENDORED = Path(__file__).parent / "vendor" / "plotly-cartesian.min.js.gz"
+
+
+@functools.cache
+def vendored_source() -> str | None:
+    """The vendored cartesian bundle's JavaScript, or None if the file is missing."""
+    try:
+        return gzip.decompress(VENDORED.read_bytes()).decode("utf-8")
+    except (OSError, EOFError, gzip.BadGzipFile):
+        return None
+
+
 @functools.cache
 def _cartesian_source() -> str | None:
-    """The vendored cartesian bundle, if it matches the installed plotly's plotly.js."""
-    path = Path(__file__).parent / "vendor" / "plotly-cartesian.min.js"
-    try:
-        source = path.read_text(encoding="utf-8")
-    except OSError:
+    """The vendored cartesian bundle, if it matches the installed plotly's plotly.js.
+
+    Another plotly (Python) ships another plotly.js, whose figure JSON the vendored
+    bundle may not read: then the full bundle is embedded (pages are slower to open,
+    never wrong). ``bench/bench_report.py`` prints which one a page carries.
+    """
+    source = vendored_source()
+    if source is None:
         return None
     full = plotly.offline.get_plotlyjs()
     return source if _version(source) == _version(full) is not None else None

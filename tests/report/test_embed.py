@@ -6,35 +6,43 @@ import base64
 import hashlib
 import json
 import zlib
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 import plotly.offline
 
-import backtest.report
 from backtest.report import _embed
 
-VENDOR = Path(backtest.report.__file__).parent / "vendor" / "plotly-cartesian.min.js"
 
-
-def test_vendored_bundle_is_the_npm_file_of_the_installed_plotly_version() -> None:
-    source = VENDOR.read_text(encoding="utf-8")
-    # npm pack plotly.js-cartesian-dist-min@4.1.1 (see vendor/README.md)
+def test_vendored_bundle_is_the_npm_file() -> None:
+    source = _embed.vendored_source()
+    assert source is not None
+    # npm pack plotly.js-cartesian-dist-min@4.1.1 (see vendor/README.md), gzip -9 -n
     assert hashlib.sha256(source.encode()).hexdigest() == (
         "79542150855a52c567260e3137095dbe2b744e6d702a5cabe67da246942fba7a")
-    # fails when plotly (Python) is upgraded: replace the vendored file with the same version
-    assert _embed._version(source) == _embed._version(plotly.offline.get_plotlyjs()) == "4.1.1"
+    assert _embed._version(source) == "4.1.1"
 
 
-def test_bundle_choice_follows_the_trace_types() -> None:
-    assert _embed.bundle_source(frozenset({"scatter", "bar", "heatmap"})).startswith(
-        "/**\n* plotly.js (cartesian")
-    full = _embed.bundle_source(frozenset({"scatter", "parcoords"}))
-    assert full == plotly.offline.get_plotlyjs()
+def test_bundle_choice_follows_the_trace_types_and_the_installed_version(monkeypatch) -> None:
+    vendored, full = _embed.vendored_source(), plotly.offline.get_plotlyjs()
+    # whichever plotly is installed: the vendored bundle exactly when the versions agree
+    matches = _embed._version(vendored) == _embed._version(full)
+    cartesian = _embed.bundle_source(frozenset({"scatter", "bar", "heatmap"}))
+    assert cartesian == (vendored if matches else full)
+    assert _embed.bundle_source(frozenset({"scatter", "parcoords"})) == full
     packed = _embed.plotly_bundle(frozenset({"scatter"}))
-    assert zlib.decompress(base64.b64decode(packed)).decode() == VENDOR.read_text(encoding="utf-8")
+    assert zlib.decompress(base64.b64decode(packed)).decode() == cartesian
+    # and both branches, whatever is installed
+    _embed._cartesian_source.cache_clear()
+    monkeypatch.setattr(_embed.plotly.offline, "get_plotlyjs",
+                        lambda: "/**\n* plotly.js v9.9.9\n*/")
+    assert _embed.bundle_source(frozenset({"scatter"})).startswith("/**\n* plotly.js v9.9.9")
+    _embed._cartesian_source.cache_clear()
+    monkeypatch.setattr(_embed.plotly.offline, "get_plotlyjs",
+                        lambda: f"/**\n* plotly.js v{_embed._version(vendored)}\n*/")
+    assert _embed.bundle_source(frozenset({"scatter"})) == vendored
+    _embed._cartesian_source.cache_clear()
 
 
 def test_figure_json_is_script_safe_with_day_numbers_and_float32() -> None:

@@ -13,9 +13,9 @@ import numpy as np
 import plotly.offline
 import pytest
 
-import backtest.report
 from backtest.errors import BacktestError
 from backtest.report import (
+    _embed,
     build_context,
     compare_runs,
     read_results,
@@ -136,11 +136,10 @@ def test_page_is_self_contained_with_plotly_once_compressed(page: str) -> None:
     assert len(bundles) == 1
     index = [a.get("id") for t, a in parsed.tags if t == "script"].index("plotly-bundle")
     packed = parsed.scripts[index]
-    # the embedded bundle is plotly.js's cartesian partial bundle, of the version plotly.py
-    # ships, exactly, deflated and base64-encoded
+    # the embedded bundle is plotly.js's cartesian partial bundle when it is of the version
+    # plotly.py ships (else the full bundle), exactly, deflated and base64-encoded
     source = zlib.decompress(base64.b64decode(packed)).decode()
-    vendored = Path(backtest.report.__file__).parent / "vendor" / "plotly-cartesian.min.js"
-    assert source == vendored.read_text(encoding="utf-8")
+    assert source == _embed.bundle_source(frozenset({"scatter", "bar", "heatmap"}))
     full = plotly.offline.get_plotlyjs()
     assert full[:200].split(" v")[1].split()[0] == source[:200].split(" v")[1].split()[0]
     assert page.count("Plotly.newPlot") == 1  # one loader, not one script per figure
