@@ -159,8 +159,13 @@ def kernel_variances(differentials: FloatArray, block_size: int) -> FloatArray:
     \sum_{t<u}(u - t) q^t e_t` from two running sums. Equal to arch's to ~1e-15
     (tested).
     """
-    n_bars = differentials.shape[0]
-    demeaned = np.ascontiguousarray((differentials - differentials.mean(axis=0)).T)
+    return _row_variances(np.ascontiguousarray(differentials.T), block_size)
+
+
+def _row_variances(rows: FloatArray, block_size: int) -> FloatArray:
+    """:func:`kernel_variances` of each ROW of a C-ordered (k, T) array."""
+    n_bars = rows.shape[1]
+    demeaned = rows - rows.mean(axis=1, keepdims=True)
     q = 1.0 - 1.0 / block_size
     lags = np.arange(n_bars, dtype=np.float64)
     with np.errstate(under="ignore"):
@@ -183,34 +188,49 @@ class _Problem:
     seed: int
 
 
+def _differential_rows(problem: _Problem, chosen: IntArray) -> FloatArray:
+    """(len(chosen), T) C-ordered trial-minus-benchmark rows, gathered along memory order."""
+    trials = problem.trials
+    if trials.flags.f_contiguous:  # the transposed view of a trials × bars matrix
+        rows = trials.T[chosen]
+    else:
+        rows = np.ascontiguousarray(trials[:, chosen].T)
+    rows -= problem.benchmark
+    return rows
+
+
 def _fast_pvalues(problem: _Problem, studentize: bool) -> tuple[FloatArray, float]:
-    """Max simulated statistic per replication and centering, and the observed statistic."""
+    """Max simulated statistic per replication and centering, and the observed statistic.
+
+    Works on rows (trial, bar): gathers, means and variances run along memory.
+    A mean can differ from arch's (which sums down the columns of a T × k matrix)
+    in its last bit; a replication's count changes only if it ties to that bit.
+    """
     n_bars = problem.trials.shape[0]
-    counts = _bootstrap_counts(n_bars, problem.block_size, problem.reps, problem.seed)
-    simulated = np.full((problem.reps, 3), 0.0 if studentize else -np.inf)
+    counts_t = _bootstrap_counts(n_bars, problem.block_size, problem.reps, problem.seed).T
+    simulated = np.full((3, problem.reps), 0.0 if studentize else -np.inf)
     observed = 0.0 if studentize else -np.inf
     loglog = 2.0 * math.log(math.log(n_bars))
     step = max(1, _COLUMN_ELEMENTS // n_bars)
     for start in range(0, problem.columns.size, step):
-        chosen = problem.columns[start : start + step]
-        diff = np.ascontiguousarray(problem.trials[:, chosen]) - problem.benchmark[:, np.newaxis]
-        mean = diff.mean(axis=0)
-        variance = kernel_variances(diff, problem.block_size)
+        rows = _differential_rows(problem, problem.columns[start : start + step])
+        mean = rows.mean(axis=1)
+        variance = _row_variances(rows, problem.block_size)
         valid = mean >= -np.sqrt(variance / n_bars * loglog)
         centers = np.stack([np.maximum(mean, 0.0), np.where(valid, mean, 0.0), mean])
-        boot = (counts @ diff) / n_bars
+        boot = (rows @ counts_t) / n_bars  # (batch, reps)
         scale = np.ones_like(mean)
         if studentize:  # constant differentials have no t-statistic: left out
             keep = variance > 0.0
-            boot, mean, centers = boot[:, keep], mean[keep], centers[:, keep]
+            boot, mean, centers = boot[keep], mean[keep], centers[:, keep]
             scale = np.sqrt(variance[keep] / n_bars)
         if mean.size == 0:
             continue
         observed = max(observed, float(np.max(mean / scale)))
         for j in range(3):
-            batch_max = ((boot - centers[j]) / scale).max(axis=1)
-            simulated[:, j] = np.maximum(simulated[:, j], batch_max)
-    return simulated, observed
+            batch_max = ((boot - centers[j][:, np.newaxis]) / scale[:, np.newaxis]).max(axis=0)
+            simulated[j] = np.maximum(simulated[j], batch_max)
+    return simulated.T, observed
 
 
 def _check(block_size: int | None, reps: int, seed: int, method: str) -> None:

@@ -32,6 +32,10 @@ def test_fast_path_gives_archs_pvalues_exactly(seed, block_size, edge) -> None:
     trials[:, 9] = bench  # a trial identical to the benchmark: zero differential
     arch = spa_test(bench, trials, seed=seed, block_size=block_size, method="arch")
     fast = spa_test(bench, trials, seed=seed, block_size=block_size, method="fast")
+    # the sweep's layout: the transposed view of a C-ordered trials x bars matrix
+    view = spa_test(bench, np.ascontiguousarray(trials.T).T, seed=seed,
+                    block_size=block_size, method="fast")
+    assert (view.lower, view.consistent, view.upper) == (fast.lower, fast.consistent, fast.upper)
     assert (arch.method, fast.method) == ("arch", "fast")
     assert (fast.lower, fast.consistent, fast.upper) == (arch.lower, arch.consistent, arch.upper)
     assert fast.statistic == pytest.approx(arch.statistic, rel=1e-12)
