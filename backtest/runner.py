@@ -65,6 +65,9 @@ class RunResult:
     results : dict of str to BacktestResult
         By label; the strategy under test first, then the benchmarks.
     catalog : tuple of Regime
+    market : MarketData or None
+        What the strategies saw (signal and sleeves on the calendar); the thesis
+        runs its alternatives on it. None for results built by hand.
     """
 
     config: RunConfig
@@ -74,6 +77,7 @@ class RunResult:
     sleeve_returns: pd.DataFrame
     results: dict[str, BacktestResult]
     catalog: tuple[Regime, ...]
+    market: MarketData | None = None
 
     @property
     def main(self) -> BacktestResult:
@@ -306,6 +310,7 @@ def run(config: RunConfig, *, load: Loader) -> RunResult:
         sleeve_returns=_sleeve_returns(market.sleeves, prices),
         results=_with_benchmark(results, config.benchmark[0]),
         catalog=load_catalog(config.regimes_catalog),
+        market=market,
     )
 
 

@@ -59,13 +59,18 @@ class SleeveSet:
     durations : pd.DataFrame or None
         Per-asset duration estimates in years known at each date (same shape;
         NaN where there is none, e.g. the cash asset), when the config asks for
-        them (``[sleeves] yield_series``); None otherwise.
+        them: empirical (``[sleeves] yield_series``) or, with ``method = "dcf"``,
+        DCF-implied (``+inf`` for an asset with a cash-flow yield <= 0); None otherwise.
+    empirical : pd.DataFrame or None
+        With ``method = "dcf"`` and ``yield_series``: the empirical estimates beside
+        the DCF ones (compared in the thesis); None otherwise.
     """
 
     long: pd.DataFrame
     short: pd.DataFrame
     cash: str
     durations: pd.DataFrame | None = None
+    empirical: pd.DataFrame | None = None
 
     def cash_weights(self) -> pd.DataFrame:
         """100% in the cash asset on every date."""
