@@ -155,10 +155,11 @@ def main() -> None:
 
 
 def _register() -> None:
-    from backtest.cli import data, regimes, run
+    from backtest.cli import data, regimes, run, thesis
 
     run.register(app)
     regimes.register(app)
+    thesis.register(app)
     data.register(app)
 
 
