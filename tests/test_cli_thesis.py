@@ -22,9 +22,11 @@ def thesis_run(tmp_path_factory) -> tuple[object, Path]:
     return result, out
 
 
-def test_help_has_an_example() -> None:
-    result = runner.invoke(app, ["thesis", "--help"])
+@pytest.mark.parametrize("command", ["thesis", "signal"])
+def test_help_has_an_example(command: str) -> None:
+    result = runner.invoke(app, [command, "--help"])
     assert result.exit_code == 0 and "Example:" in result.output
+    assert command in runner.invoke(app, ["--help"]).output
 
 
 @pytest.mark.slow

@@ -155,11 +155,12 @@ def main() -> None:
 
 
 def _register() -> None:
-    from backtest.cli import data, regimes, run, thesis
+    from backtest.cli import data, regimes, run, signal, thesis
 
     run.register(app)
     regimes.register(app)
     thesis.register(app)
+    signal.register(app)
     data.register(app)
 
 
