@@ -2,6 +2,7 @@ r"""Do two duration measures rank the assets alike? Spearman correlation, date b
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -82,7 +83,8 @@ def rank_agreement(
     a, b = np.where(both, a, np.nan), np.where(both, b, np.nan)
     ra, rb = _row_ranks(a), _row_ranks(b)
     count = both.sum(axis=1)
-    with np.errstate(invalid="ignore", divide="ignore"):
+    with np.errstate(invalid="ignore", divide="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # dates without assets: NaN, skipped
         da = ra - np.nanmean(np.where(both, ra, np.nan), axis=1, keepdims=True)
         db = rb - np.nanmean(np.where(both, rb, np.nan), axis=1, keepdims=True)
         num = np.nansum(da * db, axis=1)

@@ -71,8 +71,10 @@ class _ErrorBoundary(TyperGroup):
                 for w in caught:
                     if issubclass(w.category, StaleDataWarning):
                         typer.echo(f"Warning: {w.message}", err=True)
-                    else:  # not ours: let Python show it as usual
-                        warnings.showwarning(w.message, w.category, w.filename, w.lineno)
+                    else:  # not ours: shown as Python shows it (formatted directly:
+                        # warnings.showwarning would append to `caught` while we iterate it)
+                        text = warnings.formatwarning(w.message, w.category, w.filename, w.lineno)
+                        typer.echo(text, err=True, nl=False)
 
 
 app = typer.Typer(

@@ -234,6 +234,8 @@ def _check_macro_aliases(
     reads = [(f"signal component {c.name!r}", c.series) for c in spec.components]
     if sleeves.yield_series is not None:
         reads.append(("sleeves.yield_series", sleeves.yield_series))
+    reads += [(f"sleeves.cash_flow_yields.{asset}", expression)
+              for asset, expression in sleeves.cash_flow_yields.items()]
     for key in ("yield_series", "credit_series"):
         value = getattr(thesis, key)
         if value is not None:
@@ -278,6 +280,12 @@ def parse_config(
     sleeves = build_dataclass(SleeveSpec, _table(raw, "sleeves", source), "sleeves")
     thesis = build_dataclass(ThesisSpec, _table(raw, "thesis", source), "thesis")
     _check_macro_aliases(spec, sleeves, thesis, set(data["macro"]))
+    unknown = [a for a in sleeves.cash_flow_yields if a not in data["assets"]]
+    if unknown or data.get("cash") in sleeves.cash_flow_yields:
+        raise ConfigError(
+            f"sleeves.cash_flow_yields: {unknown or [data.get('cash')]} are not non-cash "
+            f"assets; assets: {', '.join(data['assets'])}"
+        )
     if thesis.market is not None and thesis.market not in data["assets"]:
         raise ConfigError(
             f"thesis.market: {thesis.market!r} is not an asset; assets: {', '.join(data['assets'])}"

@@ -128,6 +128,8 @@ def regime_timing(risk_off: pd.Series, catalog: Sequence[Regime]) -> pd.DataFram
                    floats=("share_risk_off", "lead_days"))
     for name in ("state_since", "first_switch"):
         frame[name] = pd.to_datetime(frame[name]).astype("datetime64[us]")
+    for name in ("state_at_start", "first_switch_to"):  # str or None, whatever the rows
+        frame[name] = frame[name].astype(object).where(frame[name].notna(), None)
     frame["since_data_start"] = frame["since_data_start"].astype(bool)
     frame["called"] = frame["called"].astype(bool)
     return frame
