@@ -5,10 +5,10 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from statistics import NormalDist
 
 import numpy as np
 import numpy.typing as npt
-from scipy import stats
 
 from backtest.analysis._bootstrap import Interval
 from backtest.errors import DataError
@@ -70,7 +70,7 @@ class HacFit:
     def interval(self, name: str, confidence: float, factor: float = 1.0) -> Interval:
         """Normal-approximation interval ``coef ± z·se`` of one coefficient, times ``factor``."""
         coef, se, _ = self.get(name)
-        z = float(stats.norm.ppf(0.5 + confidence / 2.0))
+        z = NormalDist().inv_cdf(0.5 + confidence / 2.0)
         low, high = sorted(((coef - z * se) * factor, (coef + z * se) * factor))
         return Interval(coef * factor, low, high, confidence, "Newey-West (normal)")
 

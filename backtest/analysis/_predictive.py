@@ -15,10 +15,10 @@ naive comparison of mean squared errors is biased against the larger model).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from statistics import NormalDist
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from backtest.analysis._hac import hac_ols
 from backtest.errors import DataError
@@ -188,7 +188,7 @@ def predictive_regression(
         adjusted = (y - mean) ** 2 - ((y - model) ** 2 - (mean - model) ** 2)
         if np.std(adjusted) > 0:
             cw_t = hac_ols(adjusted, [], []).t[0]
-            cw_p = float(stats.norm.sf(cw_t))
+            cw_p = 1.0 - NormalDist().cdf(cw_t)
     return Predictive(
         slope=slope,
         slope_t=slope_t,
