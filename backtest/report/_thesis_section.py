@@ -28,12 +28,18 @@ def _finite(value: object) -> bool:
     return isinstance(value, int | float) and math.isfinite(value)
 
 
+def _minus(text: str) -> str:
+    return text.replace("-", "−")  # a typographic minus, as elsewhere in the report
+
+
 def _pct(value: object, digits: int = 1) -> str:
-    return f"{value * 100:+.{digits}f}%" if _finite(value) else MISSING  # type: ignore[operator]
+    if not _finite(value):
+        return MISSING
+    return _minus(f"{value * 100:+.{digits}f}%")  # type: ignore[operator]
 
 
 def _num(value: object, digits: int = 2) -> str:
-    return f"{value:+.{digits}f}" if _finite(value) else MISSING
+    return _minus(f"{value:+.{digits}f}") if _finite(value) else MISSING
 
 
 def interval_text(iv: Mapping[str, Any] | None, *, percent: bool = True, digits: int = 1) -> str:
@@ -43,17 +49,16 @@ def interval_text(iv: Mapping[str, Any] | None, *, percent: bool = True, digits:
     fmt = _pct if percent else _num
     head = fmt(iv.get("estimate"), digits)
     if not (_finite(iv.get("low")) and _finite(iv.get("high"))):
-        return f"{head} (no interval)".replace("-", "−")
+        return f"{head} (no interval)"
     scale = 100.0 if percent else 1.0
-    text = f"{head} [{iv['low'] * scale:+.{digits}f}, {iv['high'] * scale:+.{digits}f}]"
-    return text.replace("-", "−")
+    return head + _minus(f" [{iv['low'] * scale:+.{digits}f}, {iv['high'] * scale:+.{digits}f}]")
 
 
 def top_contributors(contributions: Mapping[str, Any], n: int = _TOP) -> str:
     """The ``n`` largest contributions by size, e.g. ``MU +61.2%, COWZ +4.1%``."""
     items = [(k, v) for k, v in contributions.items() if _finite(v) and v != 0.0]
     items.sort(key=lambda kv: -abs(kv[1]))
-    return ", ".join(f"{k} {_pct(v)}" for k, v in items[:n]).replace("-", "−") or MISSING
+    return ", ".join(f"{k} {_pct(v)}" for k, v in items[:n]) or MISSING
 
 
 def _timing_text(row: Mapping[str, Any] | None) -> dict[str, str]:
@@ -68,7 +73,7 @@ def _timing_text(row: Mapping[str, Any] | None) -> dict[str, str]:
         "switch": (MISSING if switch is None
                    else f"to {row.get('first_switch_to')} {format_date(switch)}"),
         "share": _pct(row.get("share_risk_off"), 0).lstrip("+"),
-        "lead": "missed" if not _finite(lead) else f"{lead:+.0f}d".replace("-", "−"),
+        "lead": "missed" if not _finite(lead) else _minus(f"{lead:+.0f}d"),
     }
 
 

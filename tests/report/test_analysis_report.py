@@ -97,3 +97,7 @@ def test_formatting_helpers() -> None:
         "+1.50 (no interval)"
     assert top_contributors({"MU": 0.61, "COWZ": -0.04, "BIL": 0.0, "X": 0.001}, 2) == \
         "MU +61.0%, COWZ −4.0%"
+
+
+def test_asset_names_keep_their_hyphens() -> None:
+    assert top_contributors({"BTC-USD": -0.05, "Mkt-RF": 0.01}) == "BTC-USD −5.0%, Mkt-RF +1.0%"
