@@ -17,6 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from backtest._fields import build_dataclass
 from backtest.config import RunConfig
 from backtest.data.align import release_dates
 from backtest.data.base import FetchedSeries
@@ -29,8 +30,7 @@ from backtest.data.dataset import (
     max_age_days,
 )
 from backtest.data.expr import parse_expr
-from backtest.errors import DataError
-from backtest.runner import load_strategy
+from backtest.errors import ConfigError, DataError
 from backtest.signals import ComponentSpec, component_contributions, compute_signal
 from backtest.strategy import SignalDriven, SwitchLevels
 
@@ -218,11 +218,26 @@ def _components(
     return tuple(out)
 
 
+def _strategy(config: RunConfig) -> object:
+    """The strategy under test, built as :func:`backtest.runner.load_strategy` does.
+
+    Not imported from the runner, which imports the engine (vectorbt): a reading needs
+    neither prices nor the engine.
+    """
+    from strategies import REGISTRY
+
+    spec = config.strategy
+    if spec.kind not in REGISTRY:
+        raise ConfigError(f"strategy: unknown kind {spec.kind!r}; valid kinds: "
+                          f"{', '.join(REGISTRY)}")
+    return build_dataclass(REGISTRY[spec.kind], spec.params, "strategy")
+
+
 def _state(
     config: RunConfig, composite: pd.Series, bar: pd.Timestamp
 ) -> tuple[str, str, bool | None, pd.Timestamp | None, SwitchLevels | None, float | None, int]:
     spec = config.strategy
-    strategy = load_strategy(spec.kind, spec.params, "strategy")
+    strategy = _strategy(config)
     if not isinstance(strategy, SignalDriven):
         return spec.label, spec.kind, None, None, None, None, 0
     state = strategy.risk_off_state(composite).loc[:bar].to_numpy(dtype=bool)

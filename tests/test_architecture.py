@@ -108,5 +108,16 @@ def test_analysis_is_pure_and_uses_only_the_chosen_statistics_libraries() -> Non
                 assert module.startswith(internal), f"{_rel(path)} imports {module}"
             else:
                 assert top in third_party | {"__future__", "collections", "dataclasses",
-                                             "functools", "math", "typing", "warnings",
+                                             "functools", "math", "statistics", "typing",
+                                             "warnings",
                                              "zlib"}, f"{_rel(path)} imports {module}"
+
+
+def test_signal_reading_does_not_import_the_engine() -> None:
+    # `backtest signal` reads macro series only: no prices, no vectorbt
+    code = ("import sys; from typer.testing import CliRunner; from backtest.cli import app; "
+            "r = CliRunner().invoke(app, ['signal', '--asof', '2010-06-30']); "
+            "assert r.exit_code == 0, r.output; print('vectorbt' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                         cwd=ROOT)
+    assert out.stdout.strip() == "False"
