@@ -31,7 +31,7 @@ from backtest.analysis import (
 )
 from backtest.data.expr import parse_expr
 from backtest.engine import BacktestResult, run_backtest
-from backtest.errors import ConfigError
+from backtest.errors import ConfigError, DataError
 from backtest.regimes import regime_timing
 from backtest.runner import RunResult, load_strategy, prepare_market
 from backtest.signals import component_contributions, months_to_bars
@@ -182,17 +182,24 @@ def evaluate_thesis(run: RunResult, *, reps: int | None = None, seed: int | None
         durations=_duration_ranks(run, market),
         notes=_notes(run),
     )
-    return thesis_statistics(inputs)
+    try:
+        return thesis_statistics(inputs)
+    except DataError as exc:
+        raise DataError(f"thesis of {main.label!r}: {exc}") from None
 
 
 def analyze(run: RunResult, *, reps: int | None = None, seed: int | None = None) -> RunAnalysis:
-    """Thesis (when the strategy under test has a state), timing, attribution, contributions."""
+    """Thesis, regime timing, attribution and signal contributions of ``run``.
+
+    The thesis is left out (``skipped`` says why) when it cannot be computed: the
+    strategy under test has no risk-off state, its state never changes over the
+    window, or the window is too short for the statistics. ``backtest thesis``
+    turns that reason into its one-line error; ``backtest run`` writes it in the JSON.
+    """
     thesis, skipped = None, None
     try:
         thesis = evaluate_thesis(run, reps=reps, seed=seed)
-    except ConfigError as exc:
-        if run.main.risk_off is not None:
-            raise
+    except (ConfigError, DataError) as exc:  # no state, a state that never changes, too few bars
         skipped = str(exc)
     state = run.main.risk_off
     timing = (regime_timing(state.astype(bool), run.catalog) if state is not None

@@ -73,3 +73,20 @@ def test_a_strategy_without_a_state_is_a_one_line_error(tmp_path: Path) -> None:
     assert result.exit_code == 1
     lines = result.output.strip().splitlines()
     assert len(lines) == 1 and "has no risk-off state" in lines[0]
+
+
+@pytest.mark.slow
+def test_a_state_that_never_changes_skips_the_thesis_but_not_the_run(tmp_path: Path) -> None:
+    out = tmp_path / "never.json"
+    result = runner.invoke(app, ["run", "--set", "strategy.enter=50", "--json", str(out),
+                                 "--out", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    payload = json.loads(out.read_text())
+    assert payload["thesis"] is None
+    assert "never changes" in payload["thesis_skipped"]
+    assert payload["attribution"]["strategies"]  # the rest of the analysis is there
+    thesis = runner.invoke(app, ["thesis", "--set", "strategy.enter=50", "--reps", "50"])
+    assert thesis.exit_code == 1
+    assert thesis.output.strip().splitlines() == [
+        "Error: thesis of 'Duration rotation': the state never changes over the sample: "
+        "nothing to compare"]
