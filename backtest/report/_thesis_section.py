@@ -55,8 +55,9 @@ def interval_text(iv: Mapping[str, Any] | None, *, percent: bool = True, digits:
 
 
 def top_contributors(contributions: Mapping[str, Any], n: int = _TOP) -> str:
-    """The ``n`` largest contributions by size, e.g. ``MU +61.2%, COWZ +4.1%``."""
-    items = [(k, v) for k, v in contributions.items() if _finite(v) and v != 0.0]
+    """The ``n`` largest asset contributions by size, e.g. ``MU +61.2%, COWZ +4.1%``."""
+    items = [(k, v) for k, v in contributions.items()
+             if k != "costs" and _finite(v) and v != 0.0]  # costs have their own column
     items.sort(key=lambda kv: -abs(kv[1]))
     return ", ".join(f"{k} {_pct(v)}" for k, v in items[:n]) or MISSING
 

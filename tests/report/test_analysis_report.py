@@ -101,3 +101,7 @@ def test_formatting_helpers() -> None:
 
 def test_asset_names_keep_their_hyphens() -> None:
     assert top_contributors({"BTC-USD": -0.05, "Mkt-RF": 0.01}) == "BTC-USD −5.0%, Mkt-RF +1.0%"
+
+
+def test_costs_are_not_a_top_contributor() -> None:
+    assert top_contributors({"costs": -0.5, "MU": 0.1}) == "MU +10.0%"
