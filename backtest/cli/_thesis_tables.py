@@ -128,7 +128,7 @@ def _regime_table(thesis: Thesis, analysis: RunAnalysis, label: str) -> Table:
         since = row.get("state_since")
         when = (f"{str(start).replace('risk-', '')} since {since:%Y-%m-%d}; "
                 if isinstance(start, str) and since is not None else "")
-        contrib = att.loc[r.label].drop("total") if r.label in att.index else None
+        contrib = att.loc[r.label].drop(["total", "costs"]) if r.label in att.index else None
         top = _DASH
         if contrib is not None:
             best = contrib[contrib != 0].abs().sort_values(ascending=False).index[:2]
