@@ -1,4 +1,4 @@
-"""The JSON keys of a run's analysis (schema 1.1): thesis, timing, attribution, contributions.
+"""The JSON keys of a run's analysis (schema 1.2): thesis, timing, attribution, contributions.
 
 Kept apart from :mod:`backtest.report.json` so the two evolve separately;
 :func:`add_analysis` is the only entry point, called once by ``to_json``::
@@ -120,7 +120,7 @@ def _booleans(frame: pd.DataFrame) -> list[list[bool]]:
 
 
 def analysis_keys(analysis: RunAnalysis) -> dict[str, Any]:
-    """The top-level keys of schema 1.1: thesis, thesis_skipped, regime_timing, attribution."""
+    """The top-level keys of schema 1.2: thesis, thesis_skipped, regime_timing, attribution."""
     return {
         "thesis": None if analysis.thesis is None else thesis_json(analysis.thesis),
         "thesis_skipped": analysis.skipped,
@@ -136,7 +136,7 @@ def analysis_keys(analysis: RunAnalysis) -> dict[str, Any]:
 
 
 def add_analysis(payload: dict[str, Any], run: RunResult, analysis: RunAnalysis) -> None:
-    """Add the analysis keys of schema 1.1 to a ``to_json`` payload (in place)."""
+    """Add the analysis keys of schema 1.2 to a ``to_json`` payload (in place)."""
     payload.update(analysis_keys(analysis))
     contributions = analysis.contributions.reindex(run.signal.index)
     present = analysis.present.reindex(run.signal.index, fill_value=False)

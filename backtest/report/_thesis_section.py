@@ -129,7 +129,7 @@ def _tables(thesis: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def section_from_json(payload: Mapping[str, Any], main: str) -> dict[str, Any]:
-    """The template's ``analysis`` context from the JSON keys of schema 1.1.
+    """One run's block of the template context, from the JSON keys of schema 1.2.
 
     Parameters
     ----------
