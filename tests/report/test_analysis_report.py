@@ -105,3 +105,16 @@ def test_asset_names_keep_their_hyphens() -> None:
 
 def test_costs_are_not_a_top_contributor() -> None:
     assert top_contributors({"costs": -0.5, "MU": 0.1}) == "MU +10.0%"
+
+
+def test_terminal_timing_reads_regime_timing_and_marks_older_documents(
+        analysed: tuple[Any, Any, dict[str, Any]]) -> None:
+    from backtest.cli._thesis_tables import timing_cells
+    from backtest.report import run_from_document
+
+    _, _, payload = analysed
+    cells = timing_cells(run_from_document(payload))
+    assert cells["1951-53 end of the bond peg"] == "-186d 100%"
+    older = {k: v for k, v in payload.items() if k != "regime_timing"}
+    old_cells = timing_cells(run_from_document(older))
+    assert old_cells["1951-53 end of the bond peg"] == "-156d (1.1)"
