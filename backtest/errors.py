@@ -8,9 +8,11 @@ from __future__ import annotations
 
 __all__ = [
     "BacktestError",
+    "BacktestWarning",
     "CacheMissError",
     "ConfigError",
     "DataError",
+    "DataWarning",
     "ProviderError",
     "ResultFileError",
     "StaleDataWarning",
@@ -46,5 +48,13 @@ class ResultFileError(BacktestError):
     """A saved JSON result cannot be read or is not a dcf-regime result."""
 
 
-class StaleDataWarning(UserWarning):
+class BacktestWarning(UserWarning):
+    """Base of the project's own warnings; the CLI shows each as one line."""
+
+
+class StaleDataWarning(BacktestWarning):
     """A cached series is older than its refresh policy allows."""
+
+
+class DataWarning(BacktestWarning):
+    """Data that is used, but something about it could not be checked or was set aside."""

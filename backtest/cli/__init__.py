@@ -8,8 +8,10 @@ vectorbt) happen inside commands so ``backtest --help`` stays fast.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import warnings
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -18,12 +20,12 @@ import typer
 from typer.core import TyperGroup
 
 from backtest import __version__
-from backtest.errors import BacktestError, StaleDataWarning
+from backtest.errors import BacktestError, BacktestWarning
 
 if TYPE_CHECKING:
     from backtest.data.dataset import Loader
 
-__all__ = ["State", "app", "main"]
+__all__ = ["State", "app", "main", "one_line"]
 
 
 @dataclass
@@ -55,26 +57,59 @@ class State:
 class _ErrorBoundary(TyperGroup):
     # Typer vendors its own click, so the boundary prints the line itself and
     # exits through Typer's public `Exit` rather than raising click.ClickException.
-    # Our warnings (stale cache data, ...) are shown as one line each, too.
+    # Warnings are recorded while the command runs and shown once each, one line
+    # each, after it ends (see `_warnings_shown_once`).
     def invoke(self, ctx: Any) -> Any:
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always", StaleDataWarning)
-            try:
+        try:
+            with _warnings_shown_once(ctx):
                 return super().invoke(ctx)
-            except BacktestError as exc:
-                state = ctx.find_object(State)
-                if state is not None and state.debug:
-                    raise
-                typer.echo(f"Error: {exc}", err=True)
-                raise typer.Exit(1) from None
-            finally:
-                for w in caught:
-                    if issubclass(w.category, StaleDataWarning):
-                        typer.echo(f"Warning: {w.message}", err=True)
-                    else:  # not ours: shown as Python shows it (formatted directly:
-                        # warnings.showwarning would append to `caught` while we iterate it)
-                        text = warnings.formatwarning(w.message, w.category, w.filename, w.lineno)
-                        typer.echo(text, err=True, nl=False)
+        except BacktestError as exc:
+            if _debug(ctx):
+                raise
+            typer.echo(f"Error: {one_line(str(exc))}", err=True)
+            raise typer.Exit(1) from None
+
+
+def _debug(ctx: Any) -> bool:
+    found = ctx.find_object(State)
+    return found is not None and found.debug
+
+
+def one_line(text: str) -> str:
+    """``text`` with every run of whitespace (newlines included) turned into one space."""
+    return " ".join(text.split())
+
+
+@contextlib.contextmanager
+def _warnings_shown_once(ctx: Any) -> Iterator[None]:
+    """Record the warnings raised inside; print each distinct one once, after the block.
+
+    They are printed only after ``catch_warnings`` has ended: showing a warning while
+    it records would append to the very list being shown, a loop that never ends
+    (issue 11). The project's own warnings (:class:`BacktestWarning`) are one
+    ``Warning: ...`` line; a dependency's warning is one line naming its category
+    and origin (``--debug`` shows Python's usual two-line form).
+    """
+    try:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", BacktestWarning)
+            yield
+    finally:
+        seen: set[tuple[type[Warning], str]] = set()
+        for w in caught:
+            key = (w.category, str(w.message))
+            if key not in seen:
+                seen.add(key)
+                typer.echo(_warning_text(w, debug=_debug(ctx)), err=True)
+
+
+def _warning_text(w: warnings.WarningMessage, *, debug: bool) -> str:
+    if issubclass(w.category, BacktestWarning):
+        return f"Warning: {one_line(str(w.message))}"
+    if debug:
+        return warnings.formatwarning(w.message, w.category, w.filename, w.lineno).rstrip()
+    origin = f"{Path(w.filename).name}:{w.lineno}"
+    return f"Warning: {one_line(str(w.message))} ({w.category.__name__} from {origin})"
 
 
 app = typer.Typer(

@@ -104,6 +104,10 @@ def _fetch_one(
                               max_age=timedelta(0) if force else None, now=datetime.now(UTC))
     except DataError as exc:
         return str(exc), False
+    finally:  # hand every other warning on to the CLI boundary (after recording ended)
+        for w in caught:
+            if not issubclass(w.category, StaleDataWarning):
+                warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
     stale = [w for w in caught if issubclass(w.category, StaleDataWarning)]
     if stale:  # the fetch failed; load_series kept the cached copy
         return f"{stale[0].message} (kept)", False

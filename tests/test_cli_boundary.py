@@ -1,0 +1,110 @@
+"""The CLI boundary: warnings, errors and closed pipes, in real subprocesses with timeouts.
+
+These run the real ``backtest`` app in a child process so that a regression that
+hangs (issue 11: a warning re-recorded while being shown grew to 18.9 GB) fails
+the test after a timeout instead of stalling the suite.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+TIMEOUT_S = 120
+
+
+def run_app(tmp_path: Path, body: str, *args: str) -> subprocess.CompletedProcess[str]:
+    """Run ``backtest.cli.app`` with an extra ``probe`` command whose body is ``body``."""
+    script = tmp_path / "probe_cli.py"
+    script.write_text(
+        "import warnings\n"
+        "import typer\n"
+        "from backtest.cli import app\n"
+        "from backtest.errors import ConfigError, StaleDataWarning\n\n"
+        "@app.command('probe')\n"
+        "def probe() -> None:\n" + textwrap.indent(textwrap.dedent(body), "    ") + "\n\n"
+        "app()\n"
+    )
+    return subprocess.run(
+        [sys.executable, str(script), *args], capture_output=True, text=True,
+        timeout=TIMEOUT_S, cwd=tmp_path, check=False,
+    )
+
+
+def test_a_user_warning_is_shown_once_and_the_command_ends(tmp_path: Path) -> None:
+    done = run_app(tmp_path, """
+        for _ in range(3):
+            warnings.warn("something odd", UserWarning, stacklevel=1)
+        print("done")
+    """, "probe")
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "done"
+    assert done.stderr.count("something odd") == 1
+    assert done.stderr.startswith("Warning: something odd (UserWarning from probe_cli.py:")
+
+
+def test_a_dependency_warning_is_shown_once(tmp_path: Path) -> None:
+    # numpy itself warns here (RuntimeWarning: Mean of empty slice)
+    done = run_app(tmp_path, """
+        import numpy as np
+        for _ in range(5):
+            np.mean(np.array([]))
+    """, "probe")
+    assert done.returncode == 0, done.stderr
+    lines = [line for line in done.stderr.splitlines() if line]
+    assert [line.split(" (")[0] for line in lines] == [
+        "Warning: Mean of empty slice", "Warning: invalid value encountered in scalar divide"
+    ], done.stderr
+    assert all("RuntimeWarning from " in line for line in lines)
+
+
+def test_a_pandas_warning_then_an_error_keeps_exit_code_1(tmp_path: Path) -> None:
+    done = run_app(tmp_path, """
+        import pandas as pd
+        pd.to_datetime(["01/02/2020", "13/02/2020"], format="mixed", dayfirst=False)
+        raise ConfigError("bad\\nconfig")
+    """, "probe")
+    assert done.returncode == 1, done.stderr
+    assert done.stderr.strip().splitlines()[-1] == "Error: bad config"
+    assert "Traceback" not in done.stderr
+
+
+def test_our_warnings_are_one_line_each_once(tmp_path: Path) -> None:
+    done = run_app(tmp_path, """
+        warnings.warn("fred:DGS10: offline; using the cached copy", StaleDataWarning)
+        warnings.warn("fred:DGS10: offline; using the cached copy", StaleDataWarning)
+        warnings.warn("fred:DGS2: offline;\\nusing the cached copy", StaleDataWarning)
+    """, "probe")
+    assert done.returncode == 0, done.stderr
+    assert done.stderr.splitlines() == [
+        "Warning: fred:DGS10: offline; using the cached copy",
+        "Warning: fred:DGS2: offline; using the cached copy",
+    ]
+
+
+def test_debug_shows_the_warning_origin(tmp_path: Path) -> None:
+    done = run_app(tmp_path, """
+        warnings.warn("something odd", UserWarning, stacklevel=1)
+    """, "--debug", "probe")
+    assert done.returncode == 0
+    assert "probe_cli.py:" in done.stderr and "UserWarning: something odd" in done.stderr
+
+
+@pytest.mark.slow
+def test_a_warning_during_a_real_offline_failure_ends(tmp_path: Path) -> None:
+    """The issue's reproduction: offline, empty cache, a config with yahoo ids."""
+    from backtest.config import default_config_path
+
+    config = default_config_path().parent / "seed_2026.toml"
+    done = subprocess.run(
+        [sys.executable, "-m", "backtest", "--offline", "--data-dir", str(tmp_path / "cache"),
+         "regimes", str(config)],
+        capture_output=True, text=True, timeout=TIMEOUT_S, cwd=tmp_path, check=False,
+    )
+    assert done.returncode == 1
+    assert done.stderr.strip().splitlines()[-1].startswith("Error: ")
+    assert "backtest data fetch" in done.stderr
