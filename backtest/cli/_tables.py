@@ -34,7 +34,7 @@ _SHORT = {
     "cagr": "CAGR", "annual_volatility": "Vol", "sharpe": "Sharpe", "sortino": "Sortino",
     "max_drawdown": "MaxDD", "calmar": "Calmar", "annual_turnover": "Turn/yr",
     "share_risk_off": "Off", "total_return": "Total", "beta": "Beta", "alpha": "Alpha/yr",
-    "information_ratio": "IR", "tracking_error": "TE",
+    "information_ratio": "IR", "tracking_error": "TE", "initial_turnover": "Build",
 }
 _RELATIVE = ("beta", "alpha", "information_ratio", "tracking_error")
 

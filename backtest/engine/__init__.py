@@ -5,6 +5,11 @@ The engine alone applies the execution lag: targets decided at the close of bar
 finite, >= 0 and sum to <= 1 (no leverage, no shorting); whatever a row leaves
 unallocated is held in the cash asset, so idle money earns the bill rate. Before
 the first executed decision the portfolio holds the cash asset.
+
+Value path, returns and turnover follow :mod:`backtest.engine._accounting` (one
+place, shared with any other executor of these rules): ``values[0]`` is the initial
+capital, so with ``execution_lag = 0`` the first trade and its costs fall into the
+first reported return.
 """
 
 from __future__ import annotations
@@ -13,12 +18,22 @@ import numpy as np
 import pandas as pd
 
 from backtest.config import CostModel
+from backtest.engine._accounting import bar_turnover, net_returns, value_path
 from backtest.engine._vbt import simulate
 from backtest.engine.result import BacktestResult, PlotKind
 from backtest.errors import StrategyError
 from backtest.strategy import Decision
 
-__all__ = ["BacktestResult", "PlotKind", "execute_targets", "run_backtest", "validate_weights"]
+__all__ = [
+    "BacktestResult",
+    "PlotKind",
+    "bar_turnover",
+    "execute_targets",
+    "net_returns",
+    "run_backtest",
+    "validate_weights",
+    "value_path",
+]
 
 _TOL = 1e-9
 
@@ -92,19 +107,25 @@ def run_backtest(
         initial_capital=initial_capital,
         days_per_bar=365.25 / periods_per_year,
     )
-    value = sim.value
+    index = prices.index
+    values = value_path(sim.value.to_numpy(), initial_capital)
+    turnover = bar_turnover(
+        sim.traded_value.to_numpy(),
+        sim.pre_trade_value.to_numpy(),
+        float(sim.asset_value[cash].iloc[0]),
+    )
     cash_returns = prices[cash].pct_change().iloc[1:]
     risk_off = None
     if decision.risk_off is not None:
-        risk_off = decision.risk_off.reindex(prices.index).iloc[1:]
+        risk_off = decision.risk_off.reindex(index).iloc[1:]
     return BacktestResult(
         label=label,
         kind=kind,
-        returns=value.pct_change().iloc[1:].rename(label),
-        values=value.rename(label),
-        weights=sim.asset_value.div(value, axis=0),
+        returns=pd.Series(net_returns(values), index=index[1:], name=label),
+        values=pd.Series(values, index=index, name=label),
+        weights=sim.asset_value.div(sim.value, axis=0),
         targets=targets,
-        turnover=(0.5 * sim.traded_value / value).rename("turnover"),
+        turnover=pd.Series(turnover, index=index, name="turnover"),
         cash_returns=cash_returns.rename("cash"),
         risk_off=risk_off,
         periods_per_year=periods_per_year,

@@ -24,6 +24,7 @@ class Simulation:
     """Raw simulation output on the price index."""
 
     value: pd.Series  # portfolio value after trades at each close
+    pre_trade_value: pd.Series  # value at each close before its trades (orders are sized on it)
     asset_value: pd.DataFrame  # value held in each asset after trades at each close
     traded_value: pd.Series  # sum of |size * fill price| of the bar's orders
 
@@ -81,8 +82,16 @@ def simulate(
     records = portfolio.orders.values
     traded = np.zeros(len(prices))
     np.add.at(traded, records["idx"], np.abs(records["size"] * records["price"]))
+    close = prices.to_numpy(dtype="float64")
+    shares = portfolio.assets().to_numpy()
+    cash = np.asarray(portfolio.cash(), dtype="float64").reshape(-1)
+    # before the trades at close t: the cash and shares left by close t-1, at close t's prices
+    pre = np.empty(len(prices))
+    pre[0] = float(initial_capital)
+    pre[1:] = cash[:-1] + np.einsum("ij,ij->i", shares[:-1], close[1:])
     return Simulation(
         value=pd.Series(portfolio.value().to_numpy(), index=prices.index, name="value"),
+        pre_trade_value=pd.Series(pre, index=prices.index, name="pre_trade_value"),
         asset_value=pd.DataFrame(
             portfolio.asset_value(group_by=False).to_numpy(),
             index=prices.index,

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Literal
 import pandas as pd
 
 from backtest.config import CostModel
-from backtest.metrics import Metric, compute_metrics
+from backtest.metrics import Metric, build_bar, compute_metrics
 
 if TYPE_CHECKING:
     import plotly.graph_objects as go
@@ -30,15 +30,20 @@ class BacktestResult:
     kind : str
         Registry name of the strategy.
     returns : pd.Series
-        Net periodic returns, one per bar after the first bar of the window.
+        Net periodic returns, one per bar after the first bar of the window;
+        compounded they end at ``values[-1] / values[0]``.
     values : pd.Series
-        Portfolio value at each close of the window (starts at initial capital).
+        Portfolio value: the initial capital at the first close (before its
+        trades), then the value after each close's trades. With
+        ``execution_lag = 0`` the first trade's costs fall into the first return.
     weights : pd.DataFrame
         Executed weights per asset after each close's trades (drift included).
     targets : pd.DataFrame
         The strategy's decided targets (before the execution lag; NaN = no trade).
     turnover : pd.Series
-        One-way turnover per bar: half the traded value over portfolio value.
+        One-way turnover per bar, bar 0 included: half the traded value over
+        portfolio value (:func:`backtest.engine.bar_turnover`). The initial build
+        is at :attr:`build_bar`.
     cash_returns : pd.Series
         The cash asset's return per bar (the risk-free rate of Sharpe/Sortino).
     risk_off : pd.Series or None
@@ -71,13 +76,20 @@ class BacktestResult:
         """Every :class:`~backtest.metrics.Metric`, annualized with ``periods_per_year``."""
         return self._stats.copy()
 
+    @property
+    def build_bar(self) -> int | None:
+        """Position of the initial build: the bar that executes the first decision."""
+        decided = self.targets.notna().any(axis=1).to_numpy()
+        return build_bar(decided, self.execution_lag)
+
     @cached_property
     def _stats(self) -> pd.Series:
         return compute_metrics(
             self.returns,
             self.cash_returns,
             periods_per_year=self.periods_per_year,
-            turnover=self.turnover.iloc[1:],
+            turnover=self.turnover,
+            build=self.build_bar,
             risk_off=self.risk_off,
             benchmark=self.benchmark,
         )

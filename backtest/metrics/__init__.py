@@ -36,6 +36,7 @@ __all__ = [
     "annual_turnover",
     "annual_volatility",
     "beta",
+    "build_bar",
     "cagr",
     "calendar_returns",
     "calmar_ratio",
@@ -49,6 +50,7 @@ __all__ = [
     "share_risk_off",
     "sharpe_ratio",
     "sortino_ratio",
+    "split_turnover",
     "total_return",
     "tracking_error",
 ]
@@ -70,6 +72,7 @@ class Metric(StrEnum):
     ALPHA = "alpha"
     INFORMATION_RATIO = "information_ratio"
     TRACKING_ERROR = "tracking_error"
+    INITIAL_TURNOVER = "initial_turnover"
 
     @property
     def label(self) -> str:
@@ -88,6 +91,7 @@ class Metric(StrEnum):
             Metric.TOTAL_RETURN,
             Metric.ALPHA,
             Metric.TRACKING_ERROR,
+            Metric.INITIAL_TURNOVER,
         )
 
     @property
@@ -110,6 +114,7 @@ _LABELS = {
     Metric.ALPHA: "Alpha/yr (Jensen)",
     Metric.INFORMATION_RATIO: "Information ratio",
     Metric.TRACKING_ERROR: "Tracking error",
+    Metric.INITIAL_TURNOVER: "Initial build (one-way)",
 }
 
 #: Metrics measured against the run's benchmark.
@@ -160,12 +165,67 @@ def calmar_ratio(returns: pd.Series, periods_per_year: int) -> float:
 
 
 def annual_turnover(turnover: pd.Series, periods_per_year: int) -> float:
-    """Mean one-way turnover per bar times ``ppy``.
+    """Mean one-way turnover per bar times ``ppy`` (NaN for no bars).
 
     One-way turnover of a bar is half the traded value divided by portfolio value,
-    so fully switching from one asset to another once a year is 100%/yr.
+    so fully switching from one asset to another once a year is 100%/yr. Pass the
+    bars *after* the initial build (:func:`split_turnover`), as reports do.
     """
+    if len(turnover) == 0:
+        return float("nan")
     return float(turnover.mean() * periods_per_year)
+
+
+def build_bar(decided: np.ndarray, execution_lag: int) -> int | None:
+    """Position of the bar whose close executes the first decision: the initial build.
+
+    Parameters
+    ----------
+    decided : np.ndarray
+        Shape (n_bars,), bool: bars on whose close the strategy decided targets
+        (a row of target weights that is not all NaN).
+    execution_lag : int
+        Bars between a decision and its execution.
+
+    Returns
+    -------
+    int or None
+        ``first decision + execution_lag``, or ``None`` when no decision executes
+        inside the bars (the portfolio stays in the starting cash).
+    """
+    hits = np.flatnonzero(np.asarray(decided, dtype=bool))
+    if hits.size == 0 or hits[0] + execution_lag >= len(decided):
+        return None
+    return int(hits[0] + execution_lag)
+
+
+def split_turnover(turnover: pd.Series, build: int | None) -> tuple[float, pd.Series]:
+    """The initial build's one-way turnover, and the per-bar turnover after it.
+
+    The one rule for every caller (the engine's result, sweeps, reports): the first
+    trade out of the starting cash into the first targets is reported on its own
+    (``initial_turnover``: the one-way fraction of the portfolio traded to build
+    it, 100% for a portfolio bought whole); ongoing turnover (``annual_turnover``)
+    counts only the bars after it. A buy-and-hold then shows its purchase once and
+    0%/yr, however short the window.
+
+    Parameters
+    ----------
+    turnover : pd.Series
+        One-way turnover of every bar of the window, bar 0 included
+        (:func:`backtest.engine.bar_turnover`).
+    build : int or None
+        Position of the initial build (:func:`build_bar`); ``None``: no decision
+        executed, nothing was built (0.0) and every bar after bar 0 is ongoing.
+
+    Returns
+    -------
+    initial : float
+    ongoing : pd.Series
+    """
+    if build is None:
+        return 0.0, turnover.iloc[1:]
+    return float(turnover.iloc[build]), turnover.iloc[build + 1 :]
 
 
 def share_risk_off(risk_off: pd.Series | None) -> float:
@@ -181,14 +241,21 @@ def compute_metrics(
     *,
     periods_per_year: int,
     turnover: pd.Series | None = None,
+    build: int | None = None,
     risk_off: pd.Series | None = None,
     benchmark: pd.Series | None = None,
 ) -> pd.Series:
     """Every :class:`Metric` for one return series; index = metric keys.
 
+    ``turnover`` is the per-bar one-way turnover of the whole window (bar 0
+    included) and ``build`` the position of the initial build in it
+    (:func:`build_bar`); both turnover metrics are NaN without ``turnover``.
     ``benchmark`` (the benchmark's returns on the same dates) gives beta, alpha,
     information ratio and tracking error; without it they are NaN.
     """
+    initial, ongoing = (
+        split_turnover(turnover, build) if turnover is not None else (float("nan"), None)
+    )
     values: dict[Metric, float] = {
         Metric.CAGR: cagr(returns, periods_per_year),
         Metric.ANNUAL_VOLATILITY: annual_volatility(returns, periods_per_year),
@@ -197,10 +264,11 @@ def compute_metrics(
         Metric.MAX_DRAWDOWN: max_drawdown(returns),
         Metric.CALMAR: calmar_ratio(returns, periods_per_year),
         Metric.ANNUAL_TURNOVER: (
-            annual_turnover(turnover, periods_per_year) if turnover is not None else float("nan")
+            annual_turnover(ongoing, periods_per_year) if ongoing is not None else float("nan")
         ),
         Metric.SHARE_RISK_OFF: share_risk_off(risk_off),
         Metric.TOTAL_RETURN: total_return(returns),
+        Metric.INITIAL_TURNOVER: initial,
     }
     values |= _against(returns, cash_returns, benchmark, periods_per_year)
     return pd.Series({str(m): values[m] for m in Metric}, name=returns.name, dtype="float64")

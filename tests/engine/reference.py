@@ -30,13 +30,22 @@ def simulate_reference(
     fees: np.ndarray,
     slippage: np.ndarray,
     init_cash: float,
+    traded: np.ndarray | None = None,
+    pre: np.ndarray | None = None,
 ) -> np.ndarray:
-    """Portfolio value after each bar's trades, shape (n_bars,)."""
+    """Portfolio value after each bar's trades, shape (n_bars,).
+
+    ``traded`` (shape (n_bars, n_assets), zeros), if given, receives the filled value
+    ``|size| × fill price`` of each order; ``pre`` (shape (n_bars,)) the value at
+    each close before its trades.
+    """
     n, k = close.shape
     cash, pos = float(init_cash), np.zeros(k)
     values = np.empty(n)
     for t in range(n):
         price = close[t]
+        if pre is not None:
+            pre[t] = cash + pos @ price
         if not np.isnan(targets[t]).all():
             value = cash + pos @ price
             delta = targets[t] * value / price - pos  # shares to trade
@@ -58,5 +67,7 @@ def simulate_reference(
                         size = cash / (fill * (1 + fees[j]))
                         cash = 0.0
                 pos[j] += size
+                if traded is not None:
+                    traded[t, j] += abs(size) * fill
         values[t] = cash + pos @ price
     return values

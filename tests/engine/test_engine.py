@@ -54,10 +54,20 @@ def test_engine_equals_numpy_reference(seed: int, lag: int, fees: float, slip: f
                        periods_per_year=12)
     executed = execute_targets(targets, "CASH", lag).to_numpy()
     per_asset = np.array([fees, fees, fees, 0.0]) / 1e4  # the cash asset trades free
+    traded, pre = np.zeros(prices.shape), np.zeros(len(prices))
     ref = simulate_reference(prices.to_numpy(), executed, per_asset,
-                             np.array([slip, slip, slip, 0.0]) / 1e4, 1.0)
-    np.testing.assert_allclose(res.values.to_numpy(), ref, rtol=1e-10, atol=0)
-    np.testing.assert_allclose(res.returns.to_numpy(), ref[1:] / ref[:-1] - 1, rtol=0, atol=1e-10)
+                             np.array([slip, slip, slip, 0.0]) / 1e4, 1.0, traded, pre)
+    # the reported path starts at the initial capital, before bar 0's trades
+    path = np.concatenate([[1.0], ref[1:]])
+    np.testing.assert_allclose(res.values.to_numpy(), path, rtol=1e-10, atol=0)
+    np.testing.assert_allclose(res.returns.to_numpy(), path[1:] / path[:-1] - 1, rtol=0,
+                               atol=1e-10)
+    # turnover: half the filled value over the value before the trades; at bar 0 the
+    # starting money is the cash asset, so only the non-cash buys and the money not put
+    # in the cash asset trade
+    one_way = 0.5 * traded.sum(axis=1) / pre
+    one_way[0] = 0.5 * (traded[0, :3].sum() + abs(1.0 - traded[0, 3])) / 1.0
+    np.testing.assert_allclose(res.turnover.to_numpy(), one_way, rtol=1e-9, atol=1e-12)
 
 
 def test_execution_lag_trades_one_bar_later() -> None:

@@ -68,3 +68,31 @@ def test_compute_metrics_has_every_metric_keyed(series) -> None:
     assert np.isnan(out["annual_turnover"]) and np.isnan(out["share_risk_off"])
     # periods_per_year changes annualized numbers: never inferred from the index
     assert m.compute_metrics(r, rf, periods_per_year=252)["cagr"] != out["cagr"]
+
+
+def test_build_bar_is_the_first_decision_plus_the_lag() -> None:
+    decided = np.array([False, False, True, False, True])
+    assert m.build_bar(decided, 0) == 2
+    assert m.build_bar(decided, 2) == 4
+    assert m.build_bar(decided, 3) is None  # executes after the last bar
+    assert m.build_bar(np.zeros(4, dtype=bool), 0) is None
+
+
+def test_split_turnover_reports_the_build_apart() -> None:
+    turnover = pd.Series([0.0, 1.0, 0.0, 0.5, 0.0, 0.5])
+    initial, ongoing = m.split_turnover(turnover, 1)
+    assert initial == 1.0 and list(ongoing) == [0.0, 0.5, 0.0, 0.5]
+    assert m.annual_turnover(ongoing, 12) == pytest.approx(3.0)
+    # nothing executed: nothing built, every bar after the first is ongoing
+    initial, ongoing = m.split_turnover(turnover, None)
+    assert initial == 0.0 and len(ongoing) == 5
+    # a build on the last bar leaves no ongoing bars: undefined, not 0
+    assert np.isnan(m.annual_turnover(m.split_turnover(turnover, 5)[1], 12))
+
+
+def test_compute_metrics_splits_the_build_from_the_annual_figure(series) -> None:
+    r, rf = series
+    turnover = pd.Series(0.0, index=r.index)
+    turnover.iloc[0] = 1.0  # lag 0: bought at the first close, held
+    out = m.compute_metrics(r, rf, periods_per_year=12, turnover=turnover, build=0)
+    assert out["initial_turnover"] == 1.0 and out["annual_turnover"] == 0.0
