@@ -125,7 +125,8 @@ def metrics_tables(comparison: Comparison, width: int) -> Group:
     )
     first = _metric_table(comparison, absolute, labels, title, with_benchmark=False)
     first.caption = ("Sharpe/Sortino on returns in excess of the cash asset; Total = compounded "
-                     "over the window; Turn/yr one-way; Off = share of bars risk-off.")
+                     "over the window; Turn/yr one-way after the initial build (Build); "
+                     "Off = share of bars whose close decided risk-off.")
     parts: list[Table | Text] = [first]
     if relative and any(e.benchmark for e in comparison.entries):
         second = _metric_table(comparison, relative, labels,

@@ -4,6 +4,12 @@ Standard measures come from empyrical-reloaded, called with the annualization
 passed in (never inferred from the index, never vectorbt's 365-day default).
 Sharpe and Sortino are computed on returns in excess of the run's cash asset
 (the T-bill total return), period by period.
+
+A ratio whose denominator is numerically zero is undefined, not large: Sharpe and
+Sortino are NaN (shown "—") when the excess returns' volatility (or downside
+deviation) is at most :data:`NUMERICAL_ZERO` per bar, and Calmar when the max
+drawdown is. A strategy that holds only the cash asset has excess returns of
+floating-point noise (about 1e-16 per bar); dividing by it made a Sharpe of -0.49.
 """
 
 from __future__ import annotations
@@ -31,6 +37,7 @@ from backtest.metrics._relative import (
 
 __all__ = [
     "BENCHMARK_METRICS",
+    "NUMERICAL_ZERO",
     "Metric",
     "alpha",
     "annual_turnover",
@@ -54,6 +61,13 @@ __all__ = [
     "total_return",
     "tracking_error",
 ]
+
+
+#: Per-bar volatility, downside deviation or drawdown (decimal) at or below which it is
+#: float noise, not risk: 1e-10 is about a million times the noise of a cash-only
+#: strategy's excess returns and far below any real one (1e-10 per business day is
+#: 1.6e-9 a year).
+NUMERICAL_ZERO = 1e-10
 
 
 class Metric(StrEnum):
@@ -108,7 +122,7 @@ _LABELS = {
     Metric.MAX_DRAWDOWN: "Max DD",
     Metric.CALMAR: "Calmar",
     Metric.ANNUAL_TURNOVER: "Turnover/yr (one-way)",
-    Metric.SHARE_RISK_OFF: "Time risk-off",
+    Metric.SHARE_RISK_OFF: "Time risk-off (decided)",
     Metric.TOTAL_RETURN: "Total return",
     Metric.BETA: "Beta",
     Metric.ALPHA: "Alpha/yr (Jensen)",
@@ -137,8 +151,11 @@ def sharpe_ratio(returns: pd.Series, cash_returns: pd.Series, periods_per_year: 
     """``mean(r - rf) / std(r - rf) * sqrt(ppy)``, ddof=1 (empyrical ``sharpe_ratio``).
 
     ``cash_returns`` is the per-period return of the cash asset on the same dates.
+    NaN when ``std(r - rf)`` is at most :data:`NUMERICAL_ZERO` (no excess risk).
     """
     excess = returns - cash_returns.reindex(returns.index)
+    if not float(excess.std(ddof=1)) > NUMERICAL_ZERO:
+        return float("nan")
     return float(empyrical.sharpe_ratio(excess, risk_free=0.0, annualization=periods_per_year))
 
 
@@ -146,9 +163,13 @@ def sortino_ratio(returns: pd.Series, cash_returns: pd.Series, periods_per_year:
     """Annualized mean excess return over downside deviation below 0 (empyrical ``sortino_ratio``).
 
     Downside deviation: ``sqrt(mean(min(r - rf, 0)^2))`` over all periods (Sortino &
-    Price 1994), annualized with ``sqrt(ppy)``.
+    Price 1994), annualized with ``sqrt(ppy)``. NaN (never infinite) when it is at
+    most :data:`NUMERICAL_ZERO`: no bar fell short of the cash asset.
     """
     excess = returns - cash_returns.reindex(returns.index)
+    downside = float(np.sqrt(np.nanmean(np.minimum(excess.to_numpy(dtype=float), 0.0) ** 2)))
+    if not downside > NUMERICAL_ZERO:
+        return float("nan")
     return float(
         empyrical.sortino_ratio(excess, required_return=0.0, annualization=periods_per_year)
     )
@@ -160,7 +181,12 @@ def max_drawdown(returns: pd.Series) -> float:
 
 
 def calmar_ratio(returns: pd.Series, periods_per_year: int) -> float:
-    """CAGR divided by the absolute max drawdown (empyrical ``calmar_ratio``)."""
+    """CAGR divided by the absolute max drawdown (empyrical ``calmar_ratio``).
+
+    NaN when the drawdown is at most :data:`NUMERICAL_ZERO` (the path never fell).
+    """
+    if not abs(max_drawdown(returns)) > NUMERICAL_ZERO:
+        return float("nan")
     return float(empyrical.calmar_ratio(returns, annualization=periods_per_year))
 
 
@@ -229,7 +255,13 @@ def split_turnover(turnover: pd.Series, build: int | None) -> tuple[float, pd.Se
 
 
 def share_risk_off(risk_off: pd.Series | None) -> float:
-    """Fraction of bars in the risk-off state (NaN for strategies without a signal)."""
+    """Fraction of bars whose close *decided* the risk-off state (NaN without a signal).
+
+    The state is the strategy's decision at each close of the reported bars (those
+    with a return), before the execution lag: with ``execution_lag = 1`` the
+    positions follow one bar later, so the share of bars *held* risk-off is this
+    share shifted by one bar (equal but for the window's edges).
+    """
     if risk_off is None or len(risk_off) == 0:
         return float("nan")
     return float(np.mean(risk_off.to_numpy(dtype=bool)))

@@ -96,3 +96,47 @@ def test_compute_metrics_splits_the_build_from_the_annual_figure(series) -> None
     turnover.iloc[0] = 1.0  # lag 0: bought at the first close, held
     out = m.compute_metrics(r, rf, periods_per_year=12, turnover=turnover, build=0)
     assert out["initial_turnover"] == 1.0 and out["annual_turnover"] == 0.0
+
+
+def test_ratios_over_float_noise_are_undefined_not_large(series) -> None:
+    # a 100%-cash strategy: its returns equal the cash asset's up to float noise
+    _, rf = series
+    noise = pd.Series(np.random.default_rng(3).normal(0, 1e-16, len(rf)), index=rf.index)
+    cash_only = rf + noise
+    assert np.isnan(m.sharpe_ratio(cash_only, rf, 12))
+    assert np.isnan(m.sortino_ratio(cash_only, rf, 12))
+    flat = pd.Series(1e-17, index=rf.index)  # never falls: no drawdown to divide by
+    flat.iloc[5] = -1e-16
+    assert np.isnan(m.calmar_ratio(flat, 12))
+    out = m.compute_metrics(cash_only, rf, periods_per_year=12)
+    assert out[["sharpe", "sortino"]].isna().all() and out["cagr"] > 0
+
+
+def test_ratios_just_above_the_noise_are_kept(series) -> None:
+    r, rf = series
+    tiny = rf + 1e-8 * (r - r.mean()) / r.std()  # excess volatility 1e-8 per bar: real
+    assert np.isfinite(m.sharpe_ratio(tiny, rf, 12))
+    assert np.isfinite(m.sortino_ratio(tiny, rf, 12))
+    assert np.isfinite(m.calmar_ratio(r, 12))
+
+
+def test_sortino_without_a_down_bar_is_nan_not_infinite(series) -> None:
+    _, rf = series
+    up = rf + 0.01  # beats cash every bar
+    assert np.isnan(m.sortino_ratio(up, rf, 12))
+    assert np.isnan(m.sharpe_ratio(up, rf, 12))  # constant excess: no volatility either
+
+
+@pytest.mark.slow
+def test_a_cash_only_strategy_on_real_etf_data_shows_no_ratio(shared_data) -> None:
+    import backtest
+    from backtest.config import default_config_path
+    from backtest.data import make_loader
+
+    config = default_config_path().parent / "etf_rotation.toml"
+    run = backtest.run(config, load=make_loader(mirror=shared_data),
+                       overrides=["strategy.risk_off_sleeve=cash", "strategy.enter=-100",
+                                  "strategy.exit=-100"])
+    main = run.metrics().iloc[0]
+    assert main["share_risk_off"] == 1.0
+    assert np.isnan(main["sharpe"]) and np.isnan(main["sortino"])  # were -0.02 and -0.03
