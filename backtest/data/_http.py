@@ -10,6 +10,10 @@ HTML page where CSV, zip or JSON was expected is an error, never data.
 Every failure is a :class:`~backtest.errors.ProviderError` whose message is one
 line naming the series, for example
 ``fred:DGS10: HTTP 503 from fred after 4 attempts; try again later or use --offline``.
+A failure to reach the host at all names the host and asks "offline?"
+(:func:`unreachable`), e.g. ``fred:DGS10: cannot reach FRED (DNS lookup failed);
+offline? ...``; a failed DNS lookup is not retried (it means no network far more
+often than a hiccup, and four tries would only delay the message).
 The session and the sleep function are injectable so tests run without a
 network and without waiting.
 """
@@ -28,12 +32,62 @@ import requests
 
 from backtest.errors import ProviderError
 
-__all__ = ["HtmlPageError", "HttpClient", "HttpError", "RetryPolicy", "Session"]
+__all__ = [
+    "HOSTS",
+    "HtmlPageError",
+    "HttpClient",
+    "HttpError",
+    "RetryPolicy",
+    "Session",
+    "network_failure",
+    "unreachable",
+]
 
 Expect = Literal["csv", "zip", "json"]
 USER_AGENT = "dcf-regime/0.1 (+https://pypi.org/project/dcf-regime/)"
 _RETRYABLE = (requests.Timeout, requests.ConnectionError, requests.exceptions.ChunkedEncodingError)
 _TITLE = re.compile(rb"<title[^>]*>(.*?)</title>", re.IGNORECASE | re.DOTALL)
+
+#: What each live source's host is called in messages.
+HOSTS = {"fred": "FRED", "french": "the Ken French data library", "yahoo": "Yahoo Finance"}
+#: Substrings (lower case) of the errors of requests/urllib3, curl (yfinance) and the
+#: OS, by what they mean; checked in this order.
+_SIGNS = (
+    ("DNS lookup failed", ("could not resolve", "failed to resolve", "name resolution",
+                           "name or service not known", "nodename nor servname",
+                           "getaddrinfo", "no address associated", "dnserror",
+                           "nameresolutionerror")),
+    ("cannot connect through the proxy", ("proxy",)),
+    ("connection refused", ("connection refused", "could not connect to server",
+                            "failed to connect", "connectionrefused")),
+    ("network unreachable", ("network is unreachable", "no route to host")),
+    ("timed out", ("timed out", "timeout")),
+    ("TLS handshake failed", ("ssl", "certificate", "tls")),
+)
+
+
+def network_failure(text: str) -> str | None:
+    """What a network-level error message means (``"DNS lookup failed"``...), or ``None``.
+
+    ``text`` is an exception's text (requests, urllib3, curl through yfinance); an
+    error that is not about reaching the host (an HTTP status, bad data) gives ``None``.
+    """
+    low = text.lower()
+    for meaning, signs in _SIGNS:
+        if any(sign in low for sign in signs):
+            return meaning
+    return None
+
+
+def unreachable(label: str, why: str, attempts: int = 1) -> str:
+    """The one-line message for a host that could not be reached: names it, asks "offline?"."""
+    source = label.split(":", 1)[0]
+    host = HOSTS.get(source, source)
+    tries = f" after {attempts} attempts" if attempts > 1 else ""
+    return (
+        f"{label}: cannot reach {host} ({why}{tries}); offline? try again when online, "
+        "or use --offline (the cache) or --mirror DIR (local files)"
+    )
 
 
 class Session(Protocol):
@@ -165,13 +219,15 @@ class HttpClient:
             :class:`HtmlPageError` for an HTML page.
         """
         source = label.split(":", 1)[0]
-        failure = ""
+        failure, network = "", False
         for attempt in range(1, self.policy.attempts + 1):
             retry_after: float | None = None
             try:
                 response = self.session().get(url, params=params, timeout=self.policy.timeout_s)
             except _RETRYABLE as exc:
-                failure = _describe(exc, source, self.policy.timeout_s)
+                failure, network = _describe(exc, source, self.policy.timeout_s)
+                if failure == "DNS lookup failed":
+                    raise ProviderError(unreachable(label, failure, attempt)) from None
             except requests.RequestException as exc:
                 raise ProviderError(
                     f"{label}: request to {source} failed ({type(exc).__name__}); "
@@ -185,23 +241,27 @@ class HttpClient:
                     raise HttpError(
                         f"{label}: HTTP {status} from {source}", status, bytes(response.content)
                     )
-                failure = f"HTTP {status} from {source}"
+                failure, network = f"HTTP {status} from {source}", False
                 header = response.headers.get("Retry-After")
                 retry_after = parse_retry_after(header, datetime.now(UTC))
             if attempt < self.policy.attempts:
                 self._sleep(self.policy.wait_s(attempt, retry_after))
+        if network:
+            raise ProviderError(unreachable(label, failure, self.policy.attempts))
         raise ProviderError(
             f"{label}: {failure} after {self.policy.attempts} attempts; "
             "try again later or use --offline"
         )
 
 
-def _describe(exc: Exception, source: str, timeout_s: float) -> str:
+def _describe(exc: Exception, source: str, timeout_s: float) -> tuple[str, bool]:
+    """What went wrong, and whether the host could not be reached at all."""
     if isinstance(exc, requests.Timeout):
-        return f"no response from {source} within {timeout_s:g} s"
+        return f"no response within {timeout_s:g} s", True
     if isinstance(exc, requests.exceptions.ChunkedEncodingError):
-        return f"download from {source} cut off"
-    return f"cannot connect to {source} ({type(exc).__name__})"
+        return f"download from {source} cut off", False
+    meaning = network_failure(f"{type(exc).__name__} {exc}")
+    return meaning or f"connection failed: {type(exc).__name__}", True
 
 
 def check_body(body: bytes, label: str, expect: Expect) -> bytes:

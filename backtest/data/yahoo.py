@@ -16,15 +16,27 @@ no dividends: their "total-return" close is the price index. Crypto pairs
 
 Yahoo rescales the whole adjusted history at each dividend, so every fetch
 downloads the full history; an incremental splice would leave a false jump.
+
+yfinance reports failures by logging them (``1 Failed download: ...``) and
+returning an empty frame. Those lines are captured, not printed: a failure
+becomes one line of ours, a network failure naming Yahoo Finance and asking
+"offline?" (:func:`backtest.data._http.unreachable`), anything else "no data
+(unknown ticker?)" with yfinance's reason. Warnings that yfinance's own code
+raises (pandas deprecations inside yfinance) are silenced: nothing a user can act on.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import contextlib
+import io
+import logging
+import warnings
+from collections.abc import Callable, Iterator
 from typing import Any, ClassVar
 
 import pandas as pd
 
+from backtest.data._http import network_failure, unreachable
 from backtest.data.base import FetchedSeries, Kind, SeriesRequest, validate_series
 from backtest.errors import DataError, ProviderError
 
@@ -123,17 +135,24 @@ class YahooProvider:
         """
         ticker = request.name.strip()
         label = str(request)
-        try:
-            frame = self._get_download()(
-                ticker, period="max", interval="1d", auto_adjust=True, actions=False,
-                progress=False, threads=False, timeout=self.timeout_s, multi_level_index=True,
-            )
-        except Exception as exc:  # yfinance raises anything from requests/curl/json/pandas
-            detail = " ".join(str(exc).split())[:120]
-            raise ProviderError(
-                f"{label}: yfinance failed ({type(exc).__name__}: {detail}); "
-                "try again later or use --offline"
-            ) from None
+        with _quiet_yfinance() as said:
+            try:
+                frame = self._get_download()(
+                    ticker, period="max", interval="1d", auto_adjust=True, actions=False,
+                    progress=False, threads=False, timeout=self.timeout_s,
+                    multi_level_index=True,
+                )
+            except Exception as exc:  # yfinance raises anything from curl/json/pandas
+                detail = " ".join(str(exc).split())[:120]
+                why = network_failure(f"{type(exc).__name__} {exc}")
+                if why is not None:
+                    raise ProviderError(unreachable(label, why)) from None
+                raise ProviderError(
+                    f"{label}: yfinance failed ({type(exc).__name__}: {detail}); "
+                    "try again later or use --offline"
+                ) from None
+        if frame is None or frame.empty:
+            _raise_no_data(label, ticker, said)
         values = parse_yahoo_frame(frame, ticker)
         values.name = label
         crypto = ticker.upper().endswith("-USD")
@@ -153,3 +172,48 @@ class YahooProvider:
             ) from None
         download: Download = yfinance.download
         return download
+
+
+class _Said(logging.Handler):
+    """Collects what yfinance logs (instead of printing it)."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.DEBUG)
+        self.lines: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        with contextlib.suppress(Exception):
+            self.lines.append(" ".join(record.getMessage().split()))
+
+
+@contextlib.contextmanager
+def _quiet_yfinance() -> Iterator[list[str]]:
+    """Capture yfinance's log lines and stray prints; silence its own warnings."""
+    logger = logging.getLogger("yfinance")
+    said = _Said()
+    propagate = logger.propagate
+    logger.addHandler(said)
+    logger.propagate = False
+    try:
+        with (
+            warnings.catch_warnings(),
+            contextlib.redirect_stdout(io.StringIO()),
+            contextlib.redirect_stderr(io.StringIO()),
+        ):
+            warnings.filterwarnings("ignore", module=r"yfinance(\.|$)")
+            yield said.lines
+    finally:
+        logger.removeHandler(said)
+        logger.propagate = propagate
+
+
+def _raise_no_data(label: str, ticker: str, said: list[str]) -> None:
+    """An empty download: a network failure if yfinance's lines say so, else no data."""
+    text = " ".join(said)
+    why = network_failure(text)
+    if why is not None:
+        raise ProviderError(unreachable(label, why))
+    mine = [line for line in said if ticker.upper() in line.upper()]
+    reason = mine[-1].split("]: ", 1)[-1][:120] if mine else ""
+    raise DataError(f"{label}: no data (unknown ticker?)" + (f"; yfinance: {reason}" if reason
+                                                             else ""))

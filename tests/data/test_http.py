@@ -12,6 +12,7 @@ from backtest.data._http import (
     HttpError,
     RetryPolicy,
     check_body,
+    network_failure,
     parse_retry_after,
 )
 from backtest.errors import ProviderError
@@ -88,8 +89,9 @@ def test_timeouts_exhaust_attempts(session, sleeps):
     with pytest.raises(ProviderError) as info:
         client(fake, sleeps, attempts=3, timeout_s=5).get("u", label="french:X/Y")
     assert one_line(info.value) == (
-        "french:X/Y: no response from french within 5 s after 3 attempts; "
-        "try again later or use --offline"
+        "french:X/Y: cannot reach the Ken French data library (no response within 5 s after "
+        "3 attempts); offline? try again when online, or use --offline (the cache) or "
+        "--mirror DIR (local files)"
     )
     assert len(fake.calls) == 3
 
@@ -106,7 +108,8 @@ def test_connection_error_message_hides_params(session, sleeps):
     with pytest.raises(ProviderError) as info:
         client(fake, sleeps, attempts=2).get("u", label="fred:DGS10", params={"api_key": secret})
     assert secret not in str(info.value)
-    assert "cannot connect to fred (ConnectionError)" in str(info.value)
+    assert "cannot reach FRED (connection failed: ConnectionError after 2 attempts)" in str(
+        info.value)
 
 
 def test_404_is_not_retried(session, respond, sleeps):
@@ -149,3 +152,51 @@ def test_policy_validation():
     with pytest.raises(ValueError, match="attempts"):
         RetryPolicy(attempts=0)
     assert RetryPolicy(backoff_s=2, max_wait_s=5).wait_s(3, None) == 5
+
+
+def test_a_failed_dns_lookup_is_not_retried(session, sleeps):
+    dns = requests.ConnectionError(
+        "HTTPSConnectionPool(host='fred.stlouisfed.org', port=443): Max retries exceeded "
+        "(Caused by NameResolutionError(\"Failed to resolve 'fred.stlouisfed.org' ([Errno -3] "
+        "Temporary failure in name resolution)\"))")
+    fake = session(dns)
+    with pytest.raises(ProviderError) as info:
+        client(fake, sleeps).get("u", label="fred:DGS10")
+    assert one_line(info.value).startswith(
+        "fred:DGS10: cannot reach FRED (DNS lookup failed); offline?")
+    assert sleeps == [] and len(fake.calls) == 1
+
+
+@pytest.mark.parametrize(
+    ("text", "meaning"),
+    [
+        ("Failed to perform, curl: (6) Could not resolve host: query2.finance.yahoo.com",
+         "DNS lookup failed"),
+        ("DNSError('Failed to perform, curl: (6) ...')", "DNS lookup failed"),
+        ("[Errno 111] Connection refused", "connection refused"),
+        ("curl: (7) Failed to connect to x:443 over proxy 127.0.0.1", "cannot connect through "
+         "the proxy"),
+        ("curl: (28) Operation timed out after 30001 milliseconds", "timed out"),
+        ("[Errno 101] Network is unreachable", "network unreachable"),
+        ("HTTP 404", None),
+        ("Too Many Requests. Rate limited.", None),
+    ],
+)
+def test_network_failures_are_recognised(text, meaning):
+    assert network_failure(text) == meaning
+
+
+@pytest.mark.parametrize("proxy", ["http://127.0.0.1:9", "http://no-such-host.invalid:9"])
+def test_the_real_requests_library_offline_gives_one_line(monkeypatch, sleeps, proxy):
+    """No network needed: the real requests session is sent to a proxy that is not there."""
+    for name in ("https_proxy", "HTTPS_PROXY", "http_proxy", "HTTP_PROXY"):
+        monkeypatch.setenv(name, proxy)
+    for name in ("no_proxy", "NO_PROXY", "all_proxy", "ALL_PROXY"):
+        monkeypatch.delenv(name, raising=False)
+    http = HttpClient(None, sleeps.append, RetryPolicy(attempts=2, timeout_s=5))
+    with pytest.raises(ProviderError) as info:
+        http.get("https://fred.stlouisfed.org/graph/fredgraph.csv", label="fred:DGS10",
+                 params={"id": "DGS10"})
+    text = one_line(info.value)
+    assert text.startswith("fred:DGS10: cannot reach FRED (")
+    assert "offline?" in text and "Traceback" not in text

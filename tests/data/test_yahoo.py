@@ -160,3 +160,53 @@ def test_fetch_keywords_exist_in_the_installed_yfinance(two):
     fake = FakeDownload(download_frame({"QQQ": two["QQQ"]}))
     YahooProvider(download=fake).fetch(SeriesRequest("yahoo", "QQQ"))
     inspect.signature(yfinance.download).bind(**fake.kwargs)
+
+
+def test_an_empty_download_with_a_network_failure_says_offline():
+    class Logging(FakeDownload):
+        def __call__(self, tickers, **kwargs):
+            import logging
+
+            logging.getLogger("yfinance").error(
+                "['BTC-USD']: DNSError('Failed to perform, curl: (6) Could not resolve host: "
+                "query2.finance.yahoo.com. See https://curl.se/libcurl/c/libcurl-errors.html')")
+            return super().__call__(tickers, **kwargs)
+
+    with pytest.raises(ProviderError) as info:
+        YahooProvider(download=Logging(pd.DataFrame())).fetch(SeriesRequest("yahoo", "BTC-USD"))
+    assert str(info.value).startswith(
+        "yahoo:BTC-USD: cannot reach Yahoo Finance (DNS lookup failed); offline?")
+
+
+def test_an_unknown_ticker_keeps_yfinance_reason_in_one_line():
+    class Logging(FakeDownload):
+        def __call__(self, tickers, **kwargs):
+            import logging
+
+            logging.getLogger("yfinance").error("\n1 Failed download:")
+            logging.getLogger("yfinance").error(
+                "['ZZZZ']: YFTzMissingError('possibly delisted;\nno timezone found')")
+            return super().__call__(tickers, **kwargs)
+
+    with pytest.raises(DataError) as info:
+        YahooProvider(download=Logging(pd.DataFrame())).fetch(SeriesRequest("yahoo", "ZZZZ"))
+    assert str(info.value) == ("yahoo:ZZZZ: no data (unknown ticker?); yfinance: "
+                               "YFTzMissingError('possibly delisted; no timezone found')")
+
+
+@pytest.mark.parametrize(("proxy", "why"), [("http://127.0.0.1:9", "proxy"),
+                                            ("http://no-such-host.invalid:9", "")])
+def test_the_real_yfinance_offline_is_one_quiet_line(monkeypatch, capfd, proxy, why):
+    """No network needed: the real yfinance (curl) is sent to a proxy that is not there."""
+    pytest.importorskip("yfinance")
+    for name in ("https_proxy", "HTTPS_PROXY", "http_proxy", "HTTP_PROXY"):
+        monkeypatch.setenv(name, proxy)
+    for name in ("no_proxy", "NO_PROXY", "all_proxy", "ALL_PROXY"):
+        monkeypatch.delenv(name, raising=False)
+    with pytest.raises(ProviderError) as info:
+        YahooProvider(timeout_s=10).fetch(SeriesRequest("yahoo", "BTC-USD"))
+    text = str(info.value)
+    assert text.startswith("yahoo:BTC-USD: cannot reach Yahoo Finance (")
+    assert "offline?" in text and "\n" not in text and why in text
+    out, err = capfd.readouterr()
+    assert out == "" and err == ""  # yfinance's own lines are not printed
