@@ -163,27 +163,68 @@ def trading_window(
     ``ready`` (boolean, on the calendar) further requires, e.g., that the duration
     sleeves are known (empirical sleeves need ``min_periods`` bars of history).
     """
-    ok = dataset.prices.notna().all(axis=1) & composite.notna()
+    priced = dataset.prices.notna().all(axis=1)
+    ok = priced & composite.notna()
     if ready is not None:
         ok &= ready.reindex(ok.index, fill_value=False).astype(bool)
-    index = dataset.prices.index[ok.to_numpy()]
+    available = dataset.prices.index[ok.to_numpy()]
+    index = available
     if config.run.start is not None:
         index = index[index >= pd.Timestamp(config.run.start)]
     if config.run.end is not None:
         index = index[index <= pd.Timestamp(config.run.end)]
     if len(index) < 3:
-        first = dataset.prices.dropna().index
-        raise DataError(
-            "empty date range: the assets, the signal, the sleeves and run.start/run.end "
-            f"({config.run.start} .. {config.run.end}) overlap on {len(index)} bars; "
-            f"all assets are priced {first[0].date() if len(first) else 'never'} .. "
-            f"{first[-1].date() if len(first) else 'never'}"
-        )
+        raise DataError(_why_no_window(dataset, priced, composite, available, index, config))
     # a window is contiguous: stop at the first gap (an input that ends early)
     full = dataset.prices.index
     pos = full.get_indexer(index)
     gaps = np.flatnonzero(np.diff(pos) != 1)
     return index[: gaps[0] + 1] if len(gaps) else index
+
+
+def _span(index: pd.DatetimeIndex) -> str:
+    return f"{index[0].date()} .. {index[-1].date()}"
+
+
+def _why_no_window(
+    dataset: Dataset,
+    priced: pd.Series,
+    composite: pd.Series,
+    available: pd.DatetimeIndex,
+    index: pd.DatetimeIndex,
+    config: RunConfig,
+) -> str:
+    """Say which input (or run.start/run.end) leaves fewer than 3 bars to trade."""
+    prices = dataset.prices
+    if not priced.any():
+        spans = {a: prices[a].dropna().index for a in prices.columns}
+        never = [a for a, s in spans.items() if s.empty]
+        if never:
+            return (f"no price on the {config.run.frequency} calendar for {', '.join(never)} "
+                    "(see the data notes: its dates may not fall on this calendar)")
+        late = max(spans, key=lambda a: spans[a][0])
+        early = min(spans, key=lambda a: spans[a][-1])
+        return (f"the assets are never all priced at once: {late} starts "
+                f"{spans[late][0].date()}, but {early} ends {spans[early][-1].date()}")
+    both = prices.index[(priced & composite.notna()).to_numpy()]
+    if both.empty:
+        signal = composite.dropna().index
+        has = f"defined {_span(signal)}" if len(signal) else "never defined"
+        return (f"the signal is {has} but every asset is priced only "
+                f"{_span(prices.index[priced.to_numpy()])}: they do not overlap")
+    if available.empty:
+        return (f"the sleeves are never formed while the assets and the signal are available "
+                f"({_span(both)}); [sleeves] needs more history (window/min_periods)")
+    start, end = config.run.start, config.run.end
+    if start is not None and pd.Timestamp(start) > available[-1]:
+        return (f"run.start ({start}) is after the last bar with every input "
+                f"({available[-1].date()}; available {_span(available)})")
+    if end is not None and pd.Timestamp(end) < available[0]:
+        return (f"run.end ({end}) is before the first bar with every input "
+                f"({available[0].date()}; available {_span(available)})")
+    return (f"only {len(index)} bar{'s' if len(index) != 1 else ''} between run.start and "
+            f"run.end ({start} .. {end}) have every input; at least 3 are needed "
+            f"(available {_span(available)})")
 
 
 def _durations(config: RunConfig, dataset: Dataset) -> pd.DataFrame | None:

@@ -123,7 +123,12 @@ def test_regimes_lists_the_catalog() -> None:
         (["run", "missing.toml"], "config file not found: missing.toml"),
         (["run", "--set", "costs.fee_bps=1"], "unknown key fee_bps; valid keys: fees_bps"),
         (["run", "--set", "data.assets.X='embedded:french/NOPE'"], "unknown column 'NOPE'"),
-        (["run", "--set", "run.start='2030-01-01'"], "empty date range"),
+        (["run", "--set", "run.start='2030-01-01'"],
+         "run.start (2030-01-01) is after the last bar with every input (2017-03-31; "
+         "available 1948-12-31 .. 2017-03-31)"),
+        (["run", "--set", "run.start=2010-01-01", "--set", "run.end=2000-01-01"],
+         "run.start (2010-01-01) is after run.end (2000-01-01); swap them"),
+        (["run", "--set", "run.end=1900-01-01"], "run.end (1900-01-01) is before the first bar"),
         (["run", "--set", "strategy.kind='magic'"], "unknown kind 'magic'"),
         (["data", "show", "fred:NOT_CACHED"], "backtest data fetch fred:NOT_CACHED"),
     ],
@@ -292,4 +297,48 @@ def test_a_foreign_warning_is_shown_once_and_the_command_ends() -> None:
 
     result = CliRunner().invoke(demo, ["warn"])
     assert result.exit_code == 0
-    assert result.output.count("RuntimeWarning: a numpy-style warning") == 1
+    assert result.output.count("a numpy-style warning") == 1
+    assert "RuntimeWarning" in result.output
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["run", "--set", "strategy.enter", "0.5"],
+         "Error: --set 'strategy.enter' has no value; did you mean --set strategy.enter=0.5?"),
+        (["compare", "strategies/duration_rotation.toml", "--set", "strategy.enter", "0.5"],
+         "Error: --set 'strategy.enter' has no value; did you mean --set strategy.enter=0.5?"),
+        (["run", "strategies/duration_rotation.toml", "--set", "strategy.enter"],
+         "Error: --set 'strategy.enter' has no value; write it as --set section.key=value"),
+    ],
+)
+def test_a_set_without_equals_says_what_was_meant(monkeypatch, args, message) -> None:
+    from backtest.config import default_config_path
+
+    monkeypatch.chdir(default_config_path().parents[1])
+    result = runner.invoke(app, args)
+    assert result.exit_code == 1
+    assert result.output.strip() == message
+
+
+def test_run_without_a_config_prefers_the_working_directory_copy(monkeypatch, tmp_path) -> None:
+    from backtest.config import default_config_path
+
+    monkeypatch.chdir(tmp_path)
+    packaged = runner.invoke(app, ["run", "--out", "r1"], env={"COLUMNS": "250"})
+    assert packaged.exit_code == 0, packaged.output
+    assert f"config: {default_config_path()} (the packaged default;" in packaged.output
+    assert "10bp + slippage" in packaged.output
+    (tmp_path / "strategies").mkdir()
+    edited = default_config_path().read_text().replace("fees_bps = 10.0", "fees_bps = 99.0")
+    (tmp_path / "strategies" / "duration_rotation.toml").write_text(edited)
+    local = runner.invoke(app, ["run", "--out", "r2"], env={"COLUMNS": "250"})
+    assert local.exit_code == 0, local.output
+    assert "config: ./strategies/duration_rotation.toml (found in the working directory)" in (
+        local.output)
+    assert "99bp + slippage" in local.output  # the user's edited copy is used, not ignored
+    broken = runner.invoke(app, ["run", "--set", "costs.fee_bps=1"])
+    assert broken.exit_code == 1
+    assert broken.output.strip() == (
+        "Error: costs: unknown key fee_bps; valid keys: fees_bps, slippage_bps (config: "
+        "./strategies/duration_rotation.toml (found in the working directory))")

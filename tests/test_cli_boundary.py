@@ -108,3 +108,66 @@ def test_a_warning_during_a_real_offline_failure_ends(tmp_path: Path) -> None:
     assert done.returncode == 1
     assert done.stderr.strip().splitlines()[-1].startswith("Error: ")
     assert "backtest data fetch" in done.stderr
+
+
+def _closed_pipe_run(args: list[str], cwd: Path, *, read_first_line: bool) -> tuple[int, str]:
+    """Run ``backtest ARGS`` with stdout into a pipe whose reader goes away.
+
+    ``read_first_line``: like ``| head -1`` (read one line, then close); otherwise the
+    reader is gone before the first write.
+    """
+    import os
+
+    read_fd, write_fd = os.pipe()
+    if not read_first_line:
+        os.close(read_fd)
+    proc = subprocess.Popen([sys.executable, "-m", "backtest", *args], stdout=write_fd,
+                            stderr=subprocess.PIPE, cwd=cwd, text=True)
+    os.close(write_fd)
+    if read_first_line:
+        with os.fdopen(read_fd, "rb") as reader:
+            reader.readline()
+    try:
+        _, err = proc.communicate(timeout=TIMEOUT_S)
+    finally:
+        proc.kill()
+    return proc.returncode, err
+
+
+@pytest.mark.parametrize(
+    "args",
+    [["--help"], ["--version"], ["regimes"], ["data", "list"], ["data", "--help"],
+     ["run", "--out", "reports"]],
+)
+@pytest.mark.parametrize("read_first_line", [False, True])
+def test_a_closed_pipe_exits_0_quietly(tmp_path: Path, args: list[str],
+                                       read_first_line: bool) -> None:
+    code, err = _closed_pipe_run(["--data-dir", str(tmp_path / "cache"), *args], tmp_path,
+                                 read_first_line=read_first_line)
+    assert code == 0, err
+    assert err == ""
+
+
+def test_a_closed_pipe_after_an_error_keeps_exit_1(tmp_path: Path) -> None:
+    code, err = _closed_pipe_run(["run", "missing.toml"], tmp_path, read_first_line=False)
+    assert code == 1
+    assert err.strip() == "Error: config file not found: missing.toml"
+
+
+def test_user_text_is_never_read_as_rich_markup(tmp_path: Path) -> None:
+    """Regime names and descriptions from a user catalog may hold ``[/bold]`` (issue 11)."""
+    from typer.testing import CliRunner
+
+    from backtest.cli import app
+
+    catalog = tmp_path / "evil.toml"
+    catalog.write_text(
+        '[[regime]]\nname = "x [/bold] [red]y"\nstart = "2000-01-03"\nend = "2000-06-30"\n'
+        'kind = "rate_shock"\ndescription = "closing [/] tag :smile: [link=x]z"\n'
+        'reference = "[/i]"\n'
+    )
+    result = CliRunner().invoke(app, ["regimes", "--catalog", str(catalog)],
+                                env={"COLUMNS": "200"})
+    assert result.exit_code == 0, result.output
+    for text in ("x [/bold] [red]y", "closing [/] tag :smile: [link=x]z", "[/i]"):
+        assert text in result.output

@@ -2,14 +2,17 @@
 
 One error boundary: a :class:`~backtest.errors.BacktestError` becomes one line on
 stderr and exit code 1 (``--debug`` re-raises it with the traceback). Usage errors
-exit 2. Anything else is a bug and crashes loudly. Heavy imports (pandas,
-vectorbt) happen inside commands so ``backtest --help`` stays fast.
+exit 2. Anything else is a bug and crashes loudly. Warnings are shown once each,
+one line each, after the command. A closed pipe (``backtest data list | head``)
+ends any command quietly with exit code 0: the reader has what it wanted. Heavy
+imports (pandas, vectorbt) happen inside commands so ``backtest --help`` stays fast.
 """
 
 from __future__ import annotations
 
 import contextlib
 import os
+import sys
 import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -62,12 +65,34 @@ class _ErrorBoundary(TyperGroup):
     def invoke(self, ctx: Any) -> Any:
         try:
             with _warnings_shown_once(ctx):
-                return super().invoke(ctx)
+                result = super().invoke(ctx)
+                sys.stdout.flush()  # a closed pipe shows up here, not at interpreter exit
+            return result
         except BacktestError as exc:
             if _debug(ctx):
                 raise
-            typer.echo(f"Error: {one_line(str(exc))}", err=True)
+            with contextlib.suppress(BrokenPipeError):
+                typer.echo(f"Error: {one_line(str(exc))}", err=True)
             raise typer.Exit(1) from None
+        except BrokenPipeError:
+            _discard_output()
+            raise typer.Exit(0) from None
+
+
+def _discard_output() -> None:
+    """The reader of stdout went away (``| head``): send what is left to /dev/null.
+
+    Python would otherwise report the failed final flush at exit ("Exception
+    ignored ... BrokenPipeError", exit code 120).
+    """
+    with contextlib.suppress(OSError, ValueError, AttributeError):
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        try:
+            for stream in (sys.stdout, sys.stderr):
+                with contextlib.suppress(OSError, ValueError, AttributeError):
+                    os.dup2(devnull, stream.fileno())
+        finally:
+            os.close(devnull)
 
 
 def _debug(ctx: Any) -> bool:
@@ -187,8 +212,25 @@ def state(ctx: typer.Context) -> State:
 
 
 def main() -> None:
-    """Console-script entry point."""
-    app()
+    """Console-script entry point.
+
+    Output that Click writes before any command runs (``--help``, ``--version``) is
+    flushed here, so a closed pipe after it also exits 0 quietly.
+    """
+    code: Any = 0
+    try:
+        app()
+    except SystemExit as exc:
+        code = exc.code
+    try:
+        sys.stdout.flush()
+    except BrokenPipeError:  # the command's output met a closed pipe only at the end
+        _discard_output()
+    if code == 1 and type(sys.stdout).__name__ == "PacifyFlushWrapper":
+        # Click's own handler met a closed pipe before any command ran (--help, --version)
+        _discard_output()
+        code = 0
+    sys.exit(code)
 
 
 def _register() -> None:

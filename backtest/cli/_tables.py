@@ -20,6 +20,7 @@ from rich.table import Table
 from rich.text import Text
 
 from backtest.cli._thesis_tables import timing_cells
+from backtest.cli._console import CliConsole
 
 if TYPE_CHECKING:
     from backtest.report import Comparison, RunData
@@ -45,9 +46,9 @@ def make_console() -> Console:
     Markup is off: labels, regime names and series ids come from users and are
     printed as written (``[bold]`` stays literal).
     """
-    console = Console(markup=False, highlight=False)
+    console = CliConsole()  # no markup; a closed pipe ends the command quietly
     if not console.is_terminal and "COLUMNS" not in os.environ:
-        console = Console(markup=False, highlight=False, width=PIPE_WIDTH)
+        console = CliConsole(width=PIPE_WIDTH)
     return console
 
 

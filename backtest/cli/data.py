@@ -7,9 +7,10 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
+
+from backtest.cli._console import CliConsole
 
 if TYPE_CHECKING:
     from backtest.data import Provider, SeriesRequest
@@ -65,8 +66,8 @@ def fetch(
         csv_root=s.csv_root, fred_api_key=s.fred_api_key, mirror=s.mirror
     )
     cache = _cache(ctx)
-    console = Console(stderr=True)
-    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+    console = CliConsole(stderr=True)
+    columns = (TextColumn("{task.description}", markup=False), BarColumn(), MofNCompleteColumn(),
                TimeElapsedColumn())
     failed: list[str] = []
     with Progress(*columns, console=console, disable=len(requests) < 2) as progress:
@@ -75,7 +76,8 @@ def fetch(
             progress.update(task, description=str(request))
             line, ok = _fetch_one(request, providers, cache, force=force)
             progress.advance(task)
-            console.print(line, markup=False, highlight=False, soft_wrap=True)
+            if ok or len(requests) > 1:  # a lone failure is the error line itself
+                console.print(line, markup=False, highlight=False, soft_wrap=True)
             if not ok:
                 failed.append(str(request))
     if len(failed) == 1 and len(requests) == 1:
@@ -132,13 +134,13 @@ def list_(ctx: typer.Context) -> None:
         table.add_column(col, justify="right" if col in ("Rows", "Age") else "left")
     entries = cache.entries()
     if not entries:
-        Console().print(f"the cache at {cache.root} is empty; fill it: backtest data fetch ...")
+        CliConsole().print(f"the cache at {cache.root} is empty; fill it: backtest data fetch ...")
         return
     for m in entries:
         age = now - m.fetched_at
         table.add_row(str(m.request), m.source, m.frequency, str(m.first_date), str(m.last_date),
                       str(m.rows), f"{age.days}d {age.seconds // 3600}h")
-    Console().print(table)
+    CliConsole().print(table)
 
 
 @data_app.command("show")
@@ -164,7 +166,7 @@ def show(
         raise CacheMissError(
             f"{request} is not in the cache at {cache.root}; run: backtest data fetch {request}"
         )
-    console = Console()
+    console = CliConsole()
     for key, value in meta.to_dict().items():
         console.print(f"{key:>11}: {value}")
     values = got.values
@@ -194,7 +196,7 @@ def clear(
         removed = sum(cache.clear(SeriesRequest.parse(s)) for s in series)
     else:
         removed = cache.clear(None)
-    Console().print(f"removed {removed} cached series from {cache.root}")
+    CliConsole().print(f"removed {removed} cached series from {cache.root}")
 
 
 def register(app: typer.Typer) -> None:

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from backtest.errors import ConfigError
+from backtest.errors import BacktestError, ConfigError
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -65,7 +65,10 @@ def run(
     ctx: typer.Context,
     config: Annotated[
         Path | None,
-        typer.Argument(help="Run config (default: strategies/duration_rotation.toml)."),
+        typer.Argument(
+            help="Run config (default: ./strategies/duration_rotation.toml if the working "
+            "directory has one, else the packaged default; the command says which)."
+        ),
     ] = None,
     out: Annotated[Path, typer.Option("--out", help="Directory for the HTML and JSON.")] = Path(
         "reports"
@@ -84,13 +87,25 @@ def run(
     """
     import backtest
     from backtest.cli._tables import make_console
+    from backtest.config import check_overrides, find_default_config
     from backtest.report import run_from_document, write_json
 
-    result = backtest.run(config, overrides=overrides or (), load=_loader(ctx))
+    which = None
+    if config is None:  # say which default is used: on success first, on failure in the error
+        check_overrides(overrides or ())
+        config, which = find_default_config(Path.cwd())
+    try:
+        result = backtest.run(config, overrides=overrides or (), load=_loader(ctx))
+    except BacktestError as exc:
+        if which is not None:
+            exc.args = (f"{exc} ({which})",)
+        raise
     name = result.config.run.name
     documents = run_documents([result])
     runs = [run_from_document(documents[0])]
     console = make_console()
+    if which is not None:
+        console.print(which, soft_wrap=True)
     _show(console, runs, regimes=True)
     paths = []
     if not no_html:
@@ -125,6 +140,9 @@ def compare(
 
     if not configs:
         raise ConfigError("compare needs at least one config")
+    from backtest.config import check_overrides
+
+    check_overrides(overrides or (), configs)
     load = _loader(ctx)
     results = [backtest.run(c, overrides=overrides or (), load=load) for c in configs]
     documents = run_documents(results)

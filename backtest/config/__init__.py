@@ -20,7 +20,13 @@ import pandas as pd
 from backtest._fields import build_dataclass
 from backtest._typing import PERIODS_PER_YEAR
 from backtest.config._data import AssetSpec, DataConfig, MacroSpec
-from backtest.config._overrides import apply_overrides, get_path, set_path, split_path
+from backtest.config._overrides import (
+    apply_overrides,
+    check_overrides,
+    get_path,
+    set_path,
+    split_path,
+)
 from backtest.config._sleeves import SleeveSpec
 from backtest.config._thesis import ThesisSpec
 from backtest.data.expr import parse_expr
@@ -38,8 +44,10 @@ __all__ = [
     "StrategySpec",
     "ThesisSpec",
     "apply_overrides",
+    "check_overrides",
     "default_catalog_path",
     "default_config_path",
+    "find_default_config",
     "get_path",
     "load_config",
     "parse_config",
@@ -80,6 +88,11 @@ class RunSection:
                     pd.Timestamp(value)
                 except ValueError:
                     raise ConfigError(f"run.{key}: {value!r} is not a date") from None
+        if (self.start is not None and self.end is not None
+                and pd.Timestamp(self.start) > pd.Timestamp(self.end)):
+            raise ConfigError(
+                f"run.start ({self.start}) is after run.end ({self.end}); swap them"
+            )
 
     @property
     def ppy(self) -> int:
@@ -174,6 +187,21 @@ def default_config_path() -> Path:
     return Path(spec.origin).parent / "duration_rotation.toml"
 
 
+def find_default_config(cwd: Path) -> tuple[Path, str]:
+    """The config ``backtest run`` uses without one, and a line saying which it is.
+
+    ``cwd/strategies/duration_rotation.toml`` when the working directory has one (a
+    user's edited copy must not be ignored), else the packaged default
+    (:func:`default_config_path`).
+    """
+    local = Path("strategies") / "duration_rotation.toml"
+    if (cwd / local).is_file():
+        return cwd / local, f"config: ./{local.as_posix()} (found in the working directory)"
+    packaged = default_config_path()
+    return packaged, (f"config: {packaged} (the packaged default; no ./{local.as_posix()} "
+                      "in the working directory)")
+
+
 def default_catalog_path() -> Path:
     """The regime catalog shipped with the package (``data/regimes.toml`` in the repo)."""
     import backtest.regimes
@@ -183,6 +211,7 @@ def default_catalog_path() -> Path:
 
 def load_config(path: str | Path | None = None, overrides: Sequence[str] = ()) -> RunConfig:
     """Read, override and parse a TOML run config (``None`` = the default config)."""
+    check_overrides(overrides, [path] if path is not None else [])
     path = Path(path) if path is not None else default_config_path()
     try:
         text = path.read_text(encoding="utf-8")

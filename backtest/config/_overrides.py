@@ -18,11 +18,20 @@ from __future__ import annotations
 import json
 import tomllib
 from collections.abc import Mapping, Sequence
+from pathlib import Path
 from typing import Any
 
 from backtest.errors import ConfigError
 
-__all__ = ["apply_overrides", "get_path", "parse_value", "plain", "set_path", "split_path"]
+__all__ = [
+    "apply_overrides",
+    "check_overrides",
+    "get_path",
+    "parse_value",
+    "plain",
+    "set_path",
+    "split_path",
+]
 
 
 def plain(value: Any) -> Any:
@@ -149,6 +158,29 @@ def get_path(raw: Mapping[str, Any], path: str) -> Any:
             raise ConfigError(f"{path!r}: {shown} has no key {part!r}")
         node = container[key]
     return node
+
+
+def check_overrides(overrides: Sequence[str], arguments: Sequence[str | Path] = ()) -> None:
+    """Reject an override that is not ``path=value`` before anything is read.
+
+    ``--set strategy.enter 0.5`` (a space for ``=``) makes the shell hand ``0.5`` to
+    the command as a config file; ``arguments`` are those positional arguments, and
+    the first that is not an existing file is offered as the lost value.
+
+    Raises
+    ------
+    ConfigError
+        ``--set 'strategy.enter' has no value; did you mean --set strategy.enter=0.5?``
+    """
+    for item in overrides:
+        key, sep, _ = item.partition("=")
+        if not sep:
+            lost = next((str(a) for a in arguments if not Path(a).exists()), None)
+            hint = (f"did you mean --set {item.strip()}={lost}?" if lost is not None
+                    else "write it as --set section.key=value")
+            raise ConfigError(f"--set {item!r} has no value; {hint}")
+        if "." not in key:
+            raise ConfigError(f"--set {item!r}: expected section.key=value")
 
 
 def apply_overrides(raw: Mapping[str, Any], overrides: Sequence[str]) -> dict[str, Any]:
