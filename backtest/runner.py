@@ -273,9 +273,13 @@ def _sleeves(config: RunConfig, dataset: Dataset) -> SleeveSet:
     columns = list(dataset.prices.columns)
     empirical = _durations(config, dataset)
     durations = _dcf_durations(config, dataset) if spec.method == "dcf" else empirical
+    empty: frozenset[str] = frozenset()
     if spec.method == "explicit":
-        long = explicit_sleeves(spec.long, index, columns)
-        short = explicit_sleeves(spec.short, index, columns)
+        assert spec.long is not None and spec.short is not None  # SleeveSpec requires both
+        empty = frozenset(n for n, a in (("long", spec.long), ("short", spec.short)) if not a)
+        nothing = pd.DataFrame(0.0, index=index, columns=columns)
+        long = explicit_sleeves(spec.long, index, columns) if spec.long else nothing
+        short = explicit_sleeves(spec.short, index, columns) if spec.short else nothing
     else:
         assert durations is not None  # SleeveSpec requires yield_series and window
         ranked = rank_sleeves(
@@ -287,7 +291,7 @@ def _sleeves(config: RunConfig, dataset: Dataset) -> SleeveSet:
         long = _full_columns(held.long, columns)
         short = _full_columns(held.short, columns)
     return SleeveSet(long=long, short=short, cash=config.data.cash, durations=durations,
-                     empirical=empirical if spec.method == "dcf" else None)
+                     empirical=empirical if spec.method == "dcf" else None, empty=empty)
 
 
 def _full_columns(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
@@ -302,10 +306,13 @@ def _sleeve_returns(sleeves: SleeveSet, prices: pd.DataFrame) -> pd.DataFrame:
     rets = prices.pct_change(fill_method=None)
     out = {}
     for name in ("long", "short", "cash"):
+        if name in sleeves.empty:  # no assets, no return (NaN, not 0)
+            continue
         # held over the bar: the previous close's membership
         w = sleeves.get(name).reindex(columns=prices.columns).shift(1).reindex(prices.index)
         out[name] = (w * rets).sum(axis=1, min_count=1)
-    return pd.DataFrame(out).fillna(0.0)
+    frame = pd.DataFrame(out, index=prices.index).fillna(0.0)
+    return frame.reindex(columns=["long", "short", "cash"])
 
 
 def prepare_market(config: RunConfig, dataset: Dataset) -> MarketData:
@@ -329,6 +336,7 @@ def prepare_market(config: RunConfig, dataset: Dataset) -> MarketData:
             cash=sleeves.cash,
             durations=None if sleeves.durations is None else sleeves.durations.loc[:end],
             empirical=None if sleeves.empirical is None else sleeves.empirical.loc[:end],
+            empty=sleeves.empty,
         ),
         periods_per_year=dataset.periods_per_year,
     )
@@ -353,8 +361,12 @@ def run(config: RunConfig, *, load: Loader) -> RunResult:
     window, prices = market.index, dataset.prices.loc[market.index]
     results = {}
     for label, (spec, strategy) in strategies.items():
+        try:
+            decision = strategy.decide(market)
+        except ConfigError as exc:  # e.g. it holds a sleeve configured empty
+            raise ConfigError(f"strategy {label!r} ({spec.kind}): {exc}") from None
         results[label] = run_backtest(
-            strategy.decide(market),
+            decision,
             prices,
             cash=dataset.cash,
             costs=config.costs,

@@ -66,6 +66,10 @@ class SleeveSet:
     empirical : pd.DataFrame or None
         With ``method = "dcf"`` and ``yield_series``: the empirical estimates beside
         the DCF ones (compared in the thesis); None otherwise.
+        them (``[sleeves] yield_series``); None otherwise.
+    empty : frozenset of str
+        Sleeves configured with no assets (``short = []``): their frames are all
+        zeros, and :meth:`get` refuses them, so no strategy holds one unawares.
     """
 
     long: pd.DataFrame
@@ -73,6 +77,7 @@ class SleeveSet:
     cash: str
     durations: pd.DataFrame | None = None
     empirical: pd.DataFrame | None = None
+    empty: frozenset[str] = frozenset()
 
     def cash_weights(self) -> pd.DataFrame:
         """100% in the cash asset on every date."""
@@ -84,6 +89,11 @@ class SleeveSet:
         """``long``, ``short`` or ``cash`` weights by name."""
         if name == "cash":
             return self.cash_weights()
+        if name in self.empty:
+            raise ConfigError(
+                f"the {name} sleeve is empty ([sleeves] {name} = []): hold another sleeve "
+                "or cash, or name its assets"
+            )
         if name in ("long", "short"):
             frame: pd.DataFrame = getattr(self, name)
             return frame

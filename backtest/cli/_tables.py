@@ -19,8 +19,8 @@ from rich.console import Console, Group
 from rich.table import Table
 from rich.text import Text
 
-from backtest.cli._thesis_tables import timing_cells
 from backtest.cli._console import CliConsole
+from backtest.cli._thesis_tables import timing_cells
 
 if TYPE_CHECKING:
     from backtest.report import Comparison, RunData

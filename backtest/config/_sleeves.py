@@ -26,8 +26,11 @@ class SleeveSpec:
         the assets of ``cash_flow_yields`` by their Gordon-growth duration
         ``(1 + discount_rate) / yield`` as known at each re-rank date
         (:func:`backtest.duration.implied_durations`; a yield <= 0 ranks longest).
-    long, short : tuple of str
-        Asset aliases (``explicit`` only).
+    long, short : tuple of str or None
+        Asset aliases (``explicit`` only; both required). A list may be empty
+        (``short = []``) when no strategy holds that sleeve, e.g. a rotation with
+        ``risk_off_sleeve = "cash"``; a strategy that does hold it is an error
+        naming it.
     universe : tuple of str
         Assets ranked (``empirical`` only); empty = every asset except cash.
     yield_series : str or None
@@ -58,8 +61,8 @@ class SleeveSpec:
     """
 
     method: Literal["explicit", "empirical", "dcf"] = "explicit"
-    long: tuple[str, ...] = ()
-    short: tuple[str, ...] = ()
+    long: tuple[str, ...] | None = None
+    short: tuple[str, ...] | None = None
     universe: tuple[str, ...] = ()
     yield_series: str | None = None
     yield_lag_bars: int = 0
@@ -79,14 +82,15 @@ class SleeveSpec:
 def _check_sleeves(s: SleeveSpec) -> None:
     """Reject missing or irrelevant ``[sleeves]`` keys with what to write instead."""
     if s.method == "explicit":
-        if not s.long or not s.short:
-            raise ConfigError("sleeves: method 'explicit' needs long = [...] and short = [...]")
+        if s.long is None or s.short is None:
+            raise ConfigError("sleeves: method 'explicit' needs long = [...] and short = [...] "
+                              "(a list may be empty when no strategy holds that sleeve)")
         extra = [k for k, default in _EMPIRICAL_ONLY.items() if getattr(s, k) != default]
         if extra:
             raise ConfigError(f"sleeves: {', '.join(extra)} apply only to method = 'empirical' "
                               f"or 'dcf'")
     else:
-        if s.long or s.short:
+        if s.long is not None or s.short is not None:
             raise ConfigError(f"sleeves: long/short lists apply only to method = 'explicit'; "
                               f"method = {s.method!r} ranks the assets")
         if s.method == "empirical" and (s.yield_series is None or s.window is None):

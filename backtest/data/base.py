@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import ClassVar, Protocol
 
+import numpy as np
 import pandas as pd
 
 from backtest.errors import ConfigError, DataError
@@ -134,8 +135,8 @@ class Provider(Protocol):
 def validate_series(values: pd.Series, label: str) -> pd.Series:
     """Check and normalise a provider's output to the contract of ``FetchedSeries.values``.
 
-    Raises :class:`DataError` naming ``label`` for duplicate dates, non-numeric
-    values or an empty series; sorts a non-monotonic index (with no loss).
+    Raises :class:`DataError` naming ``label`` for duplicate dates, non-numeric or
+    infinite values or an empty series; sorts a non-monotonic index (with no loss).
     """
     if not isinstance(values.index, pd.DatetimeIndex):
         raise DataError(f"{label}: index is not a date index")
@@ -151,6 +152,11 @@ def validate_series(values: pd.Series, label: str) -> pd.Series:
     values = values.dropna().sort_index()
     if values.empty:
         raise DataError(f"{label}: no observations")
+    infinite = np.isinf(values.to_numpy())
+    if infinite.any():
+        when = values.index[infinite][0]
+        raise DataError(f"{label}: the value on {when.date()} is {values[when]}, not a finite "
+                        "number")
     values.index = pd.DatetimeIndex(values.index, name="date").as_unit("ns")
     values.name = label
     return values

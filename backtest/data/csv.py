@@ -9,9 +9,16 @@ Series names are paths relative to the root, without ``.csv``, optionally with
     csv:assets/Portfolios_Formed_on_BE-ME_monthly#Hi10   any column       -> Kind.LEVEL
 
 A ``#COLUMN`` series is returned as a level "as in file": the Dataset decides
-whether it is, say, a percent return. Frequencies are inferred from the median
-spacing of the dates (see :func:`infer_frequency`); local files carry no other
-statement of it.
+whether it is, say, a percent return. Everything after ``#`` is the column's
+header as written (spaces, ``&``: ``#S&P 500``). Files as users have them
+(FRED-MD, spreadsheets) state their layout (:class:`~backtest.data._table.CsvFormat`):
+the date column (found by name — ``date``, ``observation_date``, ``sasdate``, any
+case — in any position, or named), the date layout (ISO unless stated; never
+guessed) and rows that are not data. In a config these are keys of the series'
+table (``column``, ``date_column``, ``date_format``, ``skip_rows``); in the series
+name they travel as ``PATH?date_format=M%2FD%2FYYYY&skip_rows=Transform%3A#COLUMN``.
+Frequencies are inferred from the median spacing of the dates (see
+:func:`infer_frequency`); local files carry no other statement of it.
 
 The helpers :func:`read_table`, :func:`to_dates` and :func:`to_numbers` are
 pure and shared with the FRED parser: every error names the file (or series)
@@ -20,9 +27,7 @@ and the first bad line.
 
 from __future__ import annotations
 
-import csv as _csv
 import difflib
-from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import ClassVar
@@ -30,95 +35,53 @@ from typing import ClassVar
 import numpy as np
 import pandas as pd
 
+from backtest.data._table import (
+    DATE_COLUMNS,
+    MISSING,
+    CsvFormat,
+    Table,
+    check_unique,
+    read_table,
+    to_dates,
+    to_numbers,
+)
 from backtest.data.base import FetchedSeries, Kind, SeriesRequest, validate_series
 from backtest.errors import DataError
 
-__all__ = ["CsvProvider", "Table", "infer_frequency", "parse_csv_series", "read_table"]
-
-#: Cell values read as a missing observation (FRED writes ``.``).
-MISSING = frozenset({"", ".", "NA", "N/A", "NaN", "nan", "null", "#N/A"})
-_DATE_NAMES = ("date", "observation_date")
-_ISO_DAY = r"\d{4}-\d{2}-\d{2}(?:$|[ T])"
+__all__ = [
+    "MISSING",
+    "CsvFormat",
+    "CsvName",
+    "CsvProvider",
+    "Table",
+    "check_unique",
+    "infer_frequency",
+    "parse_csv_series",
+    "read_table",
+    "to_dates",
+    "to_numbers",
+]
 
 
 @dataclass(frozen=True)
-class Table:
-    """Rows of a CSV text: header, then data rows with their 1-based line numbers."""
+class CsvName:
+    """A ``csv:`` series name taken apart: ``PATH[?OPTIONS][#COLUMN]``."""
 
-    header: tuple[str, ...]
-    lines: tuple[int, ...]
-    rows: tuple[tuple[str, ...], ...]
+    path: str
+    column: str | None
+    fmt: CsvFormat
 
-    def column(self, index: int) -> list[str]:
-        """Cells of column ``index``, stripped."""
-        return [row[index].strip() for row in self.rows]
+    @classmethod
+    def parse(cls, name: str, label: str) -> CsvName:
+        """Split a series name (options percent-encoded, the column verbatim)."""
+        head, sep, column = name.partition("#")
+        path, _, query = head.partition("?")
+        fmt = CsvFormat.from_query(query, label) if query else CsvFormat()
+        return cls(path.strip(), column if sep and column else None, fmt)
 
-
-def read_table(text: str, label: str) -> Table:
-    """Split CSV ``text`` into a header and rows, skipping blank lines.
-
-    Raises
-    ------
-    DataError
-        HTML instead of CSV, no header, or a row with a different number of
-        fields than the header (a truncated or garbled line).
-    """
-    if text.lstrip("\ufeff \t\r\n").startswith("<"):
-        raise DataError(f"{label}: got an HTML page, not CSV")
-    header: tuple[str, ...] | None = None
-    lines: list[int] = []
-    rows: list[tuple[str, ...]] = []
-    for lineno, row in enumerate(_csv.reader(text.lstrip("\ufeff").splitlines()), start=1):
-        if not any(cell.strip() for cell in row):
-            continue
-        if header is None:
-            header = tuple(cell.strip() for cell in row)
-            continue
-        if len(row) != len(header):
-            raise DataError(
-                f"{label}: line {lineno} has {len(row)} fields, expected {len(header)} "
-                f"(truncated or garbled row: {','.join(row)[:60]!r})"
-            )
-        lines.append(lineno)
-        rows.append(tuple(row))
-    if header is None:
-        raise DataError(f"{label}: empty file (no header line)")
-    return Table(header, tuple(lines), tuple(rows))
-
-
-def to_dates(cells: Sequence[str], lines: Sequence[int], label: str) -> pd.DatetimeIndex:
-    """Parse ISO dates (``YYYY-MM-DD``, optionally with a time); name the first bad line."""
-    raw = pd.Series(list(cells), dtype=object)
-    dates = pd.to_datetime(raw, format="ISO8601", errors="coerce")
-    full = raw.str.match(_ISO_DAY).to_numpy(dtype=bool)  # "2024-01" is ISO but truncated
-    bad = np.flatnonzero(dates.isna().to_numpy() | ~full)
-    if bad.size:
-        first = int(bad[0])
-        raise DataError(f"{label}: line {lines[first]}: unparseable date {cells[first]!r}")
-    index = pd.DatetimeIndex(dates, name="date")
-    return index.tz_localize(None) if index.tz is not None else index
-
-
-def to_numbers(cells: Sequence[str], lines: Sequence[int], label: str) -> np.ndarray:
-    """Parse floats; cells in :data:`MISSING` become NaN; name the first bad line."""
-    raw = pd.Series(list(cells), dtype=object)
-    missing = raw.isin(MISSING).to_numpy()
-    numbers = np.asarray(pd.to_numeric(raw.where(~missing, np.nan), errors="coerce"), dtype=float)
-    bad = np.flatnonzero(np.isnan(numbers) & ~missing)
-    if bad.size:
-        first = int(bad[0])
-        raise DataError(f"{label}: line {lines[first]}: non-numeric value {cells[first]!r}")
-    return numbers
-
-
-def check_unique(index: pd.DatetimeIndex, lines: Sequence[int], label: str) -> None:
-    """Raise DataError naming the first line whose date repeats an earlier one."""
-    dup = np.flatnonzero(index.duplicated())
-    if dup.size:
-        first = int(dup[0])
-        raise DataError(
-            f"{label}: line {lines[first]}: duplicate date {index[first].date().isoformat()}"
-        )
+    def to_name(self) -> str:
+        """Inverse of :meth:`parse`."""
+        return self.path + self.fmt.to_query() + (f"#{self.column}" if self.column else "")
 
 
 def infer_frequency(index: pd.DatetimeIndex, label: str) -> str:
@@ -143,7 +106,7 @@ def infer_frequency(index: pd.DatetimeIndex, label: str) -> str:
 
 
 def parse_csv_series(
-    text: str, label: str, column: str | None = None
+    text: str, label: str, column: str | None = None, fmt: CsvFormat | None = None
 ) -> tuple[pd.Series, Kind, str]:
     """Parse a local CSV file into one series.
 
@@ -154,7 +117,10 @@ def parse_csv_series(
     label : str
         The file name or series id used in error messages.
     column : str or None
-        The column to read; ``None`` picks ``value``, ``adj_close`` or ``close``.
+        The column to read; ``None`` picks the only column besides the date that is
+        named ``value``, else ``adj_close`` or ``close``.
+    fmt : CsvFormat or None
+        The file's layout (date column, date format, rows to skip); defaults otherwise.
 
     Returns
     -------
@@ -165,37 +131,66 @@ def parse_csv_series(
     units : str
         What the numbers are, as far as the layout tells.
     """
+    fmt = fmt or CsvFormat()
     table = read_table(text, label)
-    lowered = [name.lower() for name in table.header]
-    date_at = next((lowered.index(n) for n in _DATE_NAMES if n in lowered), None)
-    if date_at is None:
-        raise DataError(f"{label}: no date column (header: {','.join(table.header)})")
-    at, kind, units = _pick_column(table.header, lowered, column, label)
-    index = to_dates(table.column(date_at), table.lines, label)
+    date_at = _date_column(table.header, fmt, label)
+    if fmt.skip_rows:
+        table = table.without(date_at, fmt.skip_rows, label)
+    at, kind, units = _pick_column(table.header, date_at, column, label)
+    index = to_dates(table.column(date_at), table.lines, label, fmt.date_format)
     check_unique(index, table.lines, label)
     numbers = to_numbers(table.column(at), table.lines, label)
+    if kind is Kind.PRICE:
+        bad = np.flatnonzero(numbers <= 0)
+        if bad.size:
+            i = int(bad[0])
+            raise DataError(f"{label}: line {table.lines[i]}: price {table.rows[i][at].strip()!r} "
+                            "is not > 0 (prices must be positive)")
     values = validate_series(pd.Series(numbers, index=index), label)
     return values, kind, units
 
 
+def _few(names: tuple[str, ...] | list[str], limit: int = 8) -> str:
+    shown = ", ".join(names[:limit])
+    return shown + (f", ... ({len(names) - limit} more)" if len(names) > limit else "")
+
+
+def _date_column(header: tuple[str, ...], fmt: CsvFormat, label: str) -> int:
+    lowered = [name.lower() for name in header]
+    if fmt.date_column is not None:
+        wanted = fmt.date_column.strip().lower()
+        if wanted in lowered:
+            return lowered.index(wanted)
+        raise DataError(f"{label}: no date column {fmt.date_column!r}; columns: {_few(header)}")
+    found = next((lowered.index(n) for n in DATE_COLUMNS if n in lowered), None)
+    if found is None:
+        raise DataError(
+            f"{label}: no date column: expected one of {', '.join(DATE_COLUMNS)} (any case), "
+            f"or name it with date_column = \"...\"; the header starts {_few(header, 5)}"
+        )
+    return found
+
+
 def _pick_column(
-    header: tuple[str, ...], lowered: list[str], column: str | None, label: str
+    header: tuple[str, ...], date_at: int, column: str | None, label: str
 ) -> tuple[int, Kind, str]:
+    others = [name for i, name in enumerate(header) if i != date_at]
+    lowered = [name.lower() for name in header]
     if column is not None:
-        if column not in header:
-            raise DataError(
-                f"{label}: no column {column!r}; columns: {', '.join(header[1:])}"
-            )
+        if column not in header or header.index(column) == date_at:
+            close = difflib.get_close_matches(column, others, n=3)
+            hint = f"; did you mean {', '.join(repr(c) for c in close)}?" if close else ""
+            raise DataError(f"{label}: no column {column!r}{hint}; columns: {_few(others)}")
         return header.index(column), Kind.LEVEL, "as in file"
-    if lowered[1:] == ["value"]:
-        return 1, Kind.LEVEL, "as in file"
+    if [name.lower() for name in others] == ["value"]:
+        return lowered.index("value"), Kind.LEVEL, "as in file"
     if "adj_close" in lowered:
         return lowered.index("adj_close"), Kind.PRICE, "total-return price level (adj_close)"
     if "close" in lowered:
         return lowered.index("close"), Kind.PRICE, "price level (close, as in file)"
     raise DataError(
-        f"{label}: cannot tell which column to read (header: {','.join(header)}); "
-        "name one with #COLUMN, e.g. csv:path/file#column"
+        f"{label}: cannot tell which column to read (columns: {_few(others)}); name one "
+        "with #COLUMN (csv:path/file#column) or column = \"...\" in the series' table"
     )
 
 
@@ -220,22 +215,25 @@ class CsvProvider:
 
     def fetch(self, request: SeriesRequest) -> FetchedSeries:
         """Read and parse the file; see :func:`parse_csv_series`."""
+        name = CsvName.parse(request.name, str(request))
         rel = self._relative(request)
         path = self.path(request)
-        column = request.name.partition("#")[2] or None
         try:
             text = path.read_text(encoding="utf-8-sig")
         except FileNotFoundError:
             raise DataError(self._missing_message(request, rel, path)) from None
         except (OSError, UnicodeDecodeError) as exc:
-            raise DataError(f"{request}: cannot read {path} ({exc})") from None
-        values, kind, units = parse_csv_series(text, f"{request} ({rel}.csv)", column)
+            reason = getattr(exc, "strerror", None) or type(exc).__name__
+            raise DataError(f"{request}: cannot read {path} ({reason})") from None
+        column = f"#{name.column}" if name.column else ""
+        label = f"csv:{rel}{column} ({rel}.csv)"
+        values, kind, units = parse_csv_series(text, label, name.column, name.fmt)
         frequency = infer_frequency(values.index, str(request))
         values.name = str(request)
         return FetchedSeries(request, values, kind, units, frequency, notes=f"local CSV {rel}.csv")
 
     def _relative(self, request: SeriesRequest) -> PurePosixPath:
-        stem = request.name.partition("#")[0].strip()
+        stem = CsvName.parse(request.name, str(request)).path
         rel = PurePosixPath(stem.replace("\\", "/"))
         if not stem or rel.is_absolute() or ".." in rel.parts or ":" in stem:
             raise DataError(

@@ -164,7 +164,10 @@ def _returns(f: FetchedSeries, kind: str | None, where: str) -> pd.Series:
         )
     rets = f.values / 100.0 if kind == "return_pct" else f.values
     if (rets <= -1).any():
-        raise DataError(f"{f.request}: a return of -100% or worse")
+        when = rets.index[(rets <= -1).to_numpy()][0]
+        raise DataError(f"{f.request}: the return on {when:%Y-%m-%d} is {f.values[when]:g}"
+                        f"{'%' if kind == 'return_pct' else ''}, -100% or worse (a total loss "
+                        "cannot be compounded)")
     return rets
 
 
@@ -189,7 +192,9 @@ def _to_level(fetched: FetchedSeries, kind: str | None) -> pd.Series:
         raise DataError(f"{fetched.request}: a macro level ({fetched.units}) is not a price")
     if kind == "price":
         if (values <= 0).any():
-            raise DataError(f"{fetched.request}: prices must be > 0")
+            when = values.index[(values <= 0).to_numpy()][0]
+            raise DataError(f"{fetched.request}: the price on {when:%Y-%m-%d} is "
+                            f"{values[when]:g}; prices must be > 0 ({fetched.notes})")
         return values
     return _level_from_returns(_returns(fetched, kind, str(fetched.request)), fetched.frequency)
 
@@ -202,7 +207,8 @@ def _asset_level(
     for f, _ in parts:
         _check_frequency(f, frequency)
     if len(parts) == 1:
-        return _to_level(parts[0][0], spec.kind)
+        level = _to_level(parts[0][0], spec.kind)
+        return _at_month_end(level, frequency, parts[0][0].frequency, str(parts[0][0].request))
     terms = [_returns(f, spec.kind, spec.id) * c for f, c in parts]
     freqs = {f.frequency for f, _ in parts}
     if len(freqs) > 1:
@@ -213,7 +219,35 @@ def _asset_level(
     rets = pd.concat(terms, axis=1, join="inner").sum(axis=1)
     if len(rets) < 2:
         raise DataError(f"asset {spec.id!r}: its series share fewer than two dates")
-    return _level_from_returns(rets, freqs.pop())
+    series_frequency = freqs.pop()
+    level = _level_from_returns(rets, series_frequency)
+    return _at_month_end(level, frequency, series_frequency, f"asset {spec.id!r}")
+
+
+_MONTH_END_NOTE = "monthly values dated inside their month (e.g. on the 1st) placed at its end"
+
+
+def _at_month_end(level: pd.Series, calendar: str, series_frequency: str, label: str) -> pd.Series:
+    """A monthly asset on the month-end calendar, each value moved to its month's last day.
+
+    Monthly prices dated on the 1st (Shiller) or mid-month are the value *of* that
+    month, known by its end; on a month-end calendar they would otherwise be more
+    than the 10-day fill away from every bar and never priced. Moving a value later
+    inside its own month never looks ahead.
+    """
+    if calendar != "M" or series_frequency != "M":
+        return level
+    ends = pd.DatetimeIndex(level.index + pd.offsets.MonthEnd(0), name="date")
+    if ends.equals(level.index):
+        return level
+    dup = np.flatnonzero(ends.duplicated(keep=False))
+    if dup.size:
+        shown = ", ".join(f"{d:%Y-%m-%d}" for d in level.index[dup[:2]])
+        raise DataError(f"{label}: two values in one month ({shown}); a monthly series "
+                        "needs one value per month")
+    out = level.copy()
+    out.index = ends
+    return out
 
 
 def _on_calendar(level: pd.Series, calendar: pd.DatetimeIndex, frequency: str) -> pd.Series:
@@ -251,7 +285,7 @@ def _bill_level(
     calendar: pd.DatetimeIndex, role: str,
 ) -> tuple[pd.Series, list[SeriesInfo]]:
     """Cash index from a bill yield (spliced onto ``before``), and one info per leg."""
-    legs = [(spec.id, spec.basis, spec.lag)]
+    legs = [(spec.expr.names[0], spec.basis, spec.lag)]
     if spec.before is not None:
         legs.append((spec.before, spec.before_basis, spec.before_lag))
     rates, infos = [], []
@@ -318,9 +352,13 @@ def build_dataset(
             continue
         prices[alias] = _on_calendar(levels[alias], calendar, frequency)
         if len(spec.expr.terms) == 1:
-            infos.append(_info(alias, fetched[spec.expr.names[0]], role, "none", levels[alias]))
+            f = fetched[spec.expr.names[0]]
+            moved = frequency == f.frequency == "M" and not f.values.index.is_month_end.all()
+            # the kind is what the config declares the numbers are, else the provider's
+            infos.append(_info(alias, f, role, "none", levels[alias], kind=spec.kind,
+                               notes=f"{f.notes}; {_MONTH_END_NOTE}" if moved else None))
         else:
-            infos += [_info(alias, fetched[n], role, "none", fetched[n].values,
+            infos += [_info(alias, fetched[n], role, "none", fetched[n].values, kind=spec.kind,
                             notes=f"{fetched[n].notes}; term of {spec.id} (returns added)")
                       for n in spec.expr.names]
     panel, macro_infos = align_macro(macro, fetched, calendar)

@@ -87,7 +87,7 @@ def parse_fred_csv(text: str, series_id: str) -> pd.Series:
         raise DataError(f"{label}: unexpected CSV header {','.join(table.header)!r}")
     if header[1] != series_id.lower():
         raise DataError(f"{label}: the download is for {table.header[1]!r}, not {series_id!r}")
-    index = to_dates(table.column(0), table.lines, label)
+    index = to_dates(table.column(0), table.lines, label, hints=False)
     check_unique(index, table.lines, label)
     numbers = to_numbers(table.column(1), table.lines, label)
     return validate_series(pd.Series(numbers, index=index), label)
@@ -116,7 +116,7 @@ def parse_fred_json(text: str, series_id: str) -> pd.Series:
     except (KeyError, TypeError):
         raise DataError(f"{label}: malformed observation in the FRED API response") from None
     lines = list(range(1, len(dates) + 1))
-    index = to_dates(dates, lines, f"{label} observation")
+    index = to_dates(dates, lines, f"{label} observation", hints=False)
     check_unique(index, lines, f"{label} observation")
     numbers = to_numbers(cells, lines, f"{label} observation")
     return validate_series(pd.Series(numbers, index=index), label)

@@ -21,7 +21,7 @@ from backtest.config import CostModel
 from backtest.engine._accounting import bar_turnover, net_returns, value_path
 from backtest.engine._vbt import simulate
 from backtest.engine.result import BacktestResult, PlotKind
-from backtest.errors import StrategyError
+from backtest.errors import DataError, StrategyError
 from backtest.strategy import Decision
 
 __all__ = [
@@ -95,6 +95,14 @@ def run_backtest(
     if prices.isna().to_numpy().any():
         bad = prices.columns[prices.isna().any()].tolist()
         raise StrategyError(f"strategy {label!r}: prices missing inside the window for {bad}")
+    level = prices.to_numpy(dtype="float64")
+    wrong = ~np.isfinite(level) | (level <= 0)
+    if wrong.any():  # the data layer rejects these first; never hand them to vectorbt
+        row, col = (int(i[0]) for i in np.nonzero(wrong))
+        raise DataError(
+            f"{prices.columns[col]}: the price level on {prices.index[row].date()} is "
+            f"{level[row, col]:g}; prices must be finite and > 0"
+        )
     targets = validate_weights(decision.weights.reindex(columns=prices.columns), label)
     targets = targets.reindex(prices.index)
     executed = execute_targets(targets, cash, execution_lag)

@@ -18,7 +18,7 @@ from backtest.data.bills import (
     splice_rates,
 )
 from backtest.data.dataset import build_dataset
-from backtest.errors import ConfigError, DataError
+from backtest.errors import ConfigError, DataError, DataWarning
 
 
 def test_doctests() -> None:
@@ -143,7 +143,8 @@ def test_bill_cash_tracks_french_rf_and_bil(daily) -> None:
 
 def test_bill_yield_rejects_non_yields(shared_data) -> None:
     load = make_loader(mirror=shared_data)
-    bad = AssetSpec(id="fred:WALCL", kind="bill_yield", basis="bond_equivalent")
+    with pytest.warns(DataWarning, match="fred:WALCL is not a bill series this program knows"):
+        bad = AssetSpec(id="fred:WALCL", kind="bill_yield", basis="bond_equivalent")
     with pytest.raises(DataError, match="needs a yield in percent"):
         build_dataset({"CASH": bad}, {}, cash="CASH", frequency="B", periods_per_year=252,
                       load=load)
@@ -152,3 +153,17 @@ def test_bill_yield_rejects_non_yields(shared_data) -> None:
                        periods_per_year=12, load=load)
     assert ds.prices.index[-1] == pd.Timestamp("2026-07-31")  # QQQ's last month
     assert ds.prices["CASH"].notna().sum() > 1000
+
+
+def test_a_user_files_bill_basis_that_cannot_be_checked_is_warned_about() -> None:
+    with pytest.warns(DataWarning, match=r"csv:my/tbill3m is not a bill series this program "
+                                         r"knows .* basis = 'discount' cannot be checked"):
+        AssetSpec(id="csv:my/tbill3m", kind="bill_yield", basis="discount")
+    # the same series in a user's copy of a FRED file is checked, not warned about
+    with pytest.raises(ConfigError, match="quoted on a discount basis"):
+        AssetSpec(id="csv:macro/TB3MS", kind="bill_yield", basis="bond_equivalent")
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        AssetSpec(id="csv:macro/TB3MS#value", kind="bill_yield", basis="discount")

@@ -57,7 +57,7 @@ def test_non_monotonic_rows_are_sorted(tmp_path):
     ("text", "message"),
     [
         ("when,value\n2024-01-02,1\n", "no date column"),
-        ("date,value\n2024-01-02,1\n2024-13-01,2\n", "line 3: unparseable date '2024-13-01'"),
+        ("date,value\n2024-01-02,1\n2024-13-01,2\n", "line 3: '2024-13-01' is not a date in the format YYYY-MM-DD; other layouts"),
         ("date,value\n2024-01-02,1\n2024-01-03,abc\n", "line 3: non-numeric value 'abc'"),
         ("date,value\n2024-01-02,1\n\n2024-01-02,2\n", "line 4: duplicate date 2024-01-02"),
         ("date,value\n2024-01-02,1\n2024-01-03", "line 3 has 1 fields, expected 2"),

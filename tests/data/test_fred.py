@@ -56,7 +56,7 @@ def test_blank_lines_and_non_monotonic_rows_are_handled():
     [
         ("<!DOCTYPE html><html>Error</html>", "HTML page"),
         ("DATE,DGS10\n2024-01-02,3.95\n2024-01", "line 3 has 1 fields, expected 2"),
-        ("DATE,DGS10\n2024-01-02,3.95\n2024-01,3.9\n", "line 3: unparseable date '2024-01'"),
+        ("DATE,DGS10\n2024-01-02,3.95\n2024-01,3.9\n", "line 3: '2024-01' is not a date in the format YYYY-MM-DD"),
         ("DATE,DGS10\n2024-01-02,3.95\n2024-01-03,n/a\n", "line 3: non-numeric value 'n/a'"),
         ("DATE,DGS10\n2024-01-02,3.95\n2024-01-02,3.96\n", "line 3: duplicate date 2024-01-02"),
         ("DATE,DGS2\n2024-01-02,3.95\n", "the download is for 'DGS2', not 'DGS10'"),
