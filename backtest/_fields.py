@@ -3,12 +3,19 @@
 Shared by the config parser and the strategy loader so that every parameter a
 user writes is checked the same way: unknown keys are listed against the valid
 ones, and values are coerced by the field's annotation (int, float, str, bool,
-``Literal``, ``X | None``, ``tuple[str, ...]``, ``Mapping[str, float]``).
+``Literal``, ``X | None``, ``tuple[str, ...]``, ``Mapping[str, float]``). Every
+error names the key's full path (``benchmarks.sixty_forty.weights.MKT``) and what
+was found instead. Numbers are finite (NaN and ±inf are refused: they would reach
+the engine as ``order.slippage must be finite``), a boolean is not a number, and a
+number is not a list or a table. Domain checks (``>= 0``, ``window >= 2``) live in
+each dataclass's ``__post_init__``.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
+import math
 import types
 import typing
 from collections.abc import Mapping
@@ -16,9 +23,26 @@ from typing import Any, TypeVar
 
 from backtest.errors import ConfigError
 
-__all__ = ["build_dataclass", "field_names"]
+__all__ = ["build_dataclass", "describe", "field_names"]
 
 T = TypeVar("T")
+
+
+def describe(value: Any) -> str:
+    """What a TOML value is, for error messages: ``a number (5)``, ``a list``, ..."""
+    if isinstance(value, bool):
+        return f"a boolean ({str(value).lower()})"
+    if isinstance(value, int | float):
+        return f"a number ({value})"
+    if isinstance(value, str):
+        return f"a string ({value!r})"
+    if isinstance(value, dt.date | dt.time):
+        return f"a date/time ({value.isoformat()})"
+    if isinstance(value, list | tuple):
+        return f"a list ({len(value)} item{'s' if len(value) != 1 else ''})"
+    if isinstance(value, Mapping):
+        return "a table"
+    return type(value).__name__
 
 
 def field_names(cls: type[Any]) -> list[str]:
@@ -35,8 +59,10 @@ def build_dataclass(cls: type[T], table: Mapping[str, Any], where: str) -> T:
         For an unknown key (listing the valid keys), a missing required key or a
         value of the wrong type.
     """
+    if not isinstance(table, Mapping):
+        raise ConfigError(f"{where}: expected a table, got {describe(table)}")
     valid = field_names(cls)
-    unknown = sorted(set(table) - set(valid))
+    unknown = sorted(str(k) for k in set(table) - set(valid))
     if unknown:
         raise ConfigError(
             f"{where}: unknown key{'s' if len(unknown) > 1 else ''} {', '.join(unknown)}; "
@@ -74,42 +100,48 @@ def _coerce(value: Any, hint: Any, where: str) -> Any:
                 errors.append(str(exc))
         raise ConfigError(errors[0])
     if origin is typing.Literal:
-        if value not in args:
+        if isinstance(value, list | dict) or value not in args or isinstance(value, bool):
             raise ConfigError(
                 f"{where}: {value!r} is not one of {', '.join(repr(a) for a in args)}"
             )
         return value
     if origin is tuple:
         if isinstance(value, str) or not isinstance(value, list | tuple):
-            raise ConfigError(f"{where}: expected a list, got {value!r}")
+            raise ConfigError(f"{where}: expected a list, got {describe(value)}")
         return tuple(_coerce(v, args[0], f"{where}[{i}]") for i, v in enumerate(value))
     if origin in (Mapping, dict) or hint in (Mapping, dict):
         if not isinstance(value, Mapping):
-            raise ConfigError(f"{where}: expected a table, got {value!r}")
+            raise ConfigError(f"{where}: expected a table, got {describe(value)}")
         vt = args[1] if args else Any
         return {str(k): _coerce(v, vt, f"{where}.{k}") for k, v in value.items()}
     if hint is Any:
         return value
     if hint is bool:
         if not isinstance(value, bool):
-            raise ConfigError(f"{where}: expected true or false, got {value!r}")
+            raise ConfigError(f"{where}: expected true or false, got {describe(value)}")
         return value
     if hint is int:
         if isinstance(value, bool) or not isinstance(value, int):
-            raise ConfigError(f"{where}: expected an integer, got {value!r}")
+            raise ConfigError(f"{where}: expected an integer, got {describe(value)}")
         return value
     if hint is float:
         if isinstance(value, bool) or not isinstance(value, int | float):
-            raise ConfigError(f"{where}: expected a number, got {value!r}")
-        return float(value)
+            raise ConfigError(f"{where}: expected a number, got {describe(value)}")
+        try:
+            number = float(value)
+        except OverflowError:  # an integer too large for a float
+            number = math.inf
+        if not math.isfinite(number):
+            raise ConfigError(f"{where}: expected a finite number, got {value}")
+        return number
     if hint is str:
         if not isinstance(value, str):
-            raise ConfigError(f"{where}: expected a string, got {value!r}")
+            raise ConfigError(f"{where}: expected a string, got {describe(value)}")
         return value
     if isinstance(hint, type) and dataclasses.is_dataclass(hint):
         if isinstance(value, hint):
             return value
         if not isinstance(value, Mapping):
-            raise ConfigError(f"{where}: expected a table, got {value!r}")
+            raise ConfigError(f"{where}: expected a table, got {describe(value)}")
         return build_dataclass(hint, value, where)
     return value

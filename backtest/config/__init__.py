@@ -17,7 +17,7 @@ from typing import Any, Literal
 
 import pandas as pd
 
-from backtest._fields import build_dataclass
+from backtest._fields import build_dataclass, describe
 from backtest._typing import PERIODS_PER_YEAR
 from backtest.config._data import AssetSpec, DataConfig, MacroSpec
 from backtest.config._overrides import (
@@ -113,8 +113,10 @@ class CostModel:
     slippage_bps: float = 0.0
 
     def __post_init__(self) -> None:
-        if self.fees_bps < 0 or self.slippage_bps < 0:
-            raise ConfigError("costs: fees_bps and slippage_bps must be >= 0")
+        for key in ("fees_bps", "slippage_bps"):
+            value = getattr(self, key)
+            if not 0 <= value < 10_000:  # also refuses NaN
+                raise ConfigError(f"costs.{key} must be >= 0 and below 10000 (100%), got {value}")
 
 
 @dataclass(frozen=True)
@@ -229,16 +231,21 @@ def load_config(path: str | Path | None = None, overrides: Sequence[str] = ()) -
 def _table(raw: Mapping[str, Any], key: str, where: str) -> Mapping[str, Any]:
     value = raw.get(key, {})
     if not isinstance(value, Mapping):
-        raise ConfigError(f"{where}: [{key}] must be a table")
+        raise ConfigError(f"{where}: [{key}] must be a table, got {describe(value)}")
     return value
 
 
 def _strategy(label: str, table: Mapping[str, Any], where: str) -> StrategySpec:
     params = dict(table)
     kind = params.pop("kind", None)
-    if not isinstance(kind, str):
+    if kind is None:
         raise ConfigError(f"{where}: missing kind (the strategy type, e.g. binary_rotation)")
-    label = str(params.pop("label", label))
+    if not isinstance(kind, str):
+        raise ConfigError(f"{where}.kind: expected a strategy type (a string, e.g. "
+                          f"binary_rotation), got {describe(kind)}")
+    label = params.pop("label", label)
+    if not isinstance(label, str) or not label.strip():
+        raise ConfigError(f"{where}.label: expected a non-empty string, got {describe(label)}")
     return StrategySpec(label=label, kind=kind, params=params)
 
 
@@ -298,6 +305,10 @@ def parse_config(
     data = dict(_table(raw, "data", source))
     for key, cls in (("assets", AssetSpec), ("macro", MacroSpec)):
         entries = _table(data, key, f"{source} [data]")
+        for alias, v in entries.items():
+            if not isinstance(v, str | Mapping):
+                raise ConfigError(f"data.{key}.{alias}: expected a series id (a string) or a "
+                                  f"table with id = ..., got {describe(v)}")
         data[key] = {
             alias: build_dataclass(
                 cls, {"id": v} if isinstance(v, str) else v, f"data.{key}.{alias}"
@@ -326,7 +337,10 @@ def parse_config(
     if catalog is None:
         catalog_path = default_catalog_path()
     else:
-        catalog_path = ((base or Path.cwd()) / str(catalog)).resolve()
+        if not isinstance(catalog, str) or not catalog.strip():
+            raise ConfigError(f"regimes.catalog: expected a file path (a string), got "
+                              f"{describe(catalog)}")
+        catalog_path = ((base or Path.cwd()) / catalog).resolve()
     benchmarks = _table(raw, "benchmarks", source)
     config = RunConfig(
         run=run,

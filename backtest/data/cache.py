@@ -1,63 +1,34 @@
 """The parquet cache of fetched series, and :func:`load_series`, the Dataset's one entry point.
 
-Layout: ``root/<source>/<name>.parquet`` plus a JSON sidecar
-``root/<source>/<name>.meta.json`` (source, series, kind, units, frequency,
-notes, fetched_at, first/last date, rows, sha256 of the parquet bytes). Names
-are percent-encoded (``french:A/B`` -> ``french/A%2FB.parquet``), so every
-series id maps to one file and back.
-
-Crash safety. The parquet file is the commit record: it embeds the complete
-metadata and a digest of its values in its schema metadata, and it is only
-ever replaced whole (write a temp file in the same directory, fsync,
-``os.replace``, fsync the directory). The sidecar is written the same way,
-*after* the parquet, and is a derived copy for people and tools. So:
-
-* killed before the parquet's ``os.replace``: the old parquet and sidecar are
-  untouched; a stray ``*.tmp`` file may remain and is ignored (``clear`` removes it);
-* killed between the two replaces: the new parquet is complete; the sidecar's
-  sha256 does not match it, so the reader re-checks the parquet against its
-  embedded digest and rewrites the sidecar;
-* a parquet that fails to decode or to match its embedded digest (bit rot, a
-  hand edit) is corrupt: :class:`DataError` naming the ``clear``/``fetch`` to run.
-
-An empty or invalid series is rejected before any file is touched, and an
-``OSError`` (disk full) removes the temp file and raises one-line ``DataError``.
+The files and their crash safety are :mod:`backtest.data._store` (a record and a
+content-addressed data file per series, committed by one atomic swap, unreadable
+entries set aside under ``root/corrupt``); the bytes of one entry are
+:mod:`backtest.data._cachefile`. This module is the policy: where the cache is,
+how old a copy may be, and what a run does when a fetch fails or the network is
+off.
 """
 
 from __future__ import annotations
 
-import contextlib
-import glob
-import hashlib
-import json
 import warnings
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass, replace
-from datetime import UTC, date, datetime, timedelta
+from dataclasses import replace
+from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any
-from urllib.parse import quote, unquote
 
 import numpy as np
 import pandas as pd
-import pyarrow as pa
-import pyarrow.parquet as pq
 
-from backtest._atomic import write_atomic
-from backtest.data.base import (
-    SOURCES,
-    FetchedSeries,
-    Kind,
-    Provider,
-    SeriesRequest,
-    validate_series,
-)
-from backtest.errors import CacheMissError, ConfigError, DataError, StaleDataWarning
+from backtest.data._cachefile import CacheMeta, aware
+from backtest.data._store import LOCAL_SOURCES, Cache, CorruptEntryError
+from backtest.data.base import FetchedSeries, Provider, SeriesRequest, validate_series
+from backtest.errors import CacheMissError, DataError, DataWarning, StaleDataWarning
 
 __all__ = [
     "LOCAL_SOURCES",
     "Cache",
     "CacheMeta",
+    "CorruptEntryError",
     "SeriesNotCachedError",
     "default_max_age",
     "load_series",
@@ -65,10 +36,7 @@ __all__ = [
     "resolve_data_root",
 ]
 
-#: Sources read from local files or generated; never cached.
-LOCAL_SOURCES = frozenset({"embedded", "csv", "synthetic"})
 DEFAULT_ROOT = Path("data") / "cache"
-_META_KEY = b"dcf_regime.cache"
 _MAX_AGE_DAYS = {"D": 1, "C": 1, "W": 7, "M": 31, "Q": 31, "A": 31}
 
 
@@ -107,250 +75,6 @@ def default_max_age(frequency: str) -> timedelta:
         raise ValueError(
             f"unknown frequency {frequency!r}; expected one of D, C, W, M, Q, A"
         ) from None
-
-
-@dataclass(frozen=True)
-class CacheMeta:
-    """What the sidecar (and the parquet's own metadata) says about a cache entry."""
-
-    source: str
-    name: str
-    kind: Kind
-    units: str
-    frequency: str
-    notes: str
-    fetched_at: datetime
-    first_date: date
-    last_date: date
-    rows: int
-    sha256: str
-
-    @property
-    def request(self) -> SeriesRequest:
-        """The series this entry holds."""
-        return SeriesRequest(self.source, self.name)
-
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-ready fields (dates in ISO format, ``series`` = ``source:name``)."""
-        out = asdict(self)
-        out.update(
-            series=str(self.request), kind=self.kind.value, fetched_at=self.fetched_at.isoformat(),
-            first_date=self.first_date.isoformat(), last_date=self.last_date.isoformat(),
-        )
-        return out
-
-    @classmethod
-    def from_dict(cls, raw: Mapping[str, Any]) -> CacheMeta:
-        """Inverse of :meth:`to_dict`; raises ``KeyError``/``ValueError`` on bad input."""
-        return cls(
-            source=str(raw["source"]), name=str(raw["name"]), kind=Kind(raw["kind"]),
-            units=str(raw["units"]), frequency=str(raw["frequency"]), notes=str(raw["notes"]),
-            fetched_at=datetime.fromisoformat(raw["fetched_at"]),
-            first_date=date.fromisoformat(raw["first_date"]),
-            last_date=date.fromisoformat(raw["last_date"]),
-            rows=int(raw["rows"]), sha256=str(raw["sha256"]),
-        )
-
-
-def _values_digest(values: pd.Series) -> str:
-    stamps = values.index.as_unit("ns").asi8.astype("<i8").tobytes()
-    numbers = values.to_numpy(dtype="<f8").tobytes()
-    return hashlib.sha256(stamps + numbers).hexdigest()
-
-
-def _encode(fetched: FetchedSeries, values: pd.Series, fetched_at: datetime) -> bytes:
-    """Serialise to parquet bytes with the metadata (minus sha256) embedded."""
-    embedded = {
-        "source": fetched.request.source, "name": fetched.request.name,
-        "kind": fetched.kind.value, "units": fetched.units, "frequency": fetched.frequency,
-        "notes": fetched.notes, "fetched_at": fetched_at.isoformat(),
-        "first_date": values.index[0].date().isoformat(),
-        "last_date": values.index[-1].date().isoformat(),
-        "rows": len(values), "values_sha256": _values_digest(values),
-    }
-    table = pa.table({
-        "date": pa.array(values.index.as_unit("ns").to_numpy(), type=pa.timestamp("ns")),
-        "value": pa.array(values.to_numpy(dtype=float), type=pa.float64()),
-    })
-    table = table.replace_schema_metadata({_META_KEY: json.dumps(embedded).encode()})
-    sink = pa.BufferOutputStream()
-    pq.write_table(table, sink, compression="zstd")
-    return bytes(sink.getvalue().to_pybytes())
-
-
-def _decode(blob: bytes) -> tuple[dict[str, Any], pd.Series]:
-    """Parse parquet bytes; raise ``ValueError`` if they are not a valid entry."""
-    try:
-        table = pq.read_table(pa.BufferReader(blob))
-        embedded = json.loads(table.schema.metadata[_META_KEY])
-        index = pd.DatetimeIndex(table.column("date").to_numpy(), name="date")
-        values = pd.Series(table.column("value").to_numpy(), index=index, dtype=float)
-    except (pa.ArrowException, KeyError, TypeError, ValueError) as exc:
-        raise ValueError(f"unreadable parquet ({type(exc).__name__})") from None
-    if _values_digest(values) != embedded.get("values_sha256"):
-        raise ValueError("its values do not match their recorded digest")
-    return embedded, values
-
-
-def _aware(value: datetime, name: str) -> datetime:
-    if value.tzinfo is None or value.utcoffset() is None:
-        raise ValueError(f"{name} must be timezone-aware (UTC), got {value!r}")
-    return value.astimezone(UTC)
-
-
-def _reason(exc: OSError) -> str:
-    return exc.strerror or type(exc).__name__
-
-
-def _fix(request: SeriesRequest) -> str:
-    return f"run: backtest data clear {request} && backtest data fetch {request}"
-
-
-class Cache:
-    """Parquet files under ``root``, one per series, each with a JSON sidecar.
-
-    Parameters
-    ----------
-    root : Path
-        The data root (see :func:`resolve_data_root`); created on first write.
-    """
-
-    def __init__(self, root: Path) -> None:
-        self.root = Path(root)
-
-    def paths(self, request: SeriesRequest) -> tuple[Path, Path]:
-        """Return the parquet file and the sidecar of ``request``."""
-        stem = quote(request.name, safe="")
-        stem = "%2E" + stem[1:] if stem.startswith(".") else stem
-        folder = self.root / request.source
-        return folder / f"{stem}.parquet", folder / f"{stem}.meta.json"
-
-    def write(self, fetched: FetchedSeries, fetched_at: datetime) -> CacheMeta:
-        """Store ``fetched`` atomically, replacing any previous entry.
-
-        Raises
-        ------
-        DataError
-            The series is empty or invalid (nothing is written), or the disk
-            refused the write (the previous entry is unchanged).
-        """
-        label = str(fetched.request)
-        values = validate_series(fetched.values, label)
-        blob = _encode(fetched, values, _aware(fetched_at, "fetched_at"))
-        meta = _meta(_decode(blob)[0], blob)
-        data_path, meta_path = self.paths(fetched.request)
-        try:
-            data_path.parent.mkdir(parents=True, exist_ok=True)
-            write_atomic(data_path, blob)
-        except OSError as exc:
-            raise DataError(
-                f"{label}: cannot write {data_path} ({_reason(exc)}); the cached copy is unchanged"
-            ) from None
-        try:
-            write_atomic(meta_path, _sidecar(meta))
-        except OSError as exc:
-            raise DataError(
-                f"{label}: stored {data_path.name} but not its sidecar ({_reason(exc)}); "
-                "the sidecar is rebuilt on the next read"
-            ) from None
-        return meta
-
-    def read(self, request: SeriesRequest) -> FetchedSeries | None:
-        """Return the cached series, or ``None`` if there is none.
-
-        Raises
-        ------
-        DataError
-            The entry is corrupt; the message says which ``clear``/``fetch`` to run.
-        """
-        entry = self._entry(request)
-        return None if entry is None else entry[1]
-
-    def meta(self, request: SeriesRequest) -> CacheMeta | None:
-        """Return the entry's metadata (verified against the parquet), or ``None``."""
-        entry = self._entry(request)
-        return None if entry is None else entry[0]
-
-    def entries(self) -> list[CacheMeta]:
-        """List the valid entries, sorted by series id; corrupt ones are skipped with a warning."""
-        found: list[CacheMeta] = []
-        for data_path in self._data_files():
-            try:
-                request = SeriesRequest(data_path.parent.name, unquote(data_path.name[:-8]))
-                meta = self.meta(request)
-            except (ConfigError, DataError) as exc:
-                warnings.warn(str(exc), UserWarning, stacklevel=2)
-                continue
-            if meta is not None:
-                found.append(meta)
-        return sorted(found, key=lambda m: (m.source, m.name))
-
-    def clear(self, request: SeriesRequest | None = None) -> int:
-        """Delete one entry (or all, with leftover temp files); return how many entries went."""
-        targets = [self.paths(request)[0]] if request is not None else self._data_files()
-        removed = 0
-        for data_path in targets:
-            stem = data_path.name[:-8]
-            removed += data_path.exists()
-            data_path.unlink(missing_ok=True)  # the commit record goes first
-            for extra in data_path.parent.glob(f"{glob.escape(stem)}.*"):
-                if extra.name.endswith((".meta.json", ".tmp")):
-                    extra.unlink(missing_ok=True)
-        if request is None:
-            for folder in self._folders():
-                for extra in [*folder.glob("*.meta.json"), *folder.glob("*.tmp")]:
-                    extra.unlink(missing_ok=True)
-        return int(removed)
-
-    def _folders(self) -> list[Path]:
-        remote = (s for s in SOURCES if s not in LOCAL_SOURCES)
-        return [self.root / s for s in remote if (self.root / s).is_dir()]
-
-    def _data_files(self) -> list[Path]:
-        return sorted(p for folder in self._folders() for p in folder.glob("*.parquet"))
-
-    def _entry(self, request: SeriesRequest) -> tuple[CacheMeta, FetchedSeries] | None:
-        data_path, meta_path = self.paths(request)
-        try:
-            blob = data_path.read_bytes()
-        except FileNotFoundError:
-            return None
-        except OSError as exc:
-            raise DataError(f"{request}: cannot read {data_path} ({_reason(exc)})") from None
-        try:
-            embedded, values = _decode(blob)
-            meta = _meta(embedded, blob)
-        except (KeyError, ValueError) as exc:
-            raise DataError(
-                f"{request}: cache entry {data_path} is corrupt ({exc}); {_fix(request)}"
-            ) from None
-        if (meta.source, meta.name) != (request.source, request.name):
-            raise DataError(
-                f"{request}: cache entry {data_path} holds {meta.request}; {_fix(request)}"
-            )
-        _heal_sidecar(meta_path, meta)
-        values.name = str(request)
-        fetched = FetchedSeries(request, values, meta.kind, meta.units, meta.frequency, meta.notes)
-        return meta, fetched
-
-
-def _meta(embedded: Mapping[str, Any], blob: bytes) -> CacheMeta:
-    return CacheMeta.from_dict({**embedded, "sha256": hashlib.sha256(blob).hexdigest()})
-
-
-def _sidecar(meta: CacheMeta) -> bytes:
-    return (json.dumps(meta.to_dict(), indent=2, sort_keys=True) + "\n").encode()
-
-
-def _heal_sidecar(meta_path: Path, meta: CacheMeta) -> None:
-    """Rewrite a missing or stale sidecar (left by a write killed after the parquet replace)."""
-    try:
-        current = CacheMeta.from_dict(json.loads(meta_path.read_bytes()))
-    except (OSError, KeyError, TypeError, ValueError):
-        current = None
-    if current != meta:
-        with contextlib.suppress(OSError):  # a read-only cache still reads
-            write_atomic(meta_path, _sidecar(meta))
 
 
 def merge_history(old: pd.Series, new: pd.Series, *, rtol: float = 1e-9) -> pd.Series:
@@ -398,8 +122,9 @@ def load_series(
     4. if the fetch fails (:class:`DataError`, including :class:`ProviderError`)
        and a cached copy exists, that copy is returned with a
        :class:`StaleDataWarning`; a failed, partial or empty download never
-       replaces good data. A corrupt entry counts as absent online (the fetch
-       replaces it) and raises offline.
+       replaces good data. An unreadable entry is set aside (never deleted) and
+       counts as absent online (the fetch replaces it, with a warning); offline
+       it raises, naming the fetch to run.
 
     Parameters
     ----------
@@ -423,7 +148,7 @@ def load_series(
     DataError
         The fetch failed and nothing is cached, or the cache entry is corrupt.
     """
-    now = _aware(now, "now")
+    now = aware(now, "now")
     if request.source in LOCAL_SOURCES:
         return _fetch(providers, request)
     entry = _cached(cache, request, offline)
@@ -455,14 +180,15 @@ def load_series(
 def _cached(
     cache: Cache | None, request: SeriesRequest, offline: bool
 ) -> tuple[CacheMeta, FetchedSeries] | None:
-    """Read the entry; online, an unreadable one counts as absent (the fetch replaces it)."""
+    """Read the entry; online, an unreadable one (set aside) counts as absent and is re-fetched."""
     if cache is None:
         return None
     try:
         return cache._entry(request)
-    except DataError:
+    except CorruptEntryError as exc:
         if offline:
             raise
+        warnings.warn(f"{exc}; fetching it again", DataWarning, stacklevel=4)
         return None
 
 

@@ -15,7 +15,7 @@ import pyarrow.parquet as pq
 import pytest
 
 import backtest._atomic as atomic_module  # the writer the fault injection targets
-from backtest.data import cache as cache_module
+from backtest.data import _cachefile as cachefile_module
 from backtest.data.base import FetchedSeries, Kind, SeriesRequest
 from backtest.data.cache import (
     Cache,
@@ -24,7 +24,13 @@ from backtest.data.cache import (
     merge_history,
     resolve_data_root,
 )
-from backtest.errors import CacheMissError, DataError, ProviderError, StaleDataWarning
+from backtest.errors import (
+    CacheMissError,
+    DataError,
+    DataWarning,
+    ProviderError,
+    StaleDataWarning,
+)
 
 DGS10 = SeriesRequest("fred", "DGS10")
 T0 = datetime(2026, 1, 5, 22, 0, tzinfo=UTC)
@@ -53,7 +59,13 @@ def old(cache) -> FetchedSeries:
 
 
 def files(cache: Cache) -> list[str]:
-    return sorted(p.name for p in cache.root.rglob("*") if p.is_file())
+    """Every file under the root except the hidden per-series lock files."""
+    return sorted(p.relative_to(cache.root).as_posix() for p in cache.root.rglob("*")
+                  if p.is_file() and not p.name.endswith(".lock"))
+
+
+def data_name(cache: Cache, request: SeriesRequest = DGS10) -> str:
+    return cache.paths(request)[0].name
 
 
 def assert_old_intact(cache: Cache, old: FetchedSeries) -> None:
@@ -61,7 +73,7 @@ def assert_old_intact(cache: Cache, old: FetchedSeries) -> None:
     assert got is not None
     pd.testing.assert_series_equal(got.values, old.values, check_index_type=False, check_freq=False)
     assert cache.meta(DGS10).fetched_at == T0
-    assert files(cache) == ["DGS10.meta.json", "DGS10.parquet"]
+    assert files(cache) == [f"fred/{data_name(cache)}", "fred/DGS10.meta.json"]
 
 
 # ---- roots and ages ----------------------------------------------------------------------
@@ -88,9 +100,10 @@ def test_round_trip_and_sidecar(cache, old):
     pd.testing.assert_series_equal(got.values, old.values, check_index_type=False, check_freq=False)
     assert (got.kind, got.units, got.frequency, got.notes) == (Kind.LEVEL, "percent", "D", "FRED")
     data_path, meta_path = cache.paths(DGS10)
-    assert data_path == cache.root / "fred" / "DGS10.parquet"
+    digest = hashlib.sha256(data_path.read_bytes()).hexdigest()
+    assert data_path == cache.root / "fred" / f"DGS10.{digest[:16]}.parquet"  # by content
     sidecar = json.loads(meta_path.read_text())
-    assert sidecar["sha256"] == hashlib.sha256(data_path.read_bytes()).hexdigest()
+    assert sidecar["sha256"] == digest and sidecar["data_file"] == data_path.name
     assert sidecar["series"] == "fred:DGS10" and sidecar["rows"] == 3
     assert (sidecar["first_date"], sidecar["last_date"]) == ("2025-01-02", "2025-01-06")
     assert sidecar["fetched_at"] == "2026-01-05T22:00:00+00:00"
@@ -110,7 +123,8 @@ def test_missing_entry_reads_none(cache):
 def test_names_map_to_safe_files_and_back(cache, text, stem):
     request = SeriesRequest.parse(text)
     cache.write(fetched([1.0, 2.0], request=request), T0)
-    assert cache.paths(request)[0].name == f"{stem}.parquet"
+    assert cache.paths(request)[1].name == f"{stem}.meta.json"
+    assert cache.paths(request)[0].name.startswith(f"{stem}.")
     assert [m.request for m in cache.entries()] == [request]
 
 
@@ -145,38 +159,48 @@ def test_killed_before_the_data_replace(cache, old, monkeypatch):
     assert_old_intact(cache, old)  # and the temp file was removed
 
 
-def test_killed_between_data_and_sidecar(cache, old, monkeypatch):
+def test_killed_between_data_and_record_keeps_the_old_entry_whole(cache, old, monkeypatch):
+    """The record swap is the commit: before it, record and data are both the old fetch."""
     real_replace = os.replace
-    calls = []
 
-    def die_on_sidecar(src, dst):
-        calls.append(dst)
+    def die_on_record(src, dst):
         if str(dst).endswith(".meta.json"):
             raise KeyboardInterrupt
         real_replace(src, dst)
 
-    monkeypatch.setattr(atomic_module.os, "replace", die_on_sidecar)
-    new = fetched([5.0, 5.1, 5.2, 5.3])
+    monkeypatch.setattr(atomic_module.os, "replace", die_on_record)
     with pytest.raises(KeyboardInterrupt):
-        cache.write(new, T0 + timedelta(days=1))
+        cache.write(fetched([5.0, 5.1, 5.2, 5.3]), T0 + timedelta(days=1))
     monkeypatch.undo()
-    data_path, meta_path = cache.paths(DGS10)
-    stale = json.loads(meta_path.read_text())
-    assert stale["sha256"] != hashlib.sha256(data_path.read_bytes()).hexdigest()
-    got = cache.read(DGS10)  # the committed new entry, and the sidecar is rebuilt
-    pd.testing.assert_series_equal(got.values, new.values, check_index_type=False, check_freq=False)
-    healed = json.loads(meta_path.read_text())
-    assert healed["sha256"] == hashlib.sha256(data_path.read_bytes()).hexdigest()
-    assert healed["rows"] == 4
+    record = json.loads(cache.paths(DGS10)[1].read_text())
+    data = cache.paths(DGS10)[0]
+    assert record["sha256"] == hashlib.sha256(data.read_bytes()).hexdigest()  # same fetch
+    assert_old_intact(cache, old)
 
 
-def test_stray_temp_file_is_ignored_and_cleared(cache, old):
-    stray = cache.paths(DGS10)[0].with_name("DGS10.parquet.k1ll3d.tmp")
-    stray.write_bytes(b"PAR1 half a file")
-    assert list(cache.read(DGS10).values) == [4.0, 4.1, 4.2]
-    assert len(cache.entries()) == 1
-    assert cache.clear() == 1
-    assert files(cache) == []
+def test_an_uncommitted_data_file_is_swept(cache, old, monkeypatch):
+    """A kill -9 between the data file and the record leaves a data file nobody names."""
+    orphan = cache.root / "fred" / "DGS10.0123456789abcdef.parquet"
+    orphan.write_bytes(b"PAR1 from a killed write")
+    stray = cache.root / "fred" / ".DGS10.meta.json.k1ll3d.tmp"
+    stray.write_bytes(b"{half")
+    assert list(cache.read(DGS10).values) == [4.0, 4.1, 4.2]  # readers ignore both
+    assert len(cache.entries()) == 1  # listing sweeps them
+    assert not orphan.exists() and not stray.exists()
+    assert_old_intact(cache, old)
+
+
+def test_a_temp_file_being_written_is_not_swept(cache, old):
+    import fcntl
+
+    live = cache.root / "fred" / ".DGS10.meta.json.w0rk1ng.tmp"
+    live.write_bytes(b"in progress")
+    with live.open("rb") as handle:
+        fcntl.flock(handle.fileno(), fcntl.LOCK_EX)  # another process, mid-write
+        cache.entries()
+        assert live.exists()
+    cache.entries()
+    assert not live.exists()
 
 
 def test_disk_full_keeps_old_entry(cache, old, monkeypatch):
@@ -197,38 +221,71 @@ def test_parquet_writer_failure_touches_nothing(cache, old, monkeypatch):
     def broken(*args, **kwargs):
         raise OSError(errno.ENOSPC, "No space left on device")
 
-    monkeypatch.setattr(cache_module.pq, "write_table", broken)
+    monkeypatch.setattr(cachefile_module.pq, "write_table", broken)
     with pytest.raises(OSError):
         cache.write(fetched([7.0, 7.0]), T0 + timedelta(days=1))
     monkeypatch.undo()
     assert_old_intact(cache, old)
 
 
-def test_sidecar_write_failure_is_reported_and_healed(cache, old, monkeypatch):
+def test_record_write_failure_keeps_the_old_entry(cache, old, monkeypatch):
     real_replace = os.replace
 
-    def sidecar_fails(src, dst):
+    def record_fails(src, dst):
         if str(dst).endswith(".meta.json"):
             raise OSError(errno.EACCES, "Permission denied")
         real_replace(src, dst)
 
-    monkeypatch.setattr(atomic_module.os, "replace", sidecar_fails)
-    with pytest.raises(DataError, match=r"stored DGS10\.parquet but not its sidecar \(Permission"):
+    monkeypatch.setattr(atomic_module.os, "replace", record_fails)
+    with pytest.raises(DataError, match=r"cannot write to the cache at .* \(Permission denied\); "
+                                        r"the cached copy is unchanged"):
         cache.write(fetched([6.0, 6.1]), T0 + timedelta(days=1))
     monkeypatch.undo()
-    assert cache.meta(DGS10).rows == 2
-    assert not list(cache.root.rglob("*.tmp"))
+    assert_old_intact(cache, old)  # the new data file was removed, no temp file left
 
 
-def test_truncated_parquet_is_corrupt(cache, old):
-    data_path = cache.paths(DGS10)[0]
-    data_path.write_bytes(data_path.read_bytes()[:-40])
+@pytest.mark.parametrize(
+    "damage",
+    ["truncate", "garbage", "empty", "flip", "record_as_data", "directory", "other_series"],
+)
+def test_an_unreadable_entry_is_set_aside_and_named(cache, old, damage):
+    data_path, record = cache.paths(DGS10)
+    blob = data_path.read_bytes()
+    if damage == "truncate":
+        data_path.write_bytes(blob[:-40])
+    elif damage == "garbage":
+        data_path.write_bytes(os.urandom(200))
+    elif damage == "empty":
+        data_path.write_bytes(b"")
+    elif damage == "flip":
+        data_path.write_bytes(blob[:100] + bytes([blob[100] ^ 0x10]) + blob[101:])
+    elif damage == "record_as_data":
+        data_path.write_bytes(record.read_bytes())
+    elif damage == "directory":
+        data_path.unlink()
+        data_path.mkdir()
+    else:
+        other = fetched([1.0], request=SeriesRequest("fred", "AAA"))
+        cache.write(other, T0)
+        data_path.write_bytes(cache.paths(SeriesRequest("fred", "AAA"))[0].read_bytes())
     with pytest.raises(DataError) as info:
         cache.read(DGS10)
-    assert "is corrupt (unreadable parquet" in str(info.value)
-    assert str(info.value).endswith(
-        "run: backtest data clear fred:DGS10 && backtest data fetch fred:DGS10"
-    )
+    text = str(info.value)
+    assert text.startswith("fred:DGS10: the cached copy is unreadable (") and "\n" not in text
+    assert text.endswith(f"set aside in {cache.root / 'corrupt' / 'fred'}; run: backtest data "
+                         "fetch fred:DGS10")
+    aside = sorted(p.name.rsplit(".", 1)[0] for p in (cache.root / "corrupt" / "fred").iterdir())
+    assert aside == sorted([data_path.name, "DGS10.meta.json"])  # kept, not deleted
+    assert cache.read(DGS10) is None  # the entry is gone; a fetch replaces it
+
+
+def test_a_corrupt_entry_does_not_stop_the_listing(cache, old):
+    other = SeriesRequest("yahoo", "QQQ")
+    cache.write(fetched([1.0, 2.0], request=other), T0)
+    cache.paths(DGS10)[0].write_bytes(b"garbage")
+    with pytest.warns(DataWarning, match=r"^fred:DGS10: the cached copy is unreadable"):
+        assert [m.request for m in cache.entries()] == [other]
+    assert [m.request for m in cache.entries()] == [other]  # set aside: no second warning
 
 
 def test_tampered_values_are_corrupt(cache, old):
@@ -240,14 +297,37 @@ def test_tampered_values_are_corrupt(cache, old):
         table.schema.metadata), data_path)
     with pytest.raises(DataError, match="do not match their recorded digest"):
         cache.read(DGS10)
-    with pytest.warns(UserWarning, match="is corrupt"):
-        assert cache.entries() == []
 
 
-def test_missing_sidecar_is_rebuilt(cache, old):
+def test_a_damaged_record_is_rebuilt_from_its_data(cache, old):
+    record = cache.paths(DGS10)[1]
+    record.write_text('{"source": "fred", "na')
+    with pytest.warns(DataWarning, match=r"the cache record was damaged \(set aside in .*"
+                                         r"\); rebuilt from DGS10\.[0-9a-f]{16}\.parquet"):
+        assert cache.meta(DGS10).rows == 3
+    assert json.loads(record.read_text())["rows"] == 3
+    assert len(list((cache.root / "corrupt" / "fred").iterdir())) == 1
+
+
+def test_a_missing_record_means_no_entry(cache, old):
+    """The record is the commit: a data file without one was never committed."""
     cache.paths(DGS10)[1].unlink()
-    assert cache.meta(DGS10).rows == 3
-    assert cache.paths(DGS10)[1].exists()
+    assert cache.read(DGS10) is None
+
+
+def test_entries_written_before_records_named_their_data_are_read(cache):
+    """The first layout: <name>.parquet (metadata embedded), with or without a sidecar."""
+    from backtest.data._cachefile import encode
+
+    folder = cache.root / "fred"
+    folder.mkdir(parents=True)
+    legacy = fetched([3.0, 3.1])
+    (folder / "DGS10.parquet").write_bytes(encode(legacy, legacy.values, T0))
+    assert list(cache.read(DGS10).values) == [3.0, 3.1]
+    assert json.loads((folder / "DGS10.meta.json").read_text())["data_file"] == ""
+    assert [m.request for m in cache.entries()] == [DGS10]
+    cache.write(fetched([3.0, 3.1, 3.2]), T0 + timedelta(days=1))  # the next write converts it
+    assert not (folder / "DGS10.parquet").exists() and cache.meta(DGS10).rows == 3
 
 
 def test_clear(cache, old):
@@ -256,6 +336,7 @@ def test_clear(cache, old):
     assert cache.clear(other) == 1 and cache.clear(other) == 0
     assert [m.request for m in cache.entries()] == [DGS10]
     assert cache.clear() == 1 and files(cache) == []
+    assert not list(cache.root.rglob("*.lock"))
 
 
 # ---- load_series -------------------------------------------------------------------------
@@ -402,10 +483,18 @@ def test_warnings_are_not_emitted_on_a_clean_hit(cache, old):
         load(provider=FakeProvider(), cache=cache, now=T0)
 
 
-def test_corrupt_entry_is_refetched_online_and_raises_offline(cache, old):
+def test_corrupt_entry_raises_offline_and_is_refetched_online(cache, old):
     data_path = cache.paths(DGS10)[0]
     data_path.write_bytes(b"garbage")
-    with pytest.raises(DataError, match="is corrupt"):
+    with pytest.raises(DataError, match="unreadable .* run: backtest data fetch fred:DGS10$"):
         load(provider=FakeProvider(), cache=cache, offline=True)
+    assert cache.read(DGS10) is None  # set aside
     got = load(provider=FakeProvider(fetched([1.0, 2.0])), cache=cache)
     assert list(got.values) == [1.0, 2.0] and cache.meta(DGS10).rows == 2
+
+
+def test_corrupt_entry_online_warns_and_refetches(cache, old):
+    cache.paths(DGS10)[0].write_bytes(b"garbage")
+    with pytest.warns(DataWarning, match=r"unreadable .*; fetching it again$"):
+        got = load(provider=FakeProvider(fetched([1.0, 2.0])), cache=cache)
+    assert list(got.values) == [1.0, 2.0]
