@@ -34,6 +34,7 @@ bench: $(STAMP)  ## print the performance figures
 	BACKTEST_SHARED_DATA=$(SHARED_DATA) $(BIN)/python bench/bench_report.py --mirror $(SHARED_DATA)
 	$(BIN)/python bench/bench_thesis.py
 	$(BIN)/python bench/bench_kill.py
+	$(BIN)/python bench/fuzz.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

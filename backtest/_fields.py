@@ -23,9 +23,12 @@ from typing import Any, TypeVar
 
 from backtest.errors import ConfigError
 
-__all__ = ["build_dataclass", "describe", "field_names"]
+__all__ = ["MAX_INT", "build_dataclass", "describe", "field_names"]
 
 T = TypeVar("T")
+
+#: The largest integer a config key may hold (bars, months, periods, sleeve sizes).
+MAX_INT = 1_000_000_000
 
 
 def describe(value: Any) -> str:
@@ -123,6 +126,8 @@ def _coerce(value: Any, hint: Any, where: str) -> Any:
     if hint is int:
         if isinstance(value, bool) or not isinstance(value, int):
             raise ConfigError(f"{where}: expected an integer, got {describe(value)}")
+        if abs(value) > MAX_INT:  # no count of bars, months or assets is this large
+            raise ConfigError(f"{where}: {value} is out of range (at most {MAX_INT:,} in size)")
         return value
     if hint is float:
         if isinstance(value, bool) or not isinstance(value, int | float):

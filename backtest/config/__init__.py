@@ -85,9 +85,12 @@ class RunSection:
             value = getattr(self, key)
             if value is not None:
                 try:
-                    pd.Timestamp(value)
-                except ValueError:
+                    stamp = pd.Timestamp(value)
+                except (ValueError, OverflowError):
                     raise ConfigError(f"run.{key}: {value!r} is not a date") from None
+                if stamp.tz is not None or stamp is pd.NaT:
+                    raise ConfigError(f"run.{key}: {value!r} is not a plain date "
+                                      "(YYYY-MM-DD, no time zone)")
         if (self.start is not None and self.end is not None
                 and pd.Timestamp(self.start) > pd.Timestamp(self.end)):
             raise ConfigError(

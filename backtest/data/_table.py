@@ -53,6 +53,7 @@ _ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}(?:$|[ T])")
 _OFFSET = re.compile(r"(?<=\d\d:\d\d)(?::\d\d(?:\.\d+)?)?\s*(?:Z|[+-]\d\d(?::?\d\d)?)$")
 _SLASHED = re.compile(r"^\d{1,2}/\d{1,2}/\d{4}$")
 _MONTH = re.compile(r"^\d{4}-?\d{2}$")
+_FIRST, _LAST = pd.Timestamp("1678-01-01"), pd.Timestamp("2261-12-31")
 
 
 @dataclass(frozen=True)
@@ -230,7 +231,13 @@ def to_dates(
             + (_date_hint(cells[i].strip(), date_format, lines[i]) if hints else "")
         )
     index = pd.DatetimeIndex(dates, name="date")
-    return index.tz_localize(None) if index.tz is not None else index
+    index = index.tz_localize(None) if index.tz is not None else index
+    outside = np.flatnonzero((index < _FIRST) | (index > _LAST))
+    if outside.size:
+        i = int(outside[0])
+        raise DataError(f"{label}: line {lines[i]}: {cells[i]!r} is outside the supported "
+                        "range of dates (1678 to 2261)")
+    return index.as_unit("ns")
 
 
 def to_numbers(cells: Sequence[str], lines: Sequence[int], label: str) -> np.ndarray:

@@ -157,6 +157,12 @@ def validate_series(values: pd.Series, label: str) -> pd.Series:
         when = values.index[infinite][0]
         raise DataError(f"{label}: the value on {when.date()} is {values[when]}, not a finite "
                         "number")
-    values.index = pd.DatetimeIndex(values.index, name="date").as_unit("ns")
+    try:
+        values.index = pd.DatetimeIndex(values.index, name="date").as_unit("ns")
+    except (OverflowError, ValueError):  # pandas' OutOfBoundsDatetime is a ValueError
+        raise DataError(
+            f"{label}: dates {values.index[0]} .. {values.index[-1]} reach outside the "
+            "supported range (1678 to 2261)"
+        ) from None
     values.name = label
     return values

@@ -290,4 +290,7 @@ def _date(value: object, key: str, where: str) -> pd.Timestamp:
             value = dt.date.fromisoformat(value)
         except ValueError as exc:
             raise ConfigError(f"{where}: bad {key} date {value!r}: {exc}") from exc
-    return pd.Timestamp(value)
+    if not dt.date(1678, 1, 1) <= value <= dt.date(2261, 12, 31):  # pandas' nanosecond range
+        raise ConfigError(f"{where}: {key} {value.isoformat()} is outside the supported range "
+                          "of dates (1678 to 2261)")
+    return pd.Timestamp(value).as_unit("ns")

@@ -161,15 +161,31 @@ def _paths(node: Any, prefix: tuple[Any, ...] = ()) -> Iterator[tuple[Any, ...]]
             yield from _paths(v, (*prefix, i))
 
 
+def _near(value: float, rng: Random) -> float:
+    """A number of the same type as ``value`` at an edge: 0, negative, tiny, huge, off by one."""
+    if isinstance(value, int):
+        return rng.choice([0, 1, -1, 2, value - 1, value + 1, value * 100, -value, 10**9,
+                           10**9 + 1, 5000, 100_000])
+    return rng.choice([0.0, -0.0, 1e-12, -1e-12, value * 1e6, -value, 1e308, 5e-324,
+                       value + 1e-9, 9999.99, 10_000.0, -1.0])
+
+
 def mutate(doc: dict[str, Any], rng: Random) -> dict[str, Any]:
     """Replace, delete or add one value somewhere in a parsed TOML document."""
     paths = list(_paths(doc))
+    if not paths:
+        doc["regime" if rng.random() < 0.5 else "run"] = weird_value(rng)
+        return doc
     path = rng.choice(paths)
     parent: Any = doc
     for part in path[:-1]:
         parent = parent[part]
     key = path[-1]
     action = rng.randrange(6)
+    current = parent[key]
+    if isinstance(current, int | float) and not isinstance(current, bool) and rng.random() < .6:
+        parent[key] = _near(current, rng)  # same type, edge value: reaches the domain checks
+        return doc
     if action == 0 and isinstance(parent, dict):
         del parent[key]
     elif action == 1 and isinstance(parent, dict):
@@ -278,6 +294,8 @@ def _csv_text(rng: Random) -> tuple[str, dict[str, Any]]:
             break
         i = rng.randrange(len(rows))
         j = 1 if not cells_cols else 0  # the value column
+        if len(rows[i]) < 2:  # an earlier truncation
+            continue
         if op == 0:
             rows[i][j] = rng.choice(["0", "-1", "inf", "-inf", "nan", "", ".", "1e400", "١٢",
                                      "abc", "1,5"])
