@@ -345,7 +345,7 @@ def prepare_market(config: RunConfig, dataset: Dataset) -> MarketData:
 def run(config: RunConfig, *, load: Loader) -> RunResult:
     """Run every strategy of ``config`` on the data that ``load`` serves."""
     run_cfg = config.run
-    strategies = {s.label: (s, load_strategy(s.kind, s.params, f"strategy {s.label!r}"))
+    strategies = {s.label: (s, load_strategy(s.kind, s.params, s.path))
                   for s in config.strategies}
     if len(strategies) != len(config.strategies):
         raise ConfigError("strategy labels must be unique (strategy.label and benchmark names)")

@@ -145,3 +145,58 @@ def test_run_benchmark_defaults_to_the_first_buy_and_hold_of_an_asset() -> None:
     # the strategy under test is not a benchmark
     with pytest.raises(ConfigError, match="is not a benchmark"):
         load_config(None, ["run.benchmark='Duration rotation'"])
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        # the red team's signatures (issue 11, item 9): each names the key's path
+        (["data.assets.NEW=0"], "data.assets.NEW: expected a series id (a string) or a table "
+                                "with id = ..., got a number (0)"),
+        (["data.assets=5"], "[assets] must be a table, got a number (5)"),
+        (["sleeves.long=3"], "sleeves.long: expected a list, got a number (3)"),
+        (["sleeves.short=true"], "sleeves.short: expected a list, got a boolean (true)"),
+        (["costs.fees_bps=nan"], "costs.fees_bps: expected a finite number, got nan"),
+        (["costs.slippage_bps=inf"], "costs.slippage_bps: expected a finite number, got inf"),
+        (["costs.fees_bps=-inf"], "costs.fees_bps: expected a finite number, got -inf"),
+        (["costs.fees_bps=20000"], "costs.fees_bps must be >= 0 and below 10000"),
+        (["run.initial_capital=true"], "run.initial_capital: expected a number, got a boolean"),
+        (["run.execution_lag=1.5"], "run.execution_lag: expected an integer, got a number (1.5)"),
+        (["run.periods_per_year=nan"], "run.periods_per_year: expected an integer, got a number"),
+        (["signal.components.0.periods=99999999999"],
+         "signal.components[0].periods: 99999999999 is out of range"),
+        (["strategy.label=[1]"], "strategy.label: expected a non-empty string, got a list"),
+        (["strategy.kind=3"], "strategy.kind: expected a strategy type (a string"),
+        (["regimes.catalog=7"], "regimes.catalog: expected a file path (a string), got a number"),
+        (["run.end=1990-06-30T12:00:00Z"], "run.end: '1990-06-30 12:00:00+00:00' is not a plain "
+                                          "date"),
+    ],
+)
+def test_every_key_is_checked_for_type_and_domain(overrides, message) -> None:
+    with pytest.raises(ConfigError) as info:
+        load_config(overrides=overrides)
+    assert message in str(info.value)
+    assert "\n" not in str(info.value)
+
+
+@pytest.mark.parametrize(
+    ("override", "message"),
+    [
+        ("strategy.min_hold_periods=nan", "min_hold_periods: expected an integer, got a number"),
+        ("strategy.min_hold_periods=0", "min_hold_periods must be >= 1"),
+        ("strategy.enter=inf", "enter: expected a finite number, got inf"),
+        ("benchmarks.sixty_forty.weights=0.5", "weights: expected a table, got a number (0.5)"),
+        ("benchmarks.sixty_forty.weights=[1, 2]", "weights: expected a table, got a list"),
+        ("benchmarks.sixty_forty.weights.MKT=true",
+         "benchmarks.sixty_forty.weights.MKT: expected a number, got a boolean (true)"),
+        ("benchmarks.sixty_forty.weights.MKT=nan", "expected a finite number, got nan"),
+    ],
+)
+def test_strategy_parameters_are_checked_before_any_data_is_read(override, message) -> None:
+    """The runner builds every strategy first (the config layer never imports them)."""
+    import backtest
+
+    def no_data(request):
+        raise AssertionError(f"{request} was loaded before the parameters were checked")
+
+    with pytest.raises(ConfigError) as info:
+        backtest.run(overrides=[override], load=no_data)
+    assert message in str(info.value)

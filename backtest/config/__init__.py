@@ -124,11 +124,16 @@ class CostModel:
 
 @dataclass(frozen=True)
 class StrategySpec:
-    """A strategy by registry ``kind``, its display ``label`` and its parameters."""
+    """A strategy by registry ``kind``, its display ``label`` and its parameters.
+
+    ``path`` is where the table sits in the config (``strategy``,
+    ``benchmarks.market``): error messages about a parameter start with it.
+    """
 
     label: str
     kind: str
     params: Mapping[str, Any]
+    path: str = "strategy"
 
 
 @dataclass(frozen=True)
@@ -249,7 +254,7 @@ def _strategy(label: str, table: Mapping[str, Any], where: str) -> StrategySpec:
     label = params.pop("label", label)
     if not isinstance(label, str) or not label.strip():
         raise ConfigError(f"{where}.label: expected a non-empty string, got {describe(label)}")
-    return StrategySpec(label=label, kind=kind, params=params)
+    return StrategySpec(label=label, kind=kind, params=params, path=where)
 
 
 def _signal(table: Mapping[str, Any], periods_per_year: int) -> SignalSpec:

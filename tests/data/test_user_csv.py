@@ -240,3 +240,32 @@ def test_sources_label_a_declared_kind_not_the_files_level(shared_data) -> None:
     ds = build_dataset(assets, {}, cash="RF", frequency="M", periods_per_year=12,
                        load=make_loader(csv_root=shared_data))
     assert {s.alias: s.kind for s in ds.sources} == {"HI": "return_pct", "RF": "return_pct"}
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("when,value\n2024-01-02,1\n2024-01-03,2\n", "no date column: expected one of date, "
+                                                       "observation_date, sasdate"),
+        ("value,date\n1,2024-01-02\n2,2024-01-03\n", None),  # moved: still found
+        ('date,value\n2024-01-02,"1\n2024-01-03,2\n', "line 3: non-numeric value"),
+        ("date,value\n2024-01-02,١\n2024-01-03,2\n", "line 2: non-numeric value '١'"),
+        ("date,value\n٢٠٢٤-٠١-٠٢,1\n2024-01-03,2\n", "line 2: '٢٠٢٤-٠١-٠٢' is not a date"),
+    ],
+)
+def test_broken_mirror_files_are_one_line_exit_1(tmp_path, text, message) -> None:
+    """Red-team signatures: the message was not one line or the exit code not 1."""
+    from typer.testing import CliRunner
+
+    from backtest.cli import app
+
+    write(tmp_path / "mirror", "macro/DGS10.csv", text)
+    result = CliRunner().invoke(app, ["--mirror", str(tmp_path / "mirror"), "--data-dir",
+                                      str(tmp_path / "cache"), "data", "fetch", "fred:DGS10"])
+    if message is None:
+        assert result.exit_code == 0, result.output
+        return
+    assert result.exit_code == 1
+    lines = result.output.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("Error: fred:DGS10 (mirror): ")
+    assert message in lines[0]
