@@ -269,3 +269,18 @@ def test_broken_mirror_files_are_one_line_exit_1(tmp_path, text, message) -> Non
     lines = result.output.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("Error: fred:DGS10 (mirror): ")
     assert message in lines[0]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("mode", ["truncate", "rewrite"])
+@pytest.mark.parametrize("cut", ["1979-11-30", "1994-02-28"])
+def test_month_end_placement_never_looks_ahead(tmp_path, mode, cut) -> None:
+    """Values dated on the 1st move to their month's end; data after t changes nothing <= t."""
+    from lookahead import assert_same_up_to, future_loader
+
+    _monthly_on_the_first(tmp_path)
+    config = parse_config(_config())
+    fetch = make_loader(csv_root=tmp_path)
+    full = backtest.run(config, load=fetch)
+    other = backtest.run(config, load=future_loader(fetch, pd.Timestamp(cut), mode))
+    assert_same_up_to(full, other, pd.Timestamp(cut), mode)
