@@ -328,7 +328,7 @@ def test_run_without_a_config_prefers_the_working_directory_copy(monkeypatch, tm
     packaged = runner.invoke(app, ["run", "--out", "r1"], env={"COLUMNS": "250"})
     assert packaged.exit_code == 0, packaged.output
     assert f"config: {default_config_path()} (the packaged default;" in packaged.output
-    assert "10bp + slippage" in packaged.output
+    assert "fees 10bp + slippage" in " ".join(packaged.output.split())
     (tmp_path / "strategies").mkdir()
     edited = default_config_path().read_text().replace("fees_bps = 10.0", "fees_bps = 99.0")
     (tmp_path / "strategies" / "duration_rotation.toml").write_text(edited)
@@ -336,7 +336,7 @@ def test_run_without_a_config_prefers_the_working_directory_copy(monkeypatch, tm
     assert local.exit_code == 0, local.output
     assert "config: ./strategies/duration_rotation.toml (found in the working directory)" in (
         local.output)
-    assert "99bp + slippage" in local.output  # the user's edited copy is used, not ignored
+    assert "fees 99bp + slippage" in " ".join(local.output.split())  # the user's edited copy is used, not ignored
     broken = runner.invoke(app, ["run", "--set", "costs.fee_bps=1"])
     assert broken.exit_code == 1
     assert broken.output.strip() == (
