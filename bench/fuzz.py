@@ -29,12 +29,15 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def _cases():  # type: ignore[no-untyped-def]
     # loaded by path: putting tests/ on sys.path would shadow the `strategies` package
-    spec = importlib.util.spec_from_file_location("fuzz_cases", ROOT / "tests/fuzz/cases.py")
+    folder = ROOT / "tests" / "fuzz"
+    spec = importlib.util.spec_from_file_location(
+        "fuzzing", folder / "__init__.py", submodule_search_locations=[str(folder)]
+    )
     assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["fuzz_cases"] = module
-    spec.loader.exec_module(module)
-    return module
+    package = importlib.util.module_from_spec(spec)
+    sys.modules["fuzzing"] = package
+    spec.loader.exec_module(package)
+    return importlib.import_module("fuzzing.cases")
 
 
 def main() -> None:
