@@ -77,8 +77,10 @@ class RunSection:
     def __post_init__(self) -> None:
         if self.execution_lag < 0:
             raise ConfigError(f"run.execution_lag must be >= 0, got {self.execution_lag}")
-        if self.initial_capital <= 0:
-            raise ConfigError("run.initial_capital must be > 0")
+        if not 1e-6 <= self.initial_capital <= 1e15:  # beyond, float round-off takes over
+            raise ConfigError(
+                f"run.initial_capital must be between 1e-6 and 1e15, got {self.initial_capital}"
+            )
         if self.periods_per_year is not None and self.periods_per_year < 1:
             raise ConfigError("run.periods_per_year must be >= 1")
         for key in ("start", "end"):

@@ -99,6 +99,9 @@ class SignalSpec:
         n = len(self.components)
         if self.min_components is not None and not 1 <= self.min_components <= n:
             raise ConfigError(f"signal: min_components must be between 1 and {n}")
+        if all(c.weight == 0 for c in self.components):
+            raise ConfigError("signal: every component has weight 0, so the composite would be "
+                              "0 on every bar; give at least one a weight")
         names = [c.name for c in self.components]
         if len(set(names)) != len(names):
             raise ConfigError(f"signal: component names must be unique, got {names}")
