@@ -30,6 +30,8 @@ from .inputs import corrupt_text, csv_text, mutate, to_catalog, to_toml
 OUTCOMES = ("clean_error", "success", "traceback", "unclean_error", "hang")
 REPO = Path(__file__).resolve().parents[2]
 DEFAULT_CONFIG = REPO / "strategies" / "duration_rotation.toml"
+#: Every strategy kind, empirical sleeves, the synthetic market (no files needed).
+SYNTHETIC_CONFIG = REPO / "strategies" / "synthetic_rotation.toml"
 CATALOG = REPO / "data" / "regimes.toml"
 
 
@@ -64,8 +66,8 @@ class Result:
 # ---------------------------------------------------------------- the generators
 
 def config_case(rng: Random) -> Case:
-    """The default config, its TOML structure mutated (or its text corrupted)."""
-    text = DEFAULT_CONFIG.read_bytes()
+    """The default or the synthetic config, its TOML structure mutated (or its text corrupted)."""
+    text = (SYNTHETIC_CONFIG if rng.random() < 0.25 else DEFAULT_CONFIG).read_bytes()
     if rng.random() < 0.2:
         body = corrupt_text(text, rng)
     else:
@@ -91,17 +93,34 @@ _SET_PATHS = ["run.start", "run.end", "run.execution_lag", "run.periods_per_year
               "strategy.rebalance", "benchmarks.market.asset", "benchmarks.sixty_forty.weights",
               "benchmarks.new.kind", "regimes.catalog", "run", "x.y", "run..start",
               '"run".start', "strategy.label"]
-_SET_VALUES = ["0", "-1", "1", "0.5", "nan", "inf", "-inf", "1e999", "true", "[]", "[1, 2]",
+_SET_VALUES = ["0", "-1", "1", "2", "0.5", "3", "10", "100000", "nan", "inf", "-inf", "1e999",
+               "true", "[]", "[1, 2]", "{LONG1 = 2.0}", "top_k", "weekly", "logistic",
                '["S5V1"]', "{}", "{a = 1}", "1990-06-30", "2030-01-01", "x]", "'", '"', "",
                "[/bold]", "名前", "embedded:french/NOPE", "cash", "short", "never", "M", "B",
                "1e-300", "99999999999999999999", "1990-06-30T00:00:00Z"]
 
 
+_SYNTHETIC_PATHS = ["benchmarks.graded_tilt.low", "benchmarks.graded_tilt.high",
+                    "benchmarks.graded_tilt.shape", "benchmarks.graded_tilt.short_weight_max",
+                    "benchmarks.duration_targeting.duration_min_years",
+                    "benchmarks.duration_targeting.signal_high",
+                    "benchmarks.duration_targeting.durations_years",
+                    "benchmarks.trend_rule.lookback_months", "benchmarks.trend_rule.sleeve",
+                    "benchmarks.rotation_on_change.rebalance", "benchmarks.fifty_fifty.weights",
+                    "benchmarks.fifty_fifty.weights.LONG1", "sleeves.k", "sleeves.window",
+                    "sleeves.min_periods", "sleeves.select", "sleeves.rerank",
+                    "sleeves.yield_lag_bars", "sleeves.universe", "strategy.enter",
+                    "strategy.min_hold_periods", "run.frequency", "run.execution_lag"]
+
+
 def set_case(rng: Random) -> Case:
-    """The default config with one to three random ``--set`` overrides (or a missing '=')."""
-    args = ["run", "--out", "{root}/out"]
+    """A config with one to three random ``--set`` overrides (or a missing '=')."""
+    synthetic = rng.random() < 0.25
+    args = ["run", *([str(SYNTHETIC_CONFIG)] if synthetic else []), "--out", "{root}/out",
+            "--no-html"]
     for _ in range(rng.randrange(1, 4)):
-        path, value = rng.choice(_SET_PATHS), rng.choice(_SET_VALUES)
+        path = rng.choice(_SYNTHETIC_PATHS if synthetic else _SET_PATHS)
+        value = rng.choice(_SET_VALUES)
         if rng.random() < 0.1:
             args += ["--set", path, value]  # the space-for-'=' mistake
         else:

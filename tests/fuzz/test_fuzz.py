@@ -13,9 +13,10 @@ import tempfile
 from pathlib import Path
 
 import pytest
-from fuzz.cases import GENERATORS, run_case
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+
+from fuzz.cases import GENERATORS, run_case
 
 EXAMPLES = {"config": 60, "set": 60, "csv": 50, "mirror": 30, "cache": 40, "catalog": 30}
 
