@@ -2,10 +2,11 @@
 
 Target: 0 corrupt reads, 0 records whose data came from another fetch, 0 `data list`
 failures, 0 temp or uncommitted data files left after the next `data list`, over at
-least 50 kills. Each round rewrites a local mirror of 6 daily series (20,000 rows) to
-the other of two versions, starts `backtest --mirror DIR data fetch --force ...`,
-SIGKILLs it at a random moment in the span where it writes, and inspects the cache
-(tests/killing.py). Printed, never asserted; POSIX only.
+least 50 kills (rounds whose fetch ends before its kill do not count). Each round
+rewrites a local mirror of 6 daily series (20,000 rows) to the other of two versions,
+starts `backtest --mirror DIR data fetch --force ...`, SIGKILLs it at a random moment
+in the span where it writes, and inspects the cache (tests/killing.py). Printed,
+never asserted; POSIX only.
 
 Usage: python bench/bench_kill.py [--kills N] [--seed S]
 """
@@ -38,8 +39,8 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         totals = _harness().campaign(Path(tmp), args.kills, seed=args.seed)
     seconds = time.perf_counter() - started
-    print(f"kill -9 during data fetch: {totals['rounds']} rounds in {seconds:.0f} s "
-          f"(seed {args.seed})")
+    print(f"kill -9 during data fetch: {totals['killed']} kills in {totals['rounds']} rounds, "
+          f"{seconds:.0f} s (seed {args.seed})")
     print(f"  killed mid-run: {totals['killed']}   finished before the kill: "
           f"{totals['finished_before_the_kill']}")
     print(f"  rounds that left some series new and some old (killed mid-write): "
