@@ -137,7 +137,7 @@ def _closed_pipe_run(args: list[str], cwd: Path, *, read_first_line: bool) -> tu
 @pytest.mark.parametrize(
     "args",
     [["--help"], ["--version"], ["regimes"], ["data", "list"], ["data", "--help"],
-     ["run", "--out", "reports"]],
+     ["run", "--out", "reports"], ["signal"], ["thesis", "--reps", "50"]],
 )
 @pytest.mark.parametrize("read_first_line", [False, True])
 def test_a_closed_pipe_exits_0_quietly(tmp_path: Path, args: list[str],
@@ -171,3 +171,26 @@ def test_user_text_is_never_read_as_rich_markup(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     for text in ("x [/bold] [red]y", "closing [/] tag :smile: [link=x]z", "[/i]"):
         assert text in result.output
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("command", [["regimes"], ["thesis", "--reps", "50"], ["run", "--no-html"]])
+def test_markup_in_a_user_catalog_is_printed_literally(tmp_path: Path, command) -> None:
+    from typer.testing import CliRunner
+
+    from backtest.cli import app
+    from backtest.config import default_config_path
+
+    (tmp_path / "evil.toml").write_text(
+        '[[regime]]\nname = "[bold]1994 [/bold] rout"\nstart = "1994-02-04"\n'
+        'end = "1994-11-07"\nkind = "rate_shock"\ndescription = "x [/] y"\nreference = "z"\n'
+    )
+    config = tmp_path / "c.toml"
+    config.write_text(default_config_path().read_text()
+                      + '\n[regimes]\ncatalog = "evil.toml"\n')
+    args = [command[0], str(config), *command[1:]]
+    if command[0] == "run":
+        args += ["--out", str(tmp_path / "out")]
+    result = CliRunner().invoke(app, args, env={"COLUMNS": "250"})
+    assert result.exit_code == 0, result.output
+    assert "[bold]1994" in result.output  # literal (a long name may be shortened with …)

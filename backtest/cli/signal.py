@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich import box
-from rich.console import Console, Group
+from rich.console import Group
 from rich.table import Table
 
 from backtest.errors import ConfigError
@@ -139,7 +139,9 @@ def signal(
         raise ConfigError(f"--asof: {asof!r} is not a date (use YYYY-MM-DD)") from None
     cfg = load_config(config, overrides or ())
     reading = read_signal(cfg, load=_loader(ctx), asof=stamp)
-    console = Console()
+    from backtest.cli._tables import make_console
+
+    console = make_console()  # no markup in user text; a closed pipe exits 0
     console.print(reading_report(reading))
     if json_file is not None:
         from backtest.report.json import write_json

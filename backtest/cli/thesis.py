@@ -7,7 +7,6 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 
 from backtest.errors import ConfigError
 
@@ -58,7 +57,9 @@ def thesis(
     analysis = analyze(result, reps=reps, seed=seed)
     if analysis.thesis is None:
         raise ConfigError(analysis.skipped or "thesis: the strategy under test has no state")
-    console = Console()
+    from backtest.cli._tables import make_console
+
+    console = make_console()  # no markup in user text; a closed pipe exits 0
     console.print(thesis_report(analysis, result.main.label))
     if json_file is not None:
         from backtest.report import to_json, write_json

@@ -76,9 +76,12 @@ def config_case(rng: Random) -> Case:
             doc = mutate(doc, rng)
         body = to_toml(doc).encode()
     command = rng.choice([["run", "{root}/c.toml", "--out", "{root}/out"],
+                          ["run", "{root}/c.toml", "--out", "{root}/out"],
                           ["regimes", "{root}/c.toml"],
                           ["compare", "{root}/c.toml", "{root}/c.toml", "--report",
-                           "{root}/out/r.html"]])
+                           "{root}/out/r.html"],
+                          ["thesis", "{root}/c.toml", "--reps", "50"],
+                          ["signal", "{root}/c.toml"]])
     return Case("config", command, {"c.toml": body})
 
 
