@@ -162,6 +162,8 @@ def test_run_benchmark_defaults_to_the_first_buy_and_hold_of_an_asset() -> None:
         (["run.initial_capital=1e-300"], "run.initial_capital must be between 1e-6 and 1e15"),
         (["signal.components.0.weight=0", "signal.components.1.weight=0"],
          "signal: every component has weight 0"),
+        (["data.cash=['RF', 'MKT']"], "data.cash: expected a string, got a list (2 items)"),
+        (["thesis.bootstrap_reps=1000000000"], "thesis.bootstrap_reps must be between 50"),
         (["run.execution_lag=1.5"], "run.execution_lag: expected an integer, got a number (1.5)"),
         (["run.periods_per_year=nan"], "run.periods_per_year: expected an integer, got a number"),
         (["signal.components.0.periods=99999999999"],

@@ -98,7 +98,8 @@ def compound(contributions: pd.DataFrame, mask: npt.ArrayLike | None = None) -> 
     """Wealth-weighted sum of per-bar contributions over the bars in ``mask`` (all if None)."""
     frame = contributions if mask is None else contributions[np.asarray(mask, dtype=bool)]
     totals = frame.sum(axis=1).to_numpy()
-    wealth = np.concatenate(([1.0], np.cumprod(1.0 + totals)[:-1]))
+    # wealth before each bar: 1, then the compounded totals (as long as the bars, even 0)
+    wealth = np.concatenate(([1.0], np.cumprod(1.0 + totals)))[: len(totals)]
     return pd.Series(frame.to_numpy().T @ wealth, index=frame.columns, dtype="float64")
 
 

@@ -147,6 +147,9 @@ def thesis_statistics(inputs: ThesisInputs) -> Thesis:
     keep = state_before.notna() & composite_before.notna()
     spread, state_before = spread[keep], state_before[keep].astype(bool)
     composite_before = composite_before[keep]
+    if len(spread) < 3:  # a window where the state or the composite is never known
+        raise DataError(f"only {len(spread)} bars have a known state and composite; the "
+                        "thesis needs more")
     settings, ppy = inputs.settings, inputs.periods_per_year
     mech = None
     if inputs.yield_change_pp is not None and inputs.credit_change_pp is not None:

@@ -49,10 +49,12 @@ def thesis(
     import backtest
     from backtest.cli._thesis_tables import thesis_report
     from backtest.cli.run import _loader
+    from backtest.config._thesis import MAX_BOOTSTRAP_REPS
     from backtest.evaluate import analyze
 
-    if reps is not None and reps < 50:
-        raise ConfigError(f"--reps must be >= 50 (percentile intervals need resamples), got {reps}")
+    if reps is not None and not 50 <= reps <= MAX_BOOTSTRAP_REPS:
+        raise ConfigError(f"--reps must be between 50 (percentile intervals need resamples) and "
+                          f"{MAX_BOOTSTRAP_REPS:,}, got {reps}")
     result = backtest.run(config, overrides=overrides or (), load=_loader(ctx))
     analysis = analyze(result, reps=reps, seed=seed)
     if analysis.thesis is None:

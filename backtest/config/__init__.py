@@ -331,7 +331,8 @@ def parse_config(
     thesis = build_dataclass(ThesisSpec, _table(raw, "thesis", source), "thesis")
     _check_macro_aliases(spec, sleeves, thesis, set(data["macro"]))
     unknown = [a for a in sleeves.cash_flow_yields if a not in data["assets"]]
-    if unknown or data.get("cash") in sleeves.cash_flow_yields:
+    cash = data.get("cash")
+    if unknown or (isinstance(cash, str) and cash in sleeves.cash_flow_yields):
         raise ConfigError(
             f"sleeves.cash_flow_yields: {unknown or [data.get('cash')]} are not non-cash "
             f"assets; assets: {', '.join(data['assets'])}"

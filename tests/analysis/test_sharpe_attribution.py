@@ -114,3 +114,10 @@ def test_attribution_refuses_missing_data_inside_the_window() -> None:
     rets.iloc[2, 0] = np.nan
     with pytest.raises(DataError, match="missing"):
         bar_contributions(weights, rets, net)
+
+
+def test_compounding_no_bars_is_zero_not_a_crash() -> None:
+    # found by bench/fuzz.py (issue 11): a regime mask that selects no bar
+    frame = pd.DataFrame({"A": [0.01, 0.02], "costs": [0.0, 0.0]})
+    out = compound(frame, np.zeros(2, dtype=bool))
+    assert list(out) == [0.0, 0.0]

@@ -100,3 +100,15 @@ def test_pairing_uses_the_state_known_at_the_previous_close() -> None:
     expected = (spread[keep][off].mean() - spread[keep][~off].mean()) * 12
     assert t.state.difference.estimate == pytest.approx(expected)
     assert t.start == spread.index[0]  # paired with the state at the window's first close
+
+
+def test_a_state_never_known_is_a_data_error_not_an_index_error() -> None:
+    # found by bench/fuzz.py (issue 11): a composite that is NaN on every bar
+    from dataclasses import replace
+
+    from backtest.errors import DataError
+
+    inputs = _inputs(0.25)
+    blank = replace(inputs, composite=inputs.composite * np.nan)
+    with pytest.raises(DataError, match="only 0 bars have a known state and composite"):
+        thesis_statistics(blank)
