@@ -58,7 +58,10 @@ def test_too_few_resamples_is_a_one_line_error() -> None:
     result = runner.invoke(app, ["thesis", "--reps", "10"])
     assert result.exit_code == 1
     assert result.output.strip().splitlines() == [
-        "Error: --reps must be >= 50 (percentile intervals need resamples), got 10"]
+        "Error: --reps must be between 50 (percentile intervals need resamples) and 20,000, "
+        "got 10"]
+    huge = runner.invoke(app, ["thesis", "--reps", "1000000000"])  # would allocate for hours
+    assert huge.exit_code == 1 and "between 50" in huge.output
 
 
 @pytest.mark.slow
