@@ -14,7 +14,7 @@ import typing
 from collections.abc import Mapping
 from typing import Any, TypeVar
 
-from backtest.errors import ConfigError
+from backtest.errors import ConfigError, UnknownKeyError
 
 __all__ = ["build_dataclass", "field_names"]
 
@@ -38,7 +38,7 @@ def build_dataclass(cls: type[T], table: Mapping[str, Any], where: str) -> T:
     valid = field_names(cls)
     unknown = sorted(set(table) - set(valid))
     if unknown:
-        raise ConfigError(
+        raise UnknownKeyError(
             f"{where}: unknown key{'s' if len(unknown) > 1 else ''} {', '.join(unknown)}; "
             f"valid keys: {', '.join(valid)}"
         )

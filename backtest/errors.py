@@ -14,6 +14,7 @@ __all__ = [
     "ProviderError",
     "StaleDataWarning",
     "StrategyError",
+    "UnknownKeyError",
 ]
 
 
@@ -23,6 +24,10 @@ class BacktestError(Exception):
 
 class ConfigError(BacktestError):
     """A run configuration is missing, malformed or names something unknown."""
+
+
+class UnknownKeyError(ConfigError):
+    """A table has a key its dataclass does not define (the message lists the valid ones)."""
 
 
 class DataError(BacktestError):

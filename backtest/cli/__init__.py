@@ -155,9 +155,10 @@ def main() -> None:
 
 
 def _register() -> None:
-    from backtest.cli import data, regimes, run
+    from backtest.cli import data, regimes, run, tune
 
     run.register(app)
+    tune.register(app)
     regimes.register(app)
     data.register(app)
 

@@ -22,8 +22,9 @@ from backtest._typing import PERIODS_PER_YEAR
 from backtest.config._data import AssetSpec, DataConfig, MacroSpec
 from backtest.config._overrides import apply_overrides, get_path, set_path, split_path
 from backtest.config._sleeves import SleeveSpec
+from backtest.config._tune import Objective, SearchKind, TuneSection, WalkForwardSpec
 from backtest.data.expr import parse_expr
-from backtest.errors import ConfigError
+from backtest.errors import ConfigError, UnknownKeyError
 from backtest.signals import SignalSpec, component_from_table, suggested_id
 
 __all__ = [
@@ -31,21 +32,28 @@ __all__ = [
     "CostModel",
     "DataConfig",
     "MacroSpec",
+    "Objective",
     "RunConfig",
     "RunSection",
+    "SearchKind",
     "SleeveSpec",
     "StrategySpec",
+    "TuneSection",
+    "WalkForwardSpec",
     "apply_overrides",
     "default_catalog_path",
     "default_config_path",
     "get_path",
     "load_config",
     "parse_config",
+    "read_config",
     "set_path",
     "split_path",
 ]
 
-SECTIONS = ("run", "costs", "data", "signal", "sleeves", "strategy", "benchmarks", "regimes")
+SECTIONS = (
+    "run", "costs", "data", "signal", "sleeves", "strategy", "benchmarks", "regimes", "tune"
+)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -120,6 +128,7 @@ class RunConfig:
     strategy: StrategySpec
     benchmarks: tuple[StrategySpec, ...]
     regimes_catalog: Path
+    tune: TuneSection = field(default_factory=TuneSection)
     source: str = "<string>"
     raw: Mapping[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
@@ -154,8 +163,12 @@ def default_catalog_path() -> Path:
     return Path(backtest.regimes.__file__).parent / "regimes.toml"
 
 
-def load_config(path: str | Path | None = None, overrides: Sequence[str] = ()) -> RunConfig:
-    """Read, override and parse a TOML run config (``None`` = the default config)."""
+def read_config(path: str | Path | None = None, overrides: Sequence[str] = ()) -> dict[str, Any]:
+    """Read a TOML run config and apply ``--set`` overrides, without validating it.
+
+    ``None`` reads the default config. The result is plain data (dates as ISO
+    strings) for :func:`parse_config`.
+    """
     path = Path(path) if path is not None else default_config_path()
     try:
         text = path.read_text(encoding="utf-8")
@@ -167,7 +180,13 @@ def load_config(path: str | Path | None = None, overrides: Sequence[str] = ()) -
         raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: malformed TOML: {exc}") from None
-    return parse_config(apply_overrides(raw, overrides), source=str(path), base=path.parent)
+    return apply_overrides(raw, overrides)
+
+
+def load_config(path: str | Path | None = None, overrides: Sequence[str] = ()) -> RunConfig:
+    """Read, override and parse a TOML run config (``None`` = the default config)."""
+    path = Path(path) if path is not None else default_config_path()
+    return parse_config(read_config(path, overrides), source=str(path), base=path.parent)
 
 
 def _table(raw: Mapping[str, Any], key: str, where: str) -> Mapping[str, Any]:
@@ -224,7 +243,7 @@ def parse_config(
     """Validate a parsed TOML mapping into a :class:`RunConfig`."""
     unknown = sorted(set(raw) - set(SECTIONS))
     if unknown:
-        raise ConfigError(
+        raise UnknownKeyError(
             f"{source}: unknown section{'s' if len(unknown) > 1 else ''} "
             f"{', '.join(unknown)}; valid sections: {', '.join(SECTIONS)}"
         )
@@ -247,7 +266,7 @@ def parse_config(
     regimes = _table(raw, "regimes", source)
     catalog = regimes.get("catalog")
     if set(regimes) - {"catalog"}:
-        raise ConfigError("regimes: unknown keys; valid keys: catalog")
+        raise UnknownKeyError("regimes: unknown keys; valid keys: catalog")
     if catalog is None:
         catalog_path = default_catalog_path()
     else:
@@ -265,6 +284,7 @@ def parse_config(
             for name in benchmarks
         ),
         regimes_catalog=catalog_path,
+        tune=build_dataclass(TuneSection, _table(raw, "tune", source), "tune"),
         source=source,
         raw=raw,
     )
