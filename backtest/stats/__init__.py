@@ -17,6 +17,7 @@ from backtest.stats._deflated import (
 )
 from backtest.stats._objectives import OBJECTIVES, Objective, objective_values
 from backtest.stats._pbo import PBOResult, pbo_cscv
+from backtest.stats._spa import SPAResult, spa_test
 from backtest.stats._splits import Fold, holdout, parse_length, walk_forward
 
 __all__ = [
@@ -25,6 +26,7 @@ __all__ = [
     "Fold",
     "Objective",
     "PBOResult",
+    "SPAResult",
     "deflated_sharpe_ratio",
     "expected_max_sharpe",
     "holdout",
@@ -32,5 +34,6 @@ __all__ = [
     "parse_length",
     "pbo_cscv",
     "probabilistic_sharpe_ratio",
+    "spa_test",
     "walk_forward",
 ]
