@@ -54,7 +54,7 @@ def test_block_statistics_equal_recomputing_every_split(metric) -> None:
     assert result.n_splits == 20 and result.n_blocks == 6 and result.n_trials == 9
 
 
-@pytest.mark.parametrize(("n_blocks", "seed"), [(8, 0), (10, 1), (16, 2)])
+@pytest.mark.parametrize(("n_blocks", "seed"), [(8, 0), (10, 1), (12, 2)])  # ffn: ~20 s at 16
 def test_equals_ffn_on_its_domain(n_blocks, seed) -> None:
     import ffn  # dev dependency (with bt): the reference implementation
 
