@@ -1,0 +1,47 @@
+"""Statistics of a parameter search (pure: numpy, scipy, arch; no I/O).
+
+What ``backtest tune`` reports about a search besides the selected trial's
+numbers: objectives vectorized over trials, walk-forward and holdout splits, the
+deflated Sharpe ratio, the probability of backtest overfitting (CSCV), Hansen's
+SPA test, the stability of the selected point among its neighbours, and the gate
+expressions that turn them into an exit code.
+"""
+
+from __future__ import annotations
+
+from backtest.stats._deflated import (
+    DeflatedSharpe,
+    deflated_sharpe_ratio,
+    expected_max_sharpe,
+    probabilistic_sharpe_ratio,
+)
+from backtest.stats._gates import Gate, GateOutcome, baseline_check, parse_gate
+from backtest.stats._objectives import OBJECTIVES, Objective, objective_values
+from backtest.stats._pbo import PBOResult, pbo_cscv
+from backtest.stats._spa import SPAResult, spa_test
+from backtest.stats._splits import Fold, holdout, parse_length, walk_forward
+from backtest.stats._stability import Stability, neighbour_stability
+
+__all__ = [
+    "OBJECTIVES",
+    "DeflatedSharpe",
+    "Fold",
+    "Gate",
+    "GateOutcome",
+    "Objective",
+    "PBOResult",
+    "SPAResult",
+    "Stability",
+    "baseline_check",
+    "deflated_sharpe_ratio",
+    "expected_max_sharpe",
+    "holdout",
+    "neighbour_stability",
+    "objective_values",
+    "parse_gate",
+    "parse_length",
+    "pbo_cscv",
+    "probabilistic_sharpe_ratio",
+    "spa_test",
+    "walk_forward",
+]

@@ -1,0 +1,163 @@
+"""SPA: the fast path equals arch.bootstrap.SPA; the studentized form equals Hansen's formulas."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+from arch.bootstrap import SPA, StationaryBootstrap, optimal_block_length
+
+from backtest.errors import ConfigError, DataError
+from backtest.stats import spa_test
+from backtest.stats._spa import _bootstrap_counts, kernel_variances
+
+
+def _problem(seed: int, n_bars: int = 600, n_trials: int = 40, edge: float = 0.0):
+    rng = np.random.default_rng(seed)
+    bench = rng.normal(0.0003, 0.01, n_bars)
+    common = rng.normal(0.0, 0.006, n_bars)
+    trials = (0.5 * bench[:, None] + common[:, None]
+              + rng.normal(0.0, 0.008, (n_bars, n_trials)) * rng.uniform(0.5, 2.0, n_trials))
+    trials[:, 3] += edge
+    return bench, trials
+
+
+@pytest.mark.parametrize(("seed", "block_size", "edge"), [
+    (0, 5, 0.0), (1, 12, 0.0008), (2, 30, 0.0003), (3, 1, 0.0015), (4, None, 0.0005),
+])
+def test_fast_path_gives_archs_pvalues_exactly(seed, block_size, edge) -> None:
+    bench, trials = _problem(seed, edge=edge)
+    trials[:, 7] = trials[:, 2]  # duplicates are counted once by the fast path
+    trials[:, 9] = bench  # a trial identical to the benchmark: zero differential
+    arch = spa_test(bench, trials, seed=seed, block_size=block_size, method="arch")
+    fast = spa_test(bench, trials, seed=seed, block_size=block_size, method="fast")
+    assert (arch.method, fast.method) == ("arch", "fast")
+    assert (fast.lower, fast.consistent, fast.upper) == (arch.lower, arch.consistent, arch.upper)
+    assert fast.statistic == pytest.approx(arch.statistic, rel=1e-12)
+    assert fast.block_size == arch.block_size and fast.n_distinct == 39 and fast.n_trials == 40
+    # and arch itself, called as documented (losses = minus returns)
+    direct = SPA(-bench, -trials, block_size=arch.block_size, reps=1000, seed=seed)
+    direct.compute()
+    assert tuple(direct.pvalues) == (arch.lower, arch.consistent, arch.upper)
+
+
+def test_bootstrap_counts_are_archs_indices() -> None:
+    data = np.arange(50.0)
+    bootstrap = StationaryBootstrap(7, data, seed=3)
+    expected = np.array([np.bincount(bootstrap.index, minlength=50)
+                         for _ in bootstrap.bootstrap(20)], dtype=float)
+    np.testing.assert_array_equal(_bootstrap_counts(50, 7, 20, 3), expected)
+
+
+def test_fft_variances_equal_archs_loop() -> None:
+    bench, trials = _problem(5, n_bars=400, n_trials=6)
+    for block in (1, 4, 25):
+        spa = SPA(-bench, -trials, block_size=block, reps=10, seed=0)
+        spa.compute()
+        ours = kernel_variances(np.ascontiguousarray(trials - bench[:, None]), block)
+        np.testing.assert_allclose(ours, spa._loss_diff_var, rtol=1e-10)
+
+
+def test_default_block_size_is_the_rounded_up_median_politis_white_length() -> None:
+    bench, trials = _problem(6, n_trials=10)
+    lengths = optimal_block_length(trials - bench[:, None])["stationary"]
+    result = spa_test(bench, trials, seed=0, reps=50)
+    assert result.block_size == math.ceil(float(np.median(lengths)))
+
+
+def _hansen(bench, trials, block, reps, seed):
+    """Hansen (2005) eq. (5)-(8) written out: studentized T_SPA with the same bootstrap."""
+    d = trials - bench[:, None]
+    n = d.shape[0]
+    mean = d.mean(axis=0)
+    omega = np.sqrt(_arch_var(bench, trials, block))  # arch's loop over lags
+    t_spa = max(np.max(math.sqrt(n) * mean / omega), 0.0)
+    bound = -np.sqrt(omega**2 / n * 2 * math.log(math.log(n)))
+    centers = [np.maximum(mean, 0.0), np.where(mean >= bound, mean, 0.0), mean]
+    bootstrap = StationaryBootstrap(block, d, seed=seed)
+    stats = np.array([[max(np.max(math.sqrt(n) * (data[0].mean(axis=0) - g) / omega), 0.0)
+                       for g in centers] for data, _ in bootstrap.bootstrap(reps)])
+    return (stats > t_spa).mean(axis=0), t_spa
+
+
+def _arch_var(bench, trials, block):
+    spa = SPA(-bench, -trials, block_size=block, reps=1, seed=0)
+    spa._compute_variance()
+    return spa._loss_diff_var
+
+
+@pytest.mark.parametrize(("seed", "edge"), [(0, 0.0), (1, 0.0006), (2, -0.0004)])
+def test_studentized_equals_hansens_formulas(seed, edge) -> None:
+    bench, trials = _problem(seed, n_bars=300, n_trials=15, edge=edge)
+    expected, t_spa = _hansen(bench, trials, 8, 300, seed)
+    got = spa_test(bench, trials, seed=seed, reps=300, block_size=8, studentize=True)
+    assert got.method == "fast" and got.studentized
+    assert (got.lower, got.consistent, got.upper) == tuple(expected)
+    assert got.statistic == pytest.approx(t_spa, rel=1e-9)
+
+
+def test_studentized_equals_arch_when_every_differential_has_the_same_variance() -> None:
+    # columns = one series + constants: identical demeaned data, identical omega; with a
+    # positive best mean the studentized test orders replications exactly as arch does
+    rng = np.random.default_rng(8)
+    bench = rng.normal(0.0, 0.01, 500)
+    base = bench + rng.normal(0.0, 0.01, 500)
+    trials = base[:, None] + np.linspace(-0.001, 0.0008, 12)
+    arch = spa_test(bench, trials, seed=1, block_size=6, method="arch")
+    student = spa_test(bench, trials, seed=1, block_size=6, studentize=True)
+    assert arch.statistic > 0
+    assert (student.lower, student.consistent, student.upper) == (
+        arch.lower, arch.consistent, arch.upper)
+
+
+def test_p_values_detect_a_planted_edge_and_not_noise() -> None:
+    planted, null = [], []
+    for seed in range(12):
+        # trial 3 beats the benchmark by 0.3 % a bar: a t-statistic of 5 or more
+        bench, trials = _problem(seed, n_bars=1000, n_trials=30, edge=0.003)
+        planted.append(spa_test(bench, trials, seed=seed, reps=300, block_size=5).consistent)
+        # every trial's sample mean differential set to exactly 0: nothing beats it
+        bench, trials = _problem(seed + 100, n_bars=1000, n_trials=30)
+        trials -= (trials - bench[:, None]).mean(axis=0)
+        null.append(spa_test(bench, trials, seed=seed, reps=300, block_size=5).consistent)
+    assert max(planted) <= 0.01, planted
+    assert min(null) >= 0.2, null
+
+
+def test_ordering_of_the_three_p_values() -> None:
+    for seed in range(6):
+        bench, trials = _problem(seed, n_bars=300, n_trials=10, edge=0.0004 * (seed - 2))
+        for studentize in (False, True):
+            r = spa_test(bench, trials, seed=seed, reps=200, block_size=4, studentize=studentize)
+            assert r.lower <= r.consistent <= r.upper
+
+
+def test_auto_uses_arch_for_small_problems_and_the_fast_path_for_large_ones() -> None:
+    bench, trials = _problem(0, n_bars=200, n_trials=5)
+    assert spa_test(bench, trials, seed=0, reps=100, block_size=3).method == "arch"
+    bench, trials = _problem(0, n_bars=4000, n_trials=40)
+    assert spa_test(bench, trials, seed=0, reps=100, block_size=3).method == "fast"
+
+
+def test_prints_nothing(capsys) -> None:
+    bench, trials = _problem(0, n_bars=200, n_trials=5)
+    spa_test(bench, trials, seed=0, reps=50)
+    spa_test(bench, trials, seed=0, reps=50, method="fast")
+    assert capsys.readouterr() == ("", "")
+
+
+def test_bad_input() -> None:
+    bench, trials = _problem(0, n_bars=50, n_trials=4)
+    with pytest.raises(ConfigError, match="seed must be an integer"):
+        spa_test(bench, trials, seed=None)  # type: ignore[arg-type]
+    with pytest.raises(ConfigError, match="reps must be >= 1"):
+        spa_test(bench, trials, seed=0, reps=0)
+    with pytest.raises(ConfigError, match="block_size"):
+        spa_test(bench, trials, seed=0, block_size=0)
+    with pytest.raises(ConfigError, match="method"):
+        spa_test(bench, trials, seed=0, method="slow")  # type: ignore[arg-type]
+    with pytest.raises(DataError, match="benchmark must have shape"):
+        spa_test(bench[:-1], trials, seed=0)
+    with pytest.raises(DataError, match="NaN"):
+        spa_test(bench, np.where(trials > 0.02, np.nan, trials), seed=0)
