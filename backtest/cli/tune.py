@@ -145,7 +145,8 @@ def tune(
     step: Annotated[str | None, typer.Option(
         "--step", help="Step between folds (default: --test).")] = None,
     purge: Annotated[int | None, typer.Option(
-        "--purge", help="Bars left out between each train and test window.")] = None,
+        "--purge", help="Bars left out between each train window and its test window.")
+    ] = None,
     anchored: Annotated[bool | None, typer.Option(
         "--anchored/--rolling", help="Expanding (anchored) or rolling train windows.")] = None,
     gates: Annotated[list[str] | None, typer.Option(
@@ -197,17 +198,18 @@ def tune(
     from backtest.cli import state
     from backtest.tune import SweepOptions, run_tune, tune_config
 
-    wf: Any = walk_forward
-    if walk_forward:
-        wf = {"train": train, "test": test, "step": step, "purge": purge, "anchored": anchored}
-    elif any(v is not None for v in (train, test, step, purge, anchored)):
-        raise ConfigError("--train/--test/--step/--purge/--anchored need --walk-forward")
+    lengths = {"train": train, "test": test, "step": step, "anchored": anchored}
+    if not walk_forward and any(v is not None for v in lengths.values()):
+        raise ConfigError("--train/--test/--step/--anchored need --walk-forward")
+    # --walk-forward: on, with these lengths over the file's; --no-walk-forward or
+    # --holdout alone: off; neither: as the file says
+    wf: Any = (lengths if walk_forward
+               else False if walk_forward is False or holdout is not None else None)
     cfg = tune_config(
         config, overrides=overrides or (), params=params or (), gates=gates or (),
         tune={"search": search, "trials": trials, "seed": seed, "objective": objective,
-              "benchmark": benchmark, "holdout": holdout,
-              "walk_forward": False if holdout is not None and not walk_forward else wf,
-              "heatmap": heatmap.split(",") if heatmap else None},
+              "benchmark": benchmark, "holdout": holdout, "purge": purge,
+              "walk_forward": wf, "heatmap": heatmap.split(",") if heatmap else None},
     )
     if executor not in ("local", "processes", "dask"):
         raise ConfigError(f"--executor {executor!r}: valid: local, processes, dask")
@@ -250,13 +252,13 @@ def _read_baseline(path: Path | None) -> dict[str, Any] | None:
 def _print(result: TuneResult, paths: list[Path]) -> None:
     from rich.console import Console
 
-    from backtest.tune._outputs import annotations
+    from backtest.tune._outputs import github_annotations
 
     doc = result.document
     out = Console(markup=False, highlight=False)
     out.print(doc["verdict"])
     for g in doc["gates"]:
-        out.print(("✓ " if g["passed"] else "✗ ") + g["message"])
+        out.print(f"gate {g['message']}")
     base = doc.get("baseline")
     if base and not (base["config_match"] and base["data_match"]):
         what = [w for w, ok in (("config", base["config_match"]), ("data", base["data_match"]))
@@ -267,7 +269,7 @@ def _print(result: TuneResult, paths: list[Path]) -> None:
     for line in result.failures:
         typer.echo(line, err=True)
     if os.environ.get("GITHUB_ACTIONS") == "true":
-        for line in annotations(doc):
+        for line in github_annotations(doc):
             sys.stdout.write(line + "\n")
 
 

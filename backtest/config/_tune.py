@@ -36,9 +36,8 @@ class WalkForwardSpec:
     step : int, str or None
         How far the windows move between folds; ``None`` = ``test`` (test windows
         tile the data). It must be >= ``test``: overlapping test windows would
-        count bars twice in the out-of-sample series.
-    purge : int
-        Bars left out between each train window and its test window.
+        count bars twice in the out-of-sample series. The last test window may be
+        shorter: it reaches the end of the data.
     anchored : bool
         Train windows all start at the first bar (expanding) instead of rolling.
     """
@@ -46,12 +45,7 @@ class WalkForwardSpec:
     train: int | str
     test: int | str
     step: int | str | None = None
-    purge: int = 0
     anchored: bool = False
-
-    def __post_init__(self) -> None:
-        if self.purge < 0:
-            raise ConfigError(f"tune.walk_forward.purge must be >= 0, got {self.purge}")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -78,6 +72,9 @@ class TuneSection:
         (default: the config's first benchmark).
     holdout : float
         Without walk-forward: the share of bars at the end kept out of sample.
+    purge : int
+        Bars left out between each train window and its test window (both
+        protocols), so that nothing straddling the boundary leaks into the test.
     walk_forward : WalkForwardSpec or None
         Walk-forward protocol; ``backtest tune --walk-forward`` turns it on.
     gates : tuple of str
@@ -93,6 +90,7 @@ class TuneSection:
     objective: Objective = "sharpe"
     benchmark: str | None = None
     holdout: float = 0.3
+    purge: int = 0
     walk_forward: WalkForwardSpec | None = None
     gates: tuple[str, ...] = ()
     heatmap: tuple[str, ...] = ()
@@ -100,6 +98,8 @@ class TuneSection:
     def __post_init__(self) -> None:
         if not 0.0 < self.holdout < 1.0:
             raise ConfigError(f"tune.holdout must be between 0 and 1, got {self.holdout}")
+        if self.purge < 0:
+            raise ConfigError(f"tune.purge must be >= 0, got {self.purge}")
         if self.trials is not None and self.trials < 1:
             raise ConfigError(f"tune.trials must be >= 1, got {self.trials}")
         if self.search == "grid" and self.trials is not None:

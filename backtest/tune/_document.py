@@ -9,6 +9,8 @@ after data snooping (SPA), and whether the selected point is a sharp peak.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import math
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
@@ -34,7 +36,7 @@ if TYPE_CHECKING:
     from backtest.tune._space import Space
     from backtest.tune._sweep import PreparedSweep, SweepResult
 
-__all__ = ["assemble", "verdict"]
+__all__ = ["assemble", "search_hash", "verdict"]
 
 _LEVEL = 0.95  # the confidence the verdict's words refer to
 
@@ -81,6 +83,20 @@ def verdict(doc: Mapping[str, Any]) -> str:
     return " ".join(parts)
 
 
+def search_hash(config: RunConfig) -> str:
+    """sha256 of the effective config without what only judges or displays a search.
+
+    Gates and the heatmap axes do not change a single number of the search, so a
+    baseline made with other gates still counts as the same config.
+    """
+    raw = json.loads(json.dumps(config.raw, default=str))
+    tune = raw.get("tune")
+    if isinstance(tune, dict):
+        tune.pop("gates", None)
+        tune.pop("heatmap", None)
+    return hashlib.sha256(json.dumps(raw, sort_keys=True).encode()).hexdigest()
+
+
 def _protocol(config: RunConfig, folds: Sequence[FoldSelection], label: str | None,
               index: pd.DatetimeIndex, is_pos: Any, oos_pos: Any) -> dict[str, Any]:
     section, first = config.tune, folds[0].fold
@@ -93,7 +109,7 @@ def _protocol(config: RunConfig, folds: Sequence[FoldSelection], label: str | No
         "test_bars": int(first.test.stop - first.test.start),
         "step_bars": (int(folds[1].fold.test.start - first.test.start)
                       if len(folds) > 1 else None),
-        "purge_bars": 0 if wf is None else wf.purge,
+        "purge_bars": section.purge,
         "anchored": None if wf is None else wf.anchored,
         "in_sample": _window(index, is_pos), "out_of_sample": _window(index, oos_pos),
     }
@@ -122,14 +138,13 @@ def assemble(
     index = sweep.index
     is_pos, oos_pos = positions
     params_of = {t.number: dict(t.params) for t in table.trials}
-    dataset = prepared.dataset
     doc: dict[str, Any] = {
         "schema_version": SCHEMA_VERSION, "kind": "tune",
         "generated_by": f"dcf-regime {versions.get('dcf-regime', 'unknown')}",
-        "config": {"source": config.source, "hash": config.config_hash,
+        "config": {"source": config.source, "hash": search_hash(config),
                    "effective": to_plain(config.raw)},
-        "data": {"fingerprint": dataset.fingerprint,
-                 "sources": [to_plain(s) for s in dataset.sources]},
+        "data": {"fingerprint": prepared.fingerprint,
+                 "sources": [to_plain(s) for s in prepared.sources]},
         "versions": dict(versions), "seed": config.tune.seed,
         "conventions": to_plain(prepared.conventions),
         "space": {"search": space.search, "grid_size": space.size,
@@ -137,7 +152,7 @@ def assemble(
                              for p in space.parameters]},
         "protocol": _protocol(config, selections, benchmark and benchmark[0], index,
                               is_pos, oos_pos),
-        "trials": {"requested": len(table.trials), "evaluated": int(len(sweep.numbers)),
+        "trials": {"requested": len(table.trials), "evaluated": len(sweep.numbers),
                    "invalid": len(sweep.invalid), "failed": len(sweep.failed),
                    "list": to_plain(table.rows())},
         "folds": [{"number": s.fold.number, "train": _span(index, s.fold.train),
@@ -162,14 +177,15 @@ def assemble(
     outcomes = [gate.evaluate(values) for gate in gates]
     doc["gates"] = [{"expr": o.text, "passed": bool(o.passed), "lhs": to_plain(o.lhs),
                      "rhs": to_plain(o.rhs), "message": o.message} for o in outcomes]
-    failures = [f"gate failed: {o.message}" for o in outcomes if not o.passed]
+    failures = [f"gate {o.message}" for o in outcomes if not o.passed]
     doc["baseline"] = None
     if baseline is not None:
         report = check_baseline(gates, values, baseline, tolerance=tolerance,
-                                config_hash=config.config_hash,
-                                fingerprint=dataset.fingerprint)
+                                config_hash=search_hash(config),
+                                fingerprint=prepared.fingerprint)
         doc["baseline"] = to_plain(report)
-        failures += [f"baseline: {c['message']}" for c in report["checks"] if not c["passed"]]
+        failures += [f"baseline {c['expr']}: {c['message']}" for c in report["checks"]
+                     if not c["passed"]]
     doc["failures"] = failures
     doc["verdict"] = verdict(doc)
     doc["exit_code"] = 3 if failures else 0

@@ -12,7 +12,7 @@ import xml.etree.ElementTree as ET
 from collections.abc import Mapping
 from typing import Any
 
-__all__ = ["MAX_SUMMARY_BYTES", "annotations", "to_junit", "to_markdown"]
+__all__ = ["MAX_SUMMARY_BYTES", "github_annotations", "to_junit", "to_markdown"]
 
 #: GitHub refuses step summaries over 1 MiB; ours stay well under it.
 MAX_SUMMARY_BYTES = 1_000_000
@@ -79,19 +79,20 @@ def to_markdown(doc: Mapping[str, Any]) -> str:
         b = bench["oos"]
         rows.append([f"{bench['label']} out of sample", b["sharpe"], b["sortino"],
                      _fmt(b["cagr"], ".2%"), _fmt(b["max_drawdown"], ".2%"), b["calmar"]])
-    lines += _table(header, rows) + [""]
+    lines += [*_table(header, rows), ""]
     spa = doc.get("spa") or {}
     st = doc["stability"]
-    lines += _table(["Statistic", "Value", "Reading"], [
+    peak = " — sharp peak" if st.get("sharp_peak") else ""
+    stats = [
         ["DSR", doc["dsr"], "P(true Sharpe of the in-sample best > 0), deflated for "
                             f"{trials['evaluated']} trials"],
         ["PBO", doc["pbo"], "share of CSCV splits where the in-sample best fell below the "
                             "out-of-sample median"],
         ["SPA consistent p", spa.get("consistent"), "small = some trial beats the benchmark"],
         ["Neighbour ratio", st.get("ratio"), "median out-of-sample objective of the grid "
-                                             "neighbours / the selected point's"
-                                             + (" — sharp peak" if st.get("sharp_peak") else "")],
-    ]) + [""]
+                                             f"neighbours / the selected point's{peak}"],
+    ]
+    lines += [*_table(["Statistic", "Value", "Reading"], stats), ""]
     lines.append(
         f"Trials: {trials['requested']} requested, {trials['evaluated']} evaluated, "
         f"{trials['invalid']} invalid (skipped), {trials['failed']} failed. "
@@ -133,7 +134,7 @@ def to_junit(doc: Mapping[str, Any]) -> str:
     return ET.tostring(suites, encoding="unicode", xml_declaration=True) + "\n"
 
 
-def annotations(doc: Mapping[str, Any]) -> list[str]:
+def github_annotations(doc: Mapping[str, Any]) -> list[str]:
     """GitHub Actions ``::error::`` workflow commands, one per failure."""
     def escape(text: str) -> str:  # the workflow-command encoding of a message
         return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")

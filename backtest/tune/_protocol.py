@@ -57,14 +57,15 @@ def make_folds(section: TuneSection, n_bars: int, periods_per_year: int) -> list
     """The folds of the protocol ``section`` describes, over ``n_bars`` return bars."""
     wf = section.walk_forward
     if wf is None:
-        return holdout(n_bars, fraction=section.holdout)
+        return holdout(n_bars, fraction=section.holdout, purge=section.purge)
     return walk_forward(
         n_bars,
         train=parse_length(wf.train, periods_per_year),
         test=parse_length(wf.test, periods_per_year),
         step=None if wf.step is None else parse_length(wf.step, periods_per_year),
-        purge=wf.purge,
+        purge=section.purge,
         anchored=wf.anchored,
+        partial_test=True,  # the out-of-sample series reaches the end of the data
     )
 
 

@@ -47,20 +47,20 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from backtest.config import RunConfig
-from backtest.errors import ConfigError
+from backtest.config import Objective, RunConfig
 from backtest.report.json import to_plain
+from backtest.stats import baseline_check
 from backtest.tune._protocol import FoldSelection, positions_to_dates
 from backtest.tune._space import Space, Trial
 
 if TYPE_CHECKING:
     from backtest.stats import Gate
-    from backtest.tune._sweep import PreparedSweep, SweepResult
+    from backtest.tune._sweep import SweepResult
 
 __all__ = ["SCHEMA_VERSION", "TrialTable", "TuneResult", "check_baseline", "flatten_numbers"]
 
 SCHEMA_VERSION = "1.0"
-_OBJECTIVES = ("sharpe", "sortino", "calmar", "cagr", "excess")
+_OBJECTIVES: tuple[Objective, ...] = ("sharpe", "sortino", "calmar", "cagr", "excess")
 # parts of the document that are not gate-able numbers
 _NOT_GATED = frozenset({"config", "data", "versions", "conventions", "space", "protocol",
                         "folds", "series", "gates", "baseline", "failures", "selected",
@@ -77,9 +77,7 @@ def flatten_numbers(doc: Mapping[str, Any], prefix: str = "") -> dict[str, float
         path = f"{prefix}{key}"
         if isinstance(value, Mapping):
             out |= flatten_numbers(value, f"{path}.")
-        elif isinstance(value, bool):
-            out[path] = float(value)
-        elif isinstance(value, int | float):
+        elif isinstance(value, (bool, int | float)):
             out[path] = float(value)
         elif value is None and prefix:  # an undefined number (NaN in the result)
             out[path] = math.nan
@@ -120,7 +118,7 @@ class TrialTable:
         sweep: SweepResult,
         space: Space,
         objective: str,
-        values: Callable[[str, np.ndarray], np.ndarray],
+        values: Callable[[Objective, np.ndarray], np.ndarray],
         is_pos: np.ndarray,
         oos_pos: np.ndarray,
         *,
@@ -129,7 +127,7 @@ class TrialTable:
         """Score every evaluated trial; ``values(objective, positions)`` is vectorized."""
         status = {t.number: "ok" for t in trials}
         status |= {n: "invalid" for n in sweep.invalid} | {n: "failed" for n in sweep.failed}
-        names = [o for o in _OBJECTIVES if o != "excess" or with_excess]
+        names: list[Objective] = [o for o in _OBJECTIVES if o != "excess" or with_excess]
         by_number = {t.number: t for t in trials}
         frame = pd.DataFrame(
             [[by_number[int(n)].params[p] for p in space.paths] for n in sweep.numbers],
@@ -164,7 +162,7 @@ def _window(index: pd.DatetimeIndex, positions: np.ndarray) -> dict[str, Any]:
     if len(positions) == 0:
         return {"start": None, "end": None, "bars": 0}
     return {"start": str(index[positions[0]].date()), "end": str(index[positions[-1]].date()),
-            "bars": int(len(positions))}
+            "bars": len(positions)}
 
 
 def _span(index: pd.DatetimeIndex, window: slice) -> dict[str, Any]:
@@ -177,13 +175,30 @@ def _series(series: pd.Series) -> dict[str, Any]:
             "values": to_plain([float(v) for v in series.to_numpy()])}
 
 
-def _margin(op: str, lhs: float, rhs: float) -> float | None:
-    """How far a gate passes (positive) or fails (negative); None without a direction."""
-    if op in (">=", ">"):
-        return lhs - rhs
-    if op in ("<=", "<"):
-        return rhs - lhs
-    return None
+def _judged(gate: Gate, values: Mapping[str, float]) -> tuple[str, float, bool] | None:
+    """The quantity a gate judges: its text, value, and whether higher is better.
+
+    ``x >= c`` judges ``x`` (higher is better), ``c >= x`` judges ``x`` (lower is
+    better), ``x >= y`` judges ``x - (y)``; ``==``/``!=`` have no direction (None).
+    """
+    if gate.op in ("==", "!="):
+        return None
+    up = gate.op in (">=", ">")
+
+    def constant(expr: Any) -> bool:
+        try:
+            expr.evaluate({})
+        except KeyError:
+            return False
+        return True
+
+    left, right = gate.left, gate.right
+    if constant(right):
+        return left.render(), left.evaluate(values), up
+    if constant(left):
+        return right.render(), right.evaluate(values), not up
+    return (f"{left.render()} - ({right.render()})",
+            left.evaluate(values) - right.evaluate(values), up)
 
 
 def check_baseline(
@@ -195,45 +210,38 @@ def check_baseline(
     config_hash: str,
     fingerprint: str,
 ) -> dict[str, Any]:
-    """Compare each gated number with a previous tune document.
+    """Compare the quantity each gate judges with its value in a previous tune document.
 
-    A gate ``x >= c`` (or ``>``) is worse when its left side fell; ``x <= c`` (or
-    ``<``) when it rose. "Worse by more than ``tolerance``" (in the gated number's
-    own units: Sharpe points, probability...) fails. ``==``/``!=`` gates have no
-    direction and are not compared. A baseline from another config or other data
-    is compared all the same and reported as such.
+    Worse by more than ``tolerance`` (absolute, in the quantity's own units:
+    Sharpe points, probability...) fails (:func:`backtest.stats.baseline_check`).
+    A quantity the baseline lacks passes, saying so. A baseline from another
+    config or other data is compared all the same and reported as such.
     """
-    base_values = flatten_numbers(baseline)
-    checks = []
+    then_values = flatten_numbers(baseline)
+    now: dict[str, float] = {}
+    then: dict[str, float] = {}
+    up: dict[str, bool] = {}
+    texts: dict[str, str] = {}
     for gate in gates:
+        judged = _judged(gate, current)
+        if judged is None:
+            continue
+        name, value, higher = judged
+        now[name], up[name], texts[name] = value, higher, gate.text
         try:
-            then = gate.evaluate(base_values)
-        except ConfigError as exc:
-            checks.append({"expr": gate.text, "passed": True, "now": None, "then": None,
-                           "message": f"not compared: the baseline lacks a name ({exc})"})
+            then_judged = _judged(gate, then_values)
+        except KeyError:
             continue
-        now = gate.evaluate(current)
-        m_now, m_then = _margin(gate.op, now.lhs, now.rhs), _margin(gate.op, then.lhs, then.rhs)
-        if m_now is None or m_then is None:
-            continue
-        if not (math.isfinite(m_now) and math.isfinite(m_then)):
-            checks.append({"expr": gate.text, "passed": math.isfinite(m_now) or
-                           not math.isfinite(m_then), "now": now.lhs, "then": then.lhs,
-                           "message": "undefined now or in the baseline"})
-            continue
-        worse = m_then - m_now
-        ok = worse <= tolerance + 1e-12
-        checks.append({
-            "expr": gate.text, "passed": ok, "now": now.lhs, "then": then.lhs,
-            "message": (f"{gate.text}: {now.lhs:.4g} now vs {then.lhs:.4g} in the baseline"
-                        + ("" if ok else f", worse by {worse:.4g} > tolerance {tolerance:g}")),
-        })
-    cfg = baseline.get("config", {})
+        if then_judged is not None:
+            then[name] = then_judged[1]
+    outcomes = baseline_check(now, then, list(now), tolerance, up)
     return {
-        "config_match": cfg.get("hash") == config_hash,
+        "config_match": baseline.get("config", {}).get("hash") == config_hash,
         "data_match": baseline.get("data", {}).get("fingerprint") == fingerprint,
         "tolerance": tolerance,
-        "checks": checks,
+        "checks": [{"expr": texts[name], "quantity": name, "passed": o.passed,
+                    "now": o.lhs, "limit": o.rhs, "message": o.message}
+                   for name, o in zip(now, outcomes, strict=True)],
     }
 
 
@@ -299,8 +307,7 @@ class TuneResult:
     def summary(self) -> str:
         """The verdict and the gates, as plain text."""
         lines = [str(self.document["verdict"])]
-        lines += [("✓ " if g["passed"] else "✗ ") + g["message"]
-                  for g in self.document["gates"]]
+        lines += [f"gate {g['message']}" for g in self.document["gates"]]
         return "\n".join(lines)
 
     def __repr__(self) -> str:

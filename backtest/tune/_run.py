@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from backtest.config import RunConfig
+from backtest.config import Objective, RunConfig
 from backtest.data.dataset import Loader
 from backtest.errors import ConfigError
 from backtest.metrics import compute_metrics
@@ -104,7 +104,7 @@ def run_tune(
     bench = None if label is None else sweep.benchmarks[label]
     folds = make_folds(section, len(index), ppy)
 
-    def values(objective: str, window: Any) -> np.ndarray:
+    def values(objective: Objective, window: Any) -> np.ndarray:
         return objective_values(
             sweep.returns[:, window], cash[window], periods_per_year=ppy,
             objective=objective, benchmark=None if bench is None else bench[window])
@@ -112,7 +112,7 @@ def run_tune(
     selections = select_per_fold(folds, lambda w: values(section.objective, w), sweep.numbers)
     stitched = run_segments(prepared, [Segment(t, a, b) for t, a, b in stitch_segments(selections)])
     oos_pos = oos_positions(folds)
-    is_pos = in_sample_positions(folds, section.walk_forward.purge if section.walk_forward else 0)
+    is_pos = in_sample_positions(folds, section.purge)
     table = TrialTable.build(trials, sweep, space, section.objective, values, is_pos, oos_pos,
                              with_excess=bench is not None)
     is_best = int(np.nanargmax(np.where(np.isfinite(table.is_objective),
@@ -123,9 +123,9 @@ def run_tune(
             excess[is_best, is_pos],
             objective_values(sweep.returns[:, is_pos], cash[is_pos], periods_per_year=1,
                              objective="sharpe", benchmark=None)),
-        "pbo": pbo_cscv(sweep.returns, cash),
-        "spa": None if bench is None else spa_test(bench - cash, excess.T, reps=1000,
-                                                   seed=section.seed),
+        "pbo": pbo_cscv(sweep.returns, cash, periods_per_year=ppy,
+                        metric=section.objective, benchmark=bench),
+        "spa": None if bench is None else spa_test(bench - cash, excess.T, seed=section.seed),
         "stability": neighbour_stability(
             table.param_frame, table.oos_objective,
             int(np.searchsorted(sweep.numbers, selections[-1].trial)),

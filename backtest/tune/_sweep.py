@@ -55,6 +55,9 @@ class PreparedSweep:
     configs: Mapping[int, RunConfig]
     invalid: Mapping[int, str]
     window: tuple[str, str]
+    fingerprint: str
+    sources: tuple[Any, ...]
+    conventions: Mapping[str, Any]
     load: Loader = field(repr=False)
 
 
@@ -105,7 +108,8 @@ def prepare_sweep(
                            load=cached)
         windows.append(prepare_market(cfg, ds).index)
     if not configs:
-        raise BacktestError("tune: every trial is invalid")
+        first_bad = next(iter(invalid.items()))
+        raise BacktestError(f"tune: every trial is invalid; trial {first_bad[0]}: {first_bad[1]}")
     start = max(w[0] for w in windows)
     end = min(w[-1] for w in windows)
     window = (str(start.date()), str(end.date()))
@@ -115,12 +119,15 @@ def prepare_sweep(
         set_path(r, "run.start", window[0])
         set_path(r, "run.end", window[1])
         fixed[n] = parse_config(r, source=source, base=base_dir)
-    return PreparedSweep(base=base, configs=fixed, invalid=invalid, window=window, load=cached)
+    first = run(next(iter(fixed.values())), load=cached)
+    return PreparedSweep(base=base, configs=fixed, invalid=invalid, window=window,
+                         fingerprint=first.dataset.fingerprint, sources=first.dataset.sources,
+                         conventions=first.conventions(), load=cached)
 
 
 def run_sweep(
     prepared: PreparedSweep,
-    options: SweepOptions = SweepOptions(),  # noqa: B008
+    options: SweepOptions = SweepOptions(),
     progress: Callable[[int], None] | None = None,
 ) -> SweepResult:
     """Run every valid trial (slowly: one full run each)."""

@@ -64,7 +64,7 @@ def test_failing_gate_exits_3_with_one_line_everywhere(tmp_path):
     assert result.exit_code == 3, result.output
     doc = json.loads((tmp_path / "t.json").read_text())
     line = doc["failures"][0]
-    assert doc["exit_code"] == 3 and line.startswith("gate failed: oos.sharpe >= 5")
+    assert doc["exit_code"] == 3 and line.startswith("gate failed: oos.sharpe >= 5 (")
     assert line in result.output  # stderr (mixed into output by CliRunner)
     assert "::error title=backtest tune::gate failed: oos.sharpe >= 5" in result.output
     summary = step.read_text()
@@ -86,7 +86,7 @@ def test_regressed_baseline_exits_3(passing, tmp_path):
     assert result.exit_code == 3, result.output
     now = json.loads((tmp_path / "t.json").read_text())
     assert now["baseline"]["config_match"] and now["baseline"]["data_match"]
-    assert any(f.startswith("baseline: oos.sharpe >= -10") and "worse by 1" in f
+    assert any(f.startswith("baseline oos.sharpe >= -10: failed: worse than the baseline")
                for f in now["failures"])
     # within the tolerance it passes
     doc["oos"]["sharpe"] -= 1.0 - 0.04
@@ -108,11 +108,13 @@ def test_baseline_from_another_config_is_reported(passing, tmp_path):
 @pytest.mark.parametrize(("args", "message"), [
     (["--param", "strategy.entr=1,2"], "tune parameter strategy.entr: .*unknown key entr"),
     (["--param", "strategy.enter=1:0:1"], "empty range"),
+    (["--param", "purge=1"], "tune parameter purge: .*expected a dotted path"),
     ([*PARAMS, "--gate", "oos.sharp >= 0"], "unknown name 'oos.sharp'"),
     ([*PARAMS, "--gate", "oos.sharpe >="], "gate"),
     ([*PARAMS, "--baseline", "missing.json"], "--baseline missing.json: file not found"),
     ([*PARAMS, "--executor", "cloud"], "--executor 'cloud'"),
     ([*PARAMS, "--train", "12"], "need --walk-forward"),
+    ([*PARAMS, "--purge", "-1"], "tune.purge must be >= 0"),
     ([*PARAMS, "--benchmark", "nope"], "tune.benchmark: 'nope' is not a benchmark"),
     ([], "no parameters to sweep"),
 ])
@@ -136,13 +138,13 @@ def test_walk_forward_folds_and_tune_section_from_toml(tmp_path):
 [tune]
 objective = "sortino"
 gates = ["trials.evaluated >= 4"]
+purge = 1
 [tune.params]
 "strategy.enter" = "-0.5:0.5:0.5"
 "signal.components.aaa_12m_change.periods" = [6, 12]
 [tune.walk_forward]
 train = "240m"
 test = "120m"
-purge = 1
 """
     path = tmp_path / "with_tune.toml"
     path.write_text(text)
