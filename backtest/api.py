@@ -37,15 +37,29 @@ def write_outputs(
     json_path: str | Path | None = None,
     generated_at: datetime | None = None,
 ) -> list[Path]:
-    """Write the HTML comparison report and/or the JSON result (of the first run)."""
-    from backtest.report import build_context, render_html, to_json, write_json, write_report
+    """Write the HTML report and/or the JSON result of ``runs``.
+
+    Both come from the same JSON documents (:func:`backtest.report.to_json`), so
+    ``backtest report`` on the JSON renders the same HTML. The JSON is the run's
+    document for one run, a compare document (``{"runs": [...]}``) for several.
+    """
+    from backtest.report import (
+        build_context,
+        compare_document,
+        render_html,
+        to_json,
+        write_json,
+        write_report,
+    )
 
     written = []
     when = generated_at or datetime.now(UTC)
+    documents = [to_json(run, generated_at=when) for run in runs]
     if html is not None:
-        write_report(Path(html), render_html(build_context(runs, generated_at=when)))
+        write_report(Path(html), render_html(build_context(documents)))
         written.append(Path(html))
     if json_path is not None:
-        write_json(Path(json_path), to_json(runs[0], generated_at=when))
+        payload = documents[0] if len(documents) == 1 else compare_document(documents)
+        write_json(Path(json_path), payload)
         written.append(Path(json_path))
     return written

@@ -12,6 +12,7 @@ __all__ = [
     "ConfigError",
     "DataError",
     "ProviderError",
+    "ResultFileError",
     "StaleDataWarning",
     "StrategyError",
     "UnknownKeyError",
@@ -44,6 +45,10 @@ class CacheMissError(DataError):
 
 class StrategyError(BacktestError):
     """A strategy produced invalid weights; names the strategy and the first bad date."""
+
+
+class ResultFileError(BacktestError):
+    """A saved JSON result cannot be read or is not a dcf-regime result."""
 
 
 class StaleDataWarning(UserWarning):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cached_property
 from importlib import metadata
 from typing import Any
@@ -120,6 +120,8 @@ class RunResult:
             "end": str(self.window[-1].date()),
             "bars": len(self.window),
             "initial_capital": run.initial_capital,
+            "benchmark": self.config.benchmark[0],
+            "benchmark_rule": self.config.benchmark[1],
         }
 
 
@@ -302,6 +304,16 @@ def run(config: RunConfig, *, load: Loader) -> RunResult:
         window=window,
         signal=market.signal.loc[window],
         sleeve_returns=_sleeve_returns(market.sleeves, prices),
-        results=results,
+        results=_with_benchmark(results, config.benchmark[0]),
         catalog=load_catalog(config.regimes_catalog),
     )
+
+
+def _with_benchmark(
+    results: dict[str, BacktestResult], label: str | None
+) -> dict[str, BacktestResult]:
+    """Every result measured against the run's benchmark (itself included: beta 1)."""
+    if label is None:
+        return results
+    bench = results[label].returns
+    return {k: replace(r, benchmark=bench, benchmark_label=label) for k, r in results.items()}

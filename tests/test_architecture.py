@@ -83,3 +83,13 @@ def test_the_strategy_contract_does_not_import_the_implementations() -> None:
             "print('strategies' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_figures_live_with_the_report_and_stay_pure() -> None:
+    assert not (ROOT / "backtest" / "figures.py").exists()
+    for name in ("figures.py", "_figbase.py", "_fig_analysis.py", "_fig_signal.py", "_embed.py"):
+        path = ROOT / "backtest" / "report" / name
+        tops = {m.split(".")[0] for m in _imports(path)}
+        assert not tops & (NETWORK | {"os", "shutil", "subprocess"}), f"{name}: {tops}"
+        assert not any(m.startswith(("backtest.engine", "backtest.runner", "backtest.cli"))
+                       for m in _imports(path)), name

@@ -29,11 +29,11 @@ def test_version_and_help() -> None:
     assert invoke("--version").output.startswith("dcf-regime ")
     result = invoke("--help")
     assert result.exit_code == 0
-    for command in ("run", "compare", "regimes", "data"):
+    for command in ("run", "compare", "report", "regimes", "data"):
         assert command in result.output
 
 
-@pytest.mark.parametrize("command", ["run", "compare", "regimes", "data", "data fetch",
+@pytest.mark.parametrize("command", ["run", "compare", "report", "regimes", "data", "data fetch",
                                      "data list", "data show", "data clear"])
 def test_every_command_has_help_and_an_example(command: str) -> None:
     result = invoke(*command.split(), "--help")
@@ -170,3 +170,101 @@ def test_stale_data_warning_is_one_line(monkeypatch, tmp_path: Path) -> None:
     assert result.exit_code == 0
     assert "Warning: fred:DGS10: fetch failed; using the cached copy" in result.output
     assert "warnings.warn" not in result.output
+
+
+def _variant(tmp_path: Path, name: str, replace: tuple[str, str] | None = None) -> Path:
+    from backtest.config import default_config_path
+
+    text = default_config_path().read_text().replace('name = "duration_rotation"',
+                                                     f'name = "{name}"')
+    if replace is not None:
+        text = text.replace(*replace)
+    path = tmp_path / f"{name}.toml"
+    path.write_text(text)
+    return path
+
+
+def test_run_no_html_writes_only_the_json(tmp_path: Path) -> None:
+    result = invoke("run", "--out", str(tmp_path), "--no-html")
+    assert result.exit_code == 0, result.output
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["duration_rotation.json"]
+
+
+def test_report_from_saved_json_equals_the_report_written_by_run(ran, tmp_path: Path) -> None:
+    _, out = ran
+    target = tmp_path / "again.html"
+    result = invoke("report", str(out / "duration_rotation.json"), "-o", str(target))
+    assert result.exit_code == 0, result.output
+    assert target.read_text() == (out / "duration_rotation.html").read_text()
+    assert f"wrote {target}" in result.output
+
+
+def test_compare_json_dedup_warnings_and_report_round_trip(tmp_path: Path) -> None:
+    a = _variant(tmp_path, "short_variant_with_a_rather_long_name")
+    b = _variant(tmp_path, "cash_variant_with_a_rather_long_name",
+                 ('risk_off_sleeve = "short"', 'risk_off_sleeve = "cash"'))
+    html, doc = tmp_path / "c.html", tmp_path / "c.json"
+    result = runner.invoke(app, ["compare", str(a), str(b), "--report", str(html), "--json",
+                                 str(doc)], env={"COLUMNS": None})
+    assert result.exit_code == 0, result.output
+    payload = json.loads(doc.read_text())
+    assert payload["schema_version"] == "1.1" and len(payload["runs"]) == 2
+    page = html.read_text()
+    # the four benchmarks are the same series in both runs: shown once
+    from backtest.report import compare_runs, read_results
+
+    labels = [e.label for e in compare_runs(read_results([doc])).entries]
+    assert labels == [f"short_variant_with_a_rather_long_name / {x}" for x in (
+        "Duration rotation", "market", "long_duration", "short_duration", "sixty_forty")] + [
+        "cash_variant_with_a_rather_long_name / Duration rotation"]
+    assert "cash_variant_with_a_rather_long_name / market" not in page
+    assert "strategy.risk_off_sleeve" in page  # what differs
+    lines = result.output.splitlines()
+    assert max(map(len, lines)) <= 100  # not a terminal, no COLUMNS: 100 columns
+    assert "…" not in result.output  # no strategy label is cut
+    assert "[1] = short_variant_with_a_rather_long_name" in result.output
+    again = tmp_path / "again.html"
+    assert invoke("report", str(doc), "-o", str(again)).exit_code == 0
+    assert again.read_text() == page
+
+
+def test_compare_warns_on_one_config_and_on_duplicates(tmp_path: Path) -> None:
+    a = _variant(tmp_path, "a")
+    one = runner.invoke(app, ["compare", str(a), "--no-html"])
+    assert one.exit_code == 0
+    assert "Warning: compare: compare got one config: nothing to compare it with" in one.output
+    twice = runner.invoke(app, ["compare", str(a), str(a), "--no-html"])
+    assert twice.exit_code == 0
+    warnings = [line for line in twice.output.splitlines() if line.startswith("Warning")]
+    assert warnings == ["Warning: compare: runs a and a (2) have the same effective config and "
+                        "data: their results are identical"]
+
+
+@pytest.mark.parametrize(("content", "message"), [
+    (None, "result file not found"),
+    ("{not json", "not JSON"),
+    ('{"schema_version": "1.0"}', "schema 1.0 cannot be reported"),
+    ('{"schema_version": "1.1", "run": {}}', "missing keys"),
+    ("[1, 2]", "not a dcf-regime result"),
+])
+def test_report_bad_files_are_one_line_errors(tmp_path: Path, content: str | None,
+                                              message: str) -> None:
+    path = tmp_path / "r.json"
+    if content is not None:
+        path.write_text(content)
+    result = runner.invoke(app, ["report", str(path), "-o", str(tmp_path / "x.html")])
+    assert result.exit_code == 1, result.output
+    assert message in result.output
+    assert len(result.output.strip().splitlines()) == 1
+    assert not (tmp_path / "x.html").exists()
+
+
+def test_terminal_tables_use_the_width_and_keep_one_regime_per_line() -> None:
+    wide = runner.invoke(app, ["run", "--no-html", "--out", "/tmp"], env={"COLUMNS": "160"})
+    narrow = runner.invoke(app, ["run", "--no-html", "--out", "/tmp"], env={"COLUMNS": "100"})
+    assert max(map(len, wide.output.splitlines())) > 100
+    assert max(map(len, narrow.output.splitlines())) <= 100
+    for output in (wide.output, narrow.output):
+        assert "Duration rotation" in output and "Duration rota…" not in output
+        rows = [line for line in output.splitlines() if "1951-03..1953-06" in line]
+        assert len(rows) == 1 and "-156d" in rows[0]  # the whole regime on one line

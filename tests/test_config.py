@@ -129,3 +129,19 @@ def test_get_path_reads_what_set_path_writes() -> None:
     assert get_path(raw, "signal.components.0.periods") == 3
     with pytest.raises(ConfigError, match="the config has no key 'strategy'"):
         get_path(raw, "strategy.enter")
+
+
+def test_run_benchmark_defaults_to_the_first_buy_and_hold_of_an_asset() -> None:
+    from backtest.config import load_config
+
+    cfg = load_config(None)
+    assert cfg.benchmark == ("market", "default: the first buy_and_hold benchmark of one asset")
+    assert load_config(None, ["run.benchmark=sixty_forty"]).benchmark == (
+        "sixty_forty", "run.benchmark")
+    assert load_config(None, ["run.benchmark=none"]).benchmark[0] is None
+    with pytest.raises(ConfigError, match=r"run.benchmark: 'nope' is not a benchmark; "
+                                          r"benchmarks: market, long_duration"):
+        load_config(None, ["run.benchmark=nope"])
+    # the strategy under test is not a benchmark
+    with pytest.raises(ConfigError, match="is not a benchmark"):
+        load_config(None, ["run.benchmark='Duration rotation'"])

@@ -6,7 +6,6 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
 __all__ = ["register"]
@@ -29,10 +28,11 @@ def regimes(
 
         backtest regimes strategies/duration_rotation.toml
     """
+    from backtest.cli._tables import make_console
     from backtest.config import default_catalog_path, load_config
     from backtest.regimes import load_catalog
 
-    console = Console()
+    console = make_console()
     cfg = load_config(config) if config is not None else None
     path = catalog or (cfg.regimes_catalog if cfg is not None else default_catalog_path())
     entries = load_catalog(path)
@@ -46,9 +46,12 @@ def regimes(
     if cfg is not None:
         import backtest
         from backtest.cli._tables import regime_summary
-        from backtest.cli.run import _loader
+        from backtest.cli.run import _loader, run_documents
+        from backtest.report import run_from_document
 
-        console.print(regime_summary(backtest.run(cfg, load=_loader(ctx))))
+        result = backtest.run(cfg, load=_loader(ctx))
+        console.print(regime_summary(run_from_document(run_documents([result])[0]),
+                                     width=console.width))
 
 
 def register(app: typer.Typer) -> None:

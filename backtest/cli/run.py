@@ -1,27 +1,59 @@
-"""``backtest run`` and ``backtest compare``."""
+"""``backtest run``, ``backtest compare`` and ``backtest report``."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.console import Console
 
 from backtest.errors import ConfigError
 
 if TYPE_CHECKING:
-    from backtest.data.dataset import Loader
+    from rich.console import Console
 
-__all__ = ["register"]
+    from backtest.data.dataset import Loader
+    from backtest.report import RunData
+
+__all__ = ["register", "run_documents"]
 
 _SET_HELP = "Override a config value: section.key=value (TOML value), repeatable."
+_NO_HTML_HELP = "Write no HTML report (JSON and terminal tables only)."
 
 
 def _loader(ctx: typer.Context) -> Loader:
     from backtest.cli import state
 
     return state(ctx).loader()
+
+
+def run_documents(results: list[Any]) -> list[dict[str, Any]]:
+    """The JSON documents of fresh runs, stamped now (the report and the JSON share them)."""
+    from backtest.report import to_json
+
+    when = datetime.now(UTC)
+    return [to_json(r, generated_at=when) for r in results]
+
+
+def _show(console: Console, runs: list[RunData], *, regimes: bool) -> None:
+    from backtest.cli._tables import differs_table, metrics_tables, regime_summary
+    from backtest.report import compare_runs
+
+    comparison = compare_runs(runs)
+    console.print(metrics_tables(comparison, console.width))
+    differs = differs_table(comparison)
+    if differs is not None:
+        console.print(differs)
+    if regimes:
+        for run, labels in zip(comparison.runs, comparison.labels, strict=True):
+            console.print(regime_summary(run, labels[run.main], console.width))
+
+
+def _write_html(path: Path, runs: list[RunData]) -> Path:
+    from backtest.report import build_context, render_html, write_report
+
+    return write_report(path, render_html(build_context(runs)))
 
 
 def run(
@@ -37,24 +69,28 @@ def run(
         Path | None, typer.Option("--json", help="Write the JSON result here instead.")
     ] = None,
     overrides: Annotated[list[str] | None, typer.Option("--set", help=_SET_HELP)] = None,
+    no_html: Annotated[bool, typer.Option("--no-html", help=_NO_HTML_HELP)] = False,
 ) -> None:
     """Run a strategy and its benchmarks; print metrics; write HTML and JSON.
 
     Example:
 
-        backtest run strategies/duration_rotation.toml --set costs.fees_bps=20
+        backtest run strategies/duration_rotation.toml --set costs.fees_bps=20 --no-html
     """
     import backtest
-    from backtest.cli._tables import metrics_table, regime_summary
+    from backtest.cli._tables import make_console
+    from backtest.report import run_from_document, write_json
 
     result = backtest.run(config, overrides=overrides or (), load=_loader(ctx))
     name = result.config.run.name
-    paths = backtest.write_outputs(
-        [result], html=out / f"{name}.html", json_path=json_file or out / f"{name}.json"
-    )
-    console = Console()
-    console.print(metrics_table([result]))
-    console.print(regime_summary(result))
+    documents = run_documents([result])
+    runs = [run_from_document(documents[0])]
+    console = make_console()
+    _show(console, runs, regimes=True)
+    paths = []
+    if not no_html:
+        paths.append(_write_html(out / f"{name}.html", runs))
+    paths.append(write_json(json_file or out / f"{name}.json", documents[0]))
     for path in paths:
         console.print(f"wrote {path}")
 
@@ -65,7 +101,12 @@ def compare(
     report: Annotated[
         Path, typer.Option("--report", help="HTML report comparing every strategy.")
     ] = Path("reports/compare.html"),
+    json_file: Annotated[
+        Path | None,
+        typer.Option("--json", help="Write every run in one schema-versioned JSON file."),
+    ] = None,
     overrides: Annotated[list[str] | None, typer.Option("--set", help=_SET_HELP)] = None,
+    no_html: Annotated[bool, typer.Option("--no-html", help=_NO_HTML_HELP)] = False,
 ) -> None:
     """Run several configs and compare all their strategies in one HTML report.
 
@@ -74,19 +115,59 @@ def compare(
         backtest compare strategies/duration_rotation.toml other.toml --report reports/compare.html
     """
     import backtest
-    from backtest.cli._tables import metrics_table
+    from backtest.cli._tables import make_console
+    from backtest.report import compare_document, compare_runs, run_from_document, write_json
 
     if not configs:
         raise ConfigError("compare needs at least one config")
     load = _loader(ctx)
-    runs = [backtest.run(c, overrides=overrides or (), load=load) for c in configs]
-    backtest.write_outputs(runs, html=report)
-    console = Console()
-    console.print(metrics_table(runs))
-    console.print(f"wrote {report}")
+    results = [backtest.run(c, overrides=overrides or (), load=load) for c in configs]
+    documents = run_documents(results)
+    runs = [run_from_document(d, f"run {i + 1}") for i, d in enumerate(documents)]
+    warnings = compare_runs(runs).warnings()
+    if len(configs) == 1:
+        warnings.insert(0, "compare got one config: nothing to compare it with")
+    if warnings:
+        typer.echo("Warning: compare: " + "; ".join(warnings), err=True)
+    console = make_console()
+    _show(console, runs, regimes=False)
+    if not no_html:
+        console.print(f"wrote {_write_html(report, runs)}")
+    if json_file is not None:
+        console.print(f"wrote {write_json(json_file, compare_document(documents))}")
+
+
+def report(
+    results: Annotated[
+        list[Path], typer.Argument(help="Saved JSON results (run --json or compare --json files).")
+    ],
+    output: Annotated[Path, typer.Option("-o", "--output", help="HTML file to write.")] = Path(
+        "reports/report.html"
+    ),
+) -> None:
+    """Render the HTML report of saved JSON results, without re-running anything.
+
+    Several files (or a compare file) make one comparison. The page equals the one
+    written when the results were made.
+
+    Example:
+
+        backtest report reports/duration_rotation.json reports/other.json -o reports/both.html
+    """
+    from backtest.cli._tables import make_console
+    from backtest.report import compare_runs, read_results
+
+    runs = read_results(results)
+    warnings = compare_runs(runs).warnings()
+    if warnings:
+        typer.echo("Warning: report: " + "; ".join(warnings), err=True)
+    console = make_console()
+    _show(console, runs, regimes=False)
+    console.print(f"wrote {_write_html(output, runs)}")
 
 
 def register(app: typer.Typer) -> None:
     """Add the commands to the main app."""
     app.command()(run)
     app.command()(compare)
+    app.command()(report)

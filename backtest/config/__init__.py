@@ -68,6 +68,7 @@ class RunSection:
     end: str | None = None
     execution_lag: int = 1
     initial_capital: float = 1.0
+    benchmark: str | None = None
 
     def __post_init__(self) -> None:
         if self.execution_lag < 0:
@@ -136,6 +137,27 @@ class RunConfig:
     def strategies(self) -> tuple[StrategySpec, ...]:
         """The strategy under test first, then the benchmarks."""
         return (self.strategy, *self.benchmarks)
+
+    @property
+    def benchmark(self) -> tuple[str | None, str]:
+        """The benchmark of beta, alpha, information ratio and tracking error, and why.
+
+        Returns
+        -------
+        tuple of (str or None, str)
+            The benchmark's label (None: no benchmark) and the rule that chose it:
+            ``run.benchmark`` when set (``"none"`` turns the measures off), else the
+            first ``buy_and_hold`` benchmark of one asset.
+        """
+        chosen = self.run.benchmark
+        if chosen is not None:
+            if chosen.lower() == "none":
+                return None, "none (run.benchmark = \"none\")"
+            return chosen, "run.benchmark"
+        for spec in self.benchmarks:
+            if spec.kind == "buy_and_hold" and "asset" in spec.params:
+                return spec.label, "default: the first buy_and_hold benchmark of one asset"
+        return None, "none: no buy_and_hold benchmark of one asset (set run.benchmark)"
 
     @property
     def config_hash(self) -> str:
@@ -272,7 +294,7 @@ def parse_config(
     else:
         catalog_path = ((base or Path.cwd()) / str(catalog)).resolve()
     benchmarks = _table(raw, "benchmarks", source)
-    return RunConfig(
+    config = RunConfig(
         run=run,
         costs=build_dataclass(CostModel, _table(raw, "costs", source), "costs"),
         data=build_dataclass(DataConfig, data, "data"),
@@ -288,3 +310,16 @@ def parse_config(
         source=source,
         raw=raw,
     )
+    _check_benchmark(config)
+    return config
+
+
+def _check_benchmark(config: RunConfig) -> None:
+    """``run.benchmark`` names one of ``[benchmarks]`` (or is ``"none"``)."""
+    chosen = config.run.benchmark
+    labels = [spec.label for spec in config.benchmarks]
+    if chosen is not None and chosen.lower() != "none" and chosen not in labels:
+        raise ConfigError(
+            f"run.benchmark: {chosen!r} is not a benchmark; benchmarks: "
+            f"{', '.join(labels) or 'none'} (or \"none\")"
+        )

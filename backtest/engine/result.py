@@ -45,6 +45,11 @@ class BacktestResult:
         Risk-off state per bar for signal-driven strategies.
     periods_per_year, execution_lag : int
     costs : CostModel
+    benchmark : pd.Series or None
+        Returns of the run's benchmark on the same dates (beta, alpha, information
+        ratio and tracking error are measured against it); None: those are NaN.
+    benchmark_label : str or None
+        Its label.
     """
 
     label: str
@@ -59,6 +64,8 @@ class BacktestResult:
     periods_per_year: int
     execution_lag: int
     costs: CostModel
+    benchmark: pd.Series | None = None
+    benchmark_label: str | None = None
 
     def stats(self) -> pd.Series:
         """Every :class:`~backtest.metrics.Metric`, annualized with ``periods_per_year``."""
@@ -72,6 +79,7 @@ class BacktestResult:
             periods_per_year=self.periods_per_year,
             turnover=self.turnover.iloc[1:],
             risk_off=self.risk_off,
+            benchmark=self.benchmark,
         )
 
     def summary(self) -> str:
@@ -81,7 +89,8 @@ class BacktestResult:
             f"{self.label} ({self.kind}): {self.returns.index[0].date()} .. "
             f"{self.returns.index[-1].date()}, {len(self.returns)} bars, "
             f"periods_per_year={self.periods_per_year}, execution_lag={self.execution_lag}, "
-            f"fees={self.costs.fees_bps:g}bps, slippage={self.costs.slippage_bps:g}bps",
+            f"fees={self.costs.fees_bps:g}bps, slippage={self.costs.slippage_bps:g}bps, "
+            f"benchmark={self.benchmark_label or 'none'}",
         ]
         for m in Metric:
             v = s[str(m)]
@@ -94,7 +103,7 @@ class BacktestResult:
 
     def plot(self, kind: PlotKind = "equity") -> go.Figure:
         """A plotly figure (returned, never shown or written)."""
-        from backtest import figures
+        from backtest.report import figures
 
         frame = self.returns.to_frame(self.label)
         if kind == "equity":

@@ -14,17 +14,43 @@ import empyrical
 import numpy as np
 import pandas as pd
 
+from backtest.metrics._periods import (
+    calendar_returns,
+    distribution_stats,
+    drawdown_periods,
+    rolling_sharpe,
+    rolling_volatility,
+)
+from backtest.metrics._relative import (
+    alpha,
+    beta,
+    information_ratio,
+    total_return,
+    tracking_error,
+)
+
 __all__ = [
+    "BENCHMARK_METRICS",
     "Metric",
+    "alpha",
     "annual_turnover",
     "annual_volatility",
+    "beta",
     "cagr",
+    "calendar_returns",
     "calmar_ratio",
     "compute_metrics",
+    "distribution_stats",
+    "drawdown_periods",
+    "information_ratio",
     "max_drawdown",
+    "rolling_sharpe",
+    "rolling_volatility",
     "share_risk_off",
     "sharpe_ratio",
     "sortino_ratio",
+    "total_return",
+    "tracking_error",
 ]
 
 
@@ -39,6 +65,11 @@ class Metric(StrEnum):
     CALMAR = "calmar"
     ANNUAL_TURNOVER = "annual_turnover"
     SHARE_RISK_OFF = "share_risk_off"
+    TOTAL_RETURN = "total_return"
+    BETA = "beta"
+    ALPHA = "alpha"
+    INFORMATION_RATIO = "information_ratio"
+    TRACKING_ERROR = "tracking_error"
 
     @property
     def label(self) -> str:
@@ -54,7 +85,15 @@ class Metric(StrEnum):
             Metric.MAX_DRAWDOWN,
             Metric.ANNUAL_TURNOVER,
             Metric.SHARE_RISK_OFF,
+            Metric.TOTAL_RETURN,
+            Metric.ALPHA,
+            Metric.TRACKING_ERROR,
         )
+
+    @property
+    def against_benchmark(self) -> bool:
+        """Measured against the run's benchmark (NaN without one)."""
+        return self in BENCHMARK_METRICS
 
 
 _LABELS = {
@@ -66,7 +105,17 @@ _LABELS = {
     Metric.CALMAR: "Calmar",
     Metric.ANNUAL_TURNOVER: "Turnover/yr (one-way)",
     Metric.SHARE_RISK_OFF: "Time risk-off",
+    Metric.TOTAL_RETURN: "Total return",
+    Metric.BETA: "Beta",
+    Metric.ALPHA: "Alpha/yr (Jensen)",
+    Metric.INFORMATION_RATIO: "Information ratio",
+    Metric.TRACKING_ERROR: "Tracking error",
 }
+
+#: Metrics measured against the run's benchmark.
+BENCHMARK_METRICS = frozenset(
+    {Metric.BETA, Metric.ALPHA, Metric.INFORMATION_RATIO, Metric.TRACKING_ERROR}
+)
 
 
 def cagr(returns: pd.Series, periods_per_year: int) -> float:
@@ -133,9 +182,14 @@ def compute_metrics(
     periods_per_year: int,
     turnover: pd.Series | None = None,
     risk_off: pd.Series | None = None,
+    benchmark: pd.Series | None = None,
 ) -> pd.Series:
-    """Every :class:`Metric` for one return series; index = metric keys."""
-    values = {
+    """Every :class:`Metric` for one return series; index = metric keys.
+
+    ``benchmark`` (the benchmark's returns on the same dates) gives beta, alpha,
+    information ratio and tracking error; without it they are NaN.
+    """
+    values: dict[Metric, float] = {
         Metric.CAGR: cagr(returns, periods_per_year),
         Metric.ANNUAL_VOLATILITY: annual_volatility(returns, periods_per_year),
         Metric.SHARPE: sharpe_ratio(returns, cash_returns, periods_per_year),
@@ -146,5 +200,21 @@ def compute_metrics(
             annual_turnover(turnover, periods_per_year) if turnover is not None else float("nan")
         ),
         Metric.SHARE_RISK_OFF: share_risk_off(risk_off),
+        Metric.TOTAL_RETURN: total_return(returns),
     }
-    return pd.Series({str(k): v for k, v in values.items()}, name=returns.name, dtype="float64")
+    values |= _against(returns, cash_returns, benchmark, periods_per_year)
+    return pd.Series({str(m): values[m] for m in Metric}, name=returns.name, dtype="float64")
+
+
+def _against(
+    returns: pd.Series, cash_returns: pd.Series, benchmark: pd.Series | None, ppy: int
+) -> dict[Metric, float]:
+    """The benchmark-relative metrics (NaN without a benchmark)."""
+    if benchmark is None:
+        return dict.fromkeys(BENCHMARK_METRICS, float("nan"))
+    return {
+        Metric.BETA: beta(returns, benchmark, cash_returns),
+        Metric.ALPHA: alpha(returns, benchmark, cash_returns, ppy),
+        Metric.INFORMATION_RATIO: information_ratio(returns, benchmark, ppy),
+        Metric.TRACKING_ERROR: tracking_error(returns, benchmark, ppy),
+    }

@@ -1,25 +1,46 @@
-"""Reports: runs → plain context → self-contained HTML; a run → schema-versioned JSON.
+"""Reports: runs → JSON documents → plain context → self-contained HTML.
 
-``build_context``, ``render_html`` and ``to_json`` are pure; ``write_report`` and
-``write_json`` are the only functions that touch the filesystem (atomic writes).
+Every report goes through the same path, whether it is rendered at run time or
+later from saved files (``backtest report RESULT.json ...``)::
+
+    RunResult --to_json--> document --build_context--> context --render_html--> page
+
+``to_json``, ``build_context`` and ``render_html`` are pure; ``write_report`` and
+``write_json`` are the only functions that touch the filesystem (atomic writes),
+and ``read_results`` the only one that reads it.
 
 Examples
 --------
->>> from backtest.report import build_context, render_html, write_report
->>> ctx = build_context([run], generated_at="2026-01-01 12:00 UTC")  # doctest: +SKIP
+>>> from backtest.report import build_context, render_html, to_json, write_report
+>>> ctx = build_context([to_json(run, generated_at="2026-01-01 12:00 UTC")])  # doctest: +SKIP
 >>> write_report("reports/run.html", render_html(ctx))  # doctest: +SKIP
 """
 
 from __future__ import annotations
 
+from backtest.report._compare import Comparison, compare_runs
+from backtest.report._runs import RunData, read_results, run_from_document
 from backtest.report.context import build_context
 from backtest.report.html import render_html, write_report
-from backtest.report.json import SCHEMA_VERSION, to_json, write_json
+from backtest.report.json import (
+    SCHEMA_VERSION,
+    compare_document,
+    to_compare_json,
+    to_json,
+    write_json,
+)
 
 __all__ = [
     "SCHEMA_VERSION",
+    "Comparison",
+    "RunData",
     "build_context",
+    "compare_document",
+    "compare_runs",
+    "read_results",
     "render_html",
+    "run_from_document",
+    "to_compare_json",
     "to_json",
     "write_json",
     "write_report",

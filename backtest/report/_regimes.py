@@ -1,16 +1,23 @@
-"""The per-regime section of the report context (pure)."""
+"""The regime sections of the report context (pure).
+
+Every strategy in every regime, the long-minus-short spread and the signal's timing
+per run (runs with identical rows merged), the catalog once.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Sequence
 from typing import Any
 
 import pandas as pd
 
-from backtest.figures import kind_colour
+from backtest.report._compare import Comparison
+from backtest.report._figbase import kind_colour
 from backtest.report._format import MISSING, format_date, format_value, to_number
+from backtest.report._runs import RunData
 
-__all__ = ["expected_spread_sign", "kind_text", "regime_section"]
+__all__ = ["catalog_rows", "expected_spread_sign", "kind_text", "regime_names",
+           "regime_rows", "timing_groups"]
 
 
 def expected_spread_sign(kind: str) -> int:
@@ -23,24 +30,68 @@ def expected_spread_sign(kind: str) -> int:
     return 1 if ("easing" in lowered or "relief" in lowered) else -1
 
 
-def _shown_regimes(table: pd.DataFrame) -> list[str]:
-    """Regimes with at least one bar in the window (the only rows the table holds)."""
-    return [] if table.empty else list(dict.fromkeys(table["regime"]))
-
-
 def kind_text(kind: object) -> str:
     """Return a regime kind for display: ``rate_shock`` → ``rate shock``."""
     return str(kind).replace("_", " ")
 
 
-def _timing_row(timing: pd.DataFrame, name: str) -> dict[str, Any]:
+def regime_names(comparison: Comparison) -> list[str]:
+    """Regimes with at least one bar in some run's window, by start date then name."""
+    firsts: dict[str, pd.Timestamp] = {}
+    for run in comparison.runs:
+        if run.regimes.empty:
+            continue
+        for name, start in zip(run.regimes["regime"], run.regimes["start"], strict=True):
+            firsts.setdefault(str(name), pd.Timestamp(start))
+    return sorted(firsts, key=lambda n: (firsts[n], n))
+
+
+def _first_row(comparison: Comparison, name: str) -> pd.Series:
+    for run in comparison.runs:
+        if not run.regimes.empty and name in set(run.regimes["regime"]):
+            return run.regimes[run.regimes["regime"] == name].iloc[0]
+    raise KeyError(name)
+
+
+def regime_rows(comparison: Comparison, names: Sequence[str]) -> list[dict[str, Any]]:
+    """One row per regime: kind, dates, coverage and every strategy's return and max DD."""
+    tables = [
+        run.regimes.set_index(["regime", "strategy"]) if not run.regimes.empty else None
+        for run in comparison.runs
+    ]
+    rows = []
+    for name in names:
+        first = _first_row(comparison, name)
+        partial = any(
+            t is not None and name in t.index.get_level_values(0)
+            and (t.loc[name]["coverage"] == "partial").any()
+            for t in tables
+        )
+        cells = []
+        for entry in comparison.entries:
+            table = tables[entry.run]
+            key = (name, entry.data.label)
+            row = table.loc[key] if table is not None and key in table.index else None
+            cells.append({
+                "return": format_value(None if row is None else row["return"], "percent"),
+                "max_drawdown": format_value(None if row is None else row["max_drawdown"],
+                                             "percent"),
+            })
+        rows.append({
+            "name": name, "kind": kind_text(first["kind"]),
+            "colour": kind_colour(str(first["kind"])),
+            "start": format_date(first["start"]), "end": format_date(first["end"]),
+            "coverage": "partial" if partial else "full", "partial": partial, "strategies": cells,
+        })
+    return rows
+
+
+def _timing(run: RunData, name: str) -> dict[str, Any]:
+    timing = run.timing
     if timing.empty or "regime" not in timing.columns or name not in set(timing["regime"]):
-        return {
-            "hit": MISSING,
-            "first_risk_off": MISSING,
-            "lead_days": format_value(None, "int"),
-            "share_risk_off": format_value(None, "percent"),
-        }
+        return {"hit": MISSING, "first_risk_off": MISSING,
+                "lead_days": format_value(None, "int"),
+                "share_risk_off": format_value(None, "percent")}
     row = timing[timing["regime"] == name].iloc[0]
     hit = row.get("signal_hit")
     return {
@@ -52,72 +103,71 @@ def _timing_row(timing: pd.DataFrame, name: str) -> dict[str, Any]:
     }
 
 
-def _regime_row(
-    rows: pd.DataFrame, names: Mapping[str, str], timing: pd.DataFrame
-) -> dict[str, Any]:
-    first = rows.iloc[0]
-    by_strategy = rows.set_index("strategy")
-    spread = to_number(first.get("long_minus_short"))
-    expected = expected_spread_sign(str(first["kind"]))
-    thesis = MISSING if spread is None else ("held" if spread * expected > 0 else "failed")
-    partial = (by_strategy.get("coverage", pd.Series(dtype=object)) == "partial").any()
-    return {
-        "name": str(first["regime"]),
-        "kind": kind_text(first["kind"]),
-        "colour": kind_colour(str(first["kind"])),
-        "start": format_date(first["start"]),
-        "end": format_date(first["end"]),
-        "coverage": "partial" if partial else "full",
-        "partial": bool(partial),
-        "spread": format_value(spread, "percent"),
-        "expected": "long duration outperforms" if expected > 0 else "long duration underperforms",
-        "thesis": thesis,
-        **_timing_row(timing, str(first["regime"])),
-        "strategies": [
-            {
-                "return": format_value(by_strategy["return"].get(label), "percent"),
-                "max_drawdown": format_value(by_strategy["max_drawdown"].get(label), "percent"),
-            }
-            for label in names
-        ],
-    }
+def _spread_rows(run: RunData) -> list[dict[str, Any]]:
+    if run.regimes.empty:
+        return []
+    rows = []
+    for name in dict.fromkeys(run.regimes["regime"]):
+        group = run.regimes[run.regimes["regime"] == name]
+        first = group.iloc[0]
+        spread = to_number(first.get("long_minus_short"))
+        expected = expected_spread_sign(str(first["kind"]))
+        main = group[group["strategy"] == run.main]
+        rows.append({
+            "name": str(name), "kind": kind_text(first["kind"]),
+            "colour": kind_colour(str(first["kind"])),
+            "start": format_date(first["start"]), "end": format_date(first["end"]),
+            "partial": bool((group["coverage"] == "partial").any()),
+            "spread": format_value(spread, "percent"),
+            "expected": ("long duration outperforms" if expected > 0
+                         else "long duration underperforms"),
+            "thesis": (MISSING if spread is None
+                       else "held" if spread * expected > 0 else "failed"),
+            "main_return": to_number(main["return"].iloc[0]) if len(main) else None,
+            **_timing(run, str(name)),
+        })
+    return rows
 
 
-def regime_section(
-    table: pd.DataFrame, timing: pd.DataFrame, names: Mapping[str, str]
-) -> dict[str, Any]:
-    """Rows and an honest summary of one run's regimes.
-
-    Parameters
-    ----------
-    table : pd.DataFrame
-        :meth:`RunResult.regime_table` (long format, one row per regime × strategy).
-    timing : pd.DataFrame
-        :meth:`RunResult.signal_timing` (one row per regime; empty without a signal).
-    names : mapping of str to str
-        Strategy label → display label, strategy under test first.
-
-    Returns
-    -------
-    dict
-        ``strategies`` (display labels), ``rows`` (one per regime, catalog order),
-        ``names`` (regime names) and ``summary`` (counts of regimes, losses of the
-        strategy under test, thesis held/failed, signal hits).
-    """
-    shown = _shown_regimes(table)
-    rows = [_regime_row(table[table["regime"] == name], names, timing) for name in shown]
-    main = next(iter(names))
-    main_returns = [r["strategies"][0]["return"]["value"] for r in rows]
-    return {
-        "strategies": list(names.values()),
-        "rows": rows,
-        "names": shown,
-        "summary": {
+def timing_groups(comparison: Comparison) -> list[dict[str, Any]]:
+    """Per run (runs with identical rows merged): spread, thesis and the signal's timing."""
+    groups: list[dict[str, Any]] = []
+    for i, run in enumerate(comparison.runs):
+        rows = _spread_rows(run)
+        for group in groups:
+            if group["rows"] == rows and group["timing"] == (not run.timing.empty):
+                group["runs"].append(comparison.names[i])
+                group["mains"].append(comparison.labels[i][run.main])
+                break
+        else:
+            groups.append({"runs": [comparison.names[i]],
+                           "mains": [comparison.labels[i][run.main]],
+                           "rows": rows, "timing": not run.timing.empty})
+    for group in groups:
+        rows = group["rows"]
+        group["summary"] = {
             "regimes": len(rows),
-            "main": names[main],
-            "main_lost": sum(1 for v in main_returns if v is not None and v < 0),
+            "main_lost": sum(1 for r in rows
+                             if r["main_return"] is not None and r["main_return"] < 0),
             "thesis_failed": sum(1 for r in rows if r["thesis"] == "failed"),
             "thesis_held": sum(1 for r in rows if r["thesis"] == "held"),
-            "signal_hits": (None if timing.empty else sum(1 for r in rows if r["hit"] == "yes")),
-        },
-    }
+            "signal_hits": sum(1 for r in rows if r["hit"] == "yes") if group["timing"] else None,
+        }
+    return groups
+
+
+def catalog_rows(comparison: Comparison, names: Sequence[str]) -> list[dict[str, str]]:
+    """The catalog entries of ``names``, once (the first run's text when runs differ)."""
+    entries: dict[str, dict[str, Any]] = {}
+    for run in comparison.runs:
+        for item in run.catalog:
+            entries.setdefault(str(item.get("name")), dict(item))
+    return [
+        {"name": name, "kind": kind_text(entries[name].get("kind", "")),
+         "colour": kind_colour(str(entries[name].get("kind", ""))),
+         "start": format_date(entries[name].get("start")),
+         "end": format_date(entries[name].get("end")),
+         "description": str(entries[name].get("description", "")),
+         "reference": str(entries[name].get("reference", ""))}
+        for name in names if name in entries
+    ]

@@ -1,10 +1,10 @@
 """A run as a schema-versioned, strict-JSON document (pure), and its atomic write.
 
-Schema ``1.0`` (every number is a float or ``null``; NaN and ±inf become ``null``;
+Schema ``1.1`` (every number is a float or ``null``; NaN and ±inf become ``null``;
 dates are ISO ``YYYY-MM-DD``)::
 
     {
-      "schema_version": "1.0",
+      "schema_version": "1.1",
       "generated_by": "dcf-regime <version>",
       "generated_at": "<caller's timestamp>",         # only if given
       "run": {"name", "title", "strategy_under_test": <label>},
@@ -16,7 +16,8 @@ dates are ISO ``YYYY-MM-DD``)::
       "versions": {<library>: <version>, ...},
       "conventions": {"frequency", "periods_per_year", "execution_lag_bars",
                       "fees_bps", "slippage_bps", "cash_asset", "risk_free",
-                      "start", "end", "bars", "initial_capital"},
+                      "start", "end", "bars", "initial_capital",
+                      "benchmark", "benchmark_rule"},                  # 1.1
       "strategies": {
         <label>: {                                     # strategy under test first
           "kind": <registry name>,
@@ -24,10 +25,13 @@ dates are ISO ``YYYY-MM-DD``)::
           "metrics": {<Metric key>: <float|null>, ...},  # cagr, sharpe, max_drawdown, ...
           "returns": {"dates": [...], "values": [...]},  # net periodic returns, decimals
           "weights": {"dates": [...], "assets": [...],   # executed weights, decimals;
-                      "values": [[...], ...]}            #   one row per date
-        }, ...
+                      "values": [[...], ...]},           #   one row per date
+          "risk_off": {"dates": [...], "values": [true|false|null, ...]}  # 1.1; signal-
+        }, ...                                           #   driven strategies only
       },
+      "cash_returns": {"dates": [...], "values": [...]}, # 1.1: the risk-free rate per bar
       "signal": {"dates": [...], "columns": [..., "composite"], "values": [[...], ...]},
+      "catalog": [{"name", "kind", "start", "end", "description", "reference"}, ...],  # 1.1
       "regimes": [{"regime", "kind", "start", "end", "strategy", "return",
                    "max_drawdown", "long_minus_short", "coverage"}, ...],
       "signal_timing": [{"regime", "kind", "start", "end", "signal_hit",
@@ -37,7 +41,13 @@ dates are ISO ``YYYY-MM-DD``)::
 ``regimes`` and ``signal_timing`` hold the rows of
 :meth:`RunResult.regime_table` and :meth:`RunResult.signal_timing` with their
 columns as keys. Percent-like values are decimals (``0.05`` = 5%), never percent.
-Minor versions add keys; a major version changes or removes one.
+Minor versions add keys; a major version changes or removes one. 1.1 added
+``conventions.benchmark``/``benchmark_rule``, the metrics ``total_return``, ``beta``,
+``alpha``, ``information_ratio`` and ``tracking_error``, per-strategy ``risk_off``,
+``cash_returns`` and ``catalog``.
+
+:func:`to_compare_json` wraps several runs: ``{"schema_version", "generated_by",
+"generated_at", "runs": [<run document>, ...]}``.
 """
 
 from __future__ import annotations
@@ -46,7 +56,7 @@ import dataclasses
 import json
 import math
 import os
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import date, datetime
 from enum import Enum
 from pathlib import Path, PurePath
@@ -61,9 +71,16 @@ if TYPE_CHECKING:
     from backtest.engine.result import BacktestResult
     from backtest.runner import RunResult
 
-__all__ = ["SCHEMA_VERSION", "to_json", "to_plain", "write_json"]
+__all__ = [
+    "SCHEMA_VERSION",
+    "compare_document",
+    "to_compare_json",
+    "to_json",
+    "to_plain",
+    "write_json",
+]
 
-SCHEMA_VERSION = "1.0"
+SCHEMA_VERSION = "1.1"
 
 
 def _iso(value: date) -> str:
@@ -149,7 +166,23 @@ def _strategy(result: BacktestResult, params: Mapping[str, Any] | None) -> dict[
     out["metrics"] = to_plain(result.stats().to_dict())
     out["returns"] = _series(result.returns)
     out["weights"] = _frame(result.weights, "assets")
+    if result.risk_off is not None:
+        out["risk_off"] = _states(result.risk_off)
     return out
+
+
+def _states(state: pd.Series) -> dict[str, Any]:
+    flags = state.astype("boolean")
+    return {"dates": _dates(state.index),
+            "values": [None if pd.isna(v) else bool(v) for v in flags.tolist()]}
+
+
+def _catalog(run: RunResult) -> list[dict[str, Any]]:
+    return [
+        {"name": r.name, "kind": str(r.kind), "start": _iso(r.start), "end": _iso(r.end),
+         "description": r.description, "reference": r.reference}
+        for r in run.catalog
+    ]
 
 
 def to_json(
@@ -207,11 +240,44 @@ def to_json(
         "strategies": {
             label: _strategy(result, params.get(label)) for label, result in run.results.items()
         },
+        "cash_returns": _series(run.main.cash_returns),
         "signal": _frame(run.signal, "columns"),
+        "catalog": _catalog(run),
         "regimes": _records(run.regime_table()),
         "signal_timing": _records(run.signal_timing()),
     }
     return payload
+
+
+def to_compare_json(
+    runs: Sequence[RunResult],
+    *,
+    versions: Mapping[str, str] | None = None,
+    generated_at: str | datetime | None = None,
+) -> dict[str, Any]:
+    """Several runs in one schema-versioned document: ``{..., "runs": [<run>, ...]}``.
+
+    Parameters
+    ----------
+    runs : sequence of RunResult
+    versions, generated_at
+        As for :func:`to_json` (shared by every run).
+
+    Returns
+    -------
+    dict
+        ``schema_version``, ``generated_by``, ``generated_at`` (when given) and
+        ``runs``: one :func:`to_json` document per run, in order.
+    """
+    return compare_document(
+        [to_json(run, versions=versions, generated_at=generated_at) for run in runs])
+
+
+def compare_document(documents: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
+    """Wrap run documents (from :func:`to_json`) into one compare document."""
+    keys = ("schema_version", "generated_by", "generated_at")
+    head: dict[str, Any] = {k: documents[0][k] for k in keys if documents and k in documents[0]}
+    return {**head, "runs": list(documents)}
 
 
 def write_json(path: str | os.PathLike[str], payload: Mapping[str, Any]) -> Path:

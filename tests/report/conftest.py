@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -44,6 +44,11 @@ class Config:
     strategies: tuple[StrategySpec, ...]
     source: str = "tests/report/demo.toml"
     raw: dict[str, Any] = field(default_factory=dict)
+    benchmark_label: str | None = None
+
+    @property
+    def benchmark(self) -> tuple[str | None, str]:
+        return self.benchmark_label, "run.benchmark" if self.benchmark_label else "none"
 
     @property
     def strategy(self) -> StrategySpec:
@@ -90,10 +95,17 @@ def _result(label: str, kind: str, weights: pd.DataFrame, rets: pd.DataFrame,
 
 
 def make_run(labels: tuple[str, ...] = ("rotation", "buy & hold"), *, name: str = "demo",
-             title: str = "Demo report", seed: int = 0, bars: int = 72) -> RunResult:
-    """A run of ``len(labels)`` strategies on ``bars`` month ends from 2005-01."""
-    rng = np.random.default_rng(seed)
-    index = pd.date_range("2005-01-31", periods=bars, freq="ME", name="date")
+             title: str = "Demo report", seed: int = 0, bars: int = 72,
+             benchmark: str | None = "buy & hold", catalog: tuple[Regime, ...] | None = None,
+             start: str = "2005-01-31", bench_seed: int | None = None,
+             source_id: str = "synthetic:long", asset: str = "LONG") -> RunResult:
+    """A run of ``len(labels)`` strategies on ``bars`` month ends from ``start``.
+
+    The market of the strategy under test depends on ``seed``; that of the
+    benchmarks on ``bench_seed`` (default: ``seed``), so two runs can share benchmarks.
+    """
+    rng = np.random.default_rng(seed if bench_seed is None else bench_seed)
+    index = pd.date_range(start, periods=bars, freq="ME", name="date")
     rets = pd.DataFrame(
         {"LONG": rng.normal(0.006, 0.05, bars), "SHORT": rng.normal(0.004, 0.02, bars),
          "CASH": np.full(bars, 0.002)}, index=index,
@@ -102,29 +114,42 @@ def make_run(labels: tuple[str, ...] = ("rotation", "buy & hold"), *, name: str 
     risk_off = composite > 0.3
     on = pd.DataFrame({"LONG": 1.0, "SHORT": 0.0, "CASH": 0.0}, index=index)
     weights = on.where(~risk_off, other=0.0).assign(SHORT=risk_off.astype(float))
-    results = {labels[0]: _result(labels[0], "binary_rotation", weights, rets, risk_off)}
+    main_rets = rets
+    if bench_seed is not None and bench_seed != seed:
+        other = np.random.default_rng(seed)
+        main_rets = rets.assign(LONG=other.normal(0.006, 0.05, bars))
+    results = {labels[0]: _result(labels[0], "binary_rotation", weights, main_rets, risk_off)}
     for i, label in enumerate(labels[1:]):
         mix = on.assign(LONG=0.5 + 0.1 * i, SHORT=0.5 - 0.1 * i)
         results[label] = _result(label, "static_mix", mix, rets, None)
     specs = tuple(StrategySpec(label, r.kind, {"enter": 0.3} if r.risk_off is not None else {})
                   for label, r in results.items())
     sources = (
-        SeriesInfo("LONG", "synthetic:long", "asset", "return", "decimal return", "M", "none",
+        SeriesInfo(asset, source_id, "asset", "return", "decimal return", "M", "none",
                    index[0], index[-1], EVIL),
         SeriesInfo("CASH", "synthetic:cash", "cash", "return", "decimal return", "M", "none",
                    index[0], index[-1], "bill"),
     )
+    if asset != "LONG":
+        results = {k: replace(r, weights=r.weights.rename(columns={"LONG": asset}))
+                   for k, r in results.items()}
     sleeves = pd.DataFrame({"long": rets["LONG"], "short": rets["SHORT"], "cash": rets["CASH"]})
     sleeves.iloc[0] = 0.0
+    if benchmark is not None and benchmark not in results:
+        benchmark = None
+    if benchmark is not None:
+        results = {k: replace(r, benchmark=results[benchmark].returns, benchmark_label=benchmark)
+                   for k, r in results.items()}
     return RunResult(
         config=Config(Section(name, title), CostModel(fees_bps=10.0, slippage_bps=5.0), specs,
-                      raw={"run": {"name": name, "note": float("nan")}}),  # type: ignore[arg-type]
+                      raw={"run": {"name": name, "note": float("nan")}},
+                      benchmark_label=benchmark),  # type: ignore[arg-type]
         dataset=Data(sources),  # type: ignore[arg-type]
         window=index,
         signal=pd.DataFrame({"level_z": composite * 2, "composite": composite}),
         sleeve_returns=sleeves,
         results=results,
-        catalog=CATALOG,
+        catalog=CATALOG if catalog is None else catalog,
     )
 
 

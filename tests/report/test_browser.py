@@ -1,61 +1,161 @@
-"""The report renders its figures in a real, offline browser (headless Chromium).
+"""The report in a real, offline browser (headless Chromium over the DevTools protocol).
 
-Skipped when Chromium is not installed (``apt-get install chromium``), except
-under ``.ci/run``, which installs it and sets ``BACKTEST_REQUIRE_BROWSER=1`` so
-that a missing browser fails instead of silently skipping the check.
+Skipped when Chromium is not installed (``apt-get install chromium``), except under
+``.ci/run``, which installs it and sets ``BACKTEST_REQUIRE_BROWSER=1`` so that a
+missing browser fails instead of silently skipping the checks.
 """
 
 from __future__ import annotations
 
+import io
 import os
-import shutil
-import subprocess
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+import pandas as pd
 import pytest
+from chromium import CHROMIUM, Browser
+from PIL import Image
 
-from backtest.report import build_context, render_html, write_report
+from backtest.regimes import Regime, RegimeKind
+from backtest.report import build_context, render_html, to_json, write_report
 
-pytestmark = pytest.mark.slow
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(CHROMIUM is None and not os.environ.get("BACKTEST_REQUIRE_BROWSER"),
+                       reason="Chromium is not installed (apt-get install chromium)"),
+]
 
-CHROMIUM = next(
-    (p for p in ("/usr/bin/chromium", shutil.which("chromium"), shutil.which("chromium-browser"),
-                 shutil.which("google-chrome")) if p and Path(p).exists()),
-    None,
+#: Each sets window.__xss if the browser ever runs it.
+PAYLOADS = (
+    '<img src=x onerror="window.__xss=1">',
+    "<script>window.__xss=2</script>",
+    '"><svg onload="window.__xss=3">',
+    "</script><script>window.__xss=4</script>",
+    "<b onmouseover=window.__xss=5>b</b>",
 )
+DRAWN = """Array.from(document.querySelectorAll("div[data-figure]")).map(function (d) {
+  var svg = d.querySelector("svg.main-svg");
+  var marks = d.querySelectorAll(".trace path, .trace rect, .point, .hm image, image").length;
+  return [d.id, svg !== null && svg.getBoundingClientRect().width > 100, marks];
+})"""
 
 
-def dump_dom(page: Path, profile: Path) -> subprocess.CompletedProcess[str]:
-    """Load ``page`` with networking features off and return the DOM after scripts ran."""
-    assert CHROMIUM is not None
-    return subprocess.run(
-        [
-            CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
-            "--disable-background-networking", "--disable-component-update", "--disable-sync",
-            "--disable-extensions", "--disable-default-apps", "--enable-logging=stderr",
-            "--v=0", f"--user-data-dir={profile}", "--virtual-time-budget=10000",
-            "--dump-dom", page.as_uri(),
-        ],
-        capture_output=True, text=True, timeout=120, check=False,
-    )
-
-
-REQUIRED = bool(os.environ.get("BACKTEST_REQUIRE_BROWSER"))
-
-
-@pytest.mark.skipif(CHROMIUM is None and not REQUIRED,
-                    reason="Chromium is not installed (apt-get install chromium)")
-def test_every_figure_renders_offline(run: Any, tmp_path: Path) -> None:
+@pytest.fixture(scope="module")
+def browser(tmp_path_factory: pytest.TempPathFactory) -> Any:
     if CHROMIUM is None:
         pytest.fail("BACKTEST_REQUIRE_BROWSER is set but Chromium is not installed")
-    page = tmp_path / "report.html"
-    write_report(page, render_html(build_context([run], generated_at="now", versions={})))
-    done = dump_dom(page, tmp_path / "profile")
-    assert done.returncode == 0, done.stderr[-2000:]
-    dom = done.stdout
-    figures = dom.count('class="plotly-graph-div')
-    assert figures == 5
-    # plotly draws one main-svg pair per rendered figure; none may be left empty
-    assert dom.count('class="main-svg"') >= figures
-    assert "Uncaught" not in done.stderr, done.stderr[-2000:]
+    with Browser(tmp_path_factory.mktemp("profile"), width=1280, height=900) as b:
+        yield b
+
+
+def _open(browser: Browser, page: Path) -> int:
+    browser.events.clear()
+    browser.open(page)
+    browser.wait_for("document.documentElement.dataset.charts !== undefined", timeout=90)
+    return int(browser.evaluate("Number(document.documentElement.dataset.charts)"))
+
+
+def _render(runs: list[Any], path: Path) -> Path:
+    docs = [to_json(r, versions={"dcf-regime": "0"}, generated_at="now") for r in runs]
+    write_report(path, render_html(build_context(docs)))
+    return path
+
+
+def test_every_chart_is_drawn_without_errors_and_fits_1280px(make_run: Any, browser: Browser,
+                                                             tmp_path: Path) -> None:
+    runs = [make_run(name="a", bench_seed=5), make_run(name="b", seed=3, bench_seed=5)]
+    page = _render(runs, tmp_path / "report.html")
+    charts = _open(browser, page)
+    assert charts == 9
+    for chart, has_svg, marks in browser.evaluate(DRAWN):
+        assert has_svg and marks > 0, chart
+    assert browser.errors() == []
+    # nothing wider than the viewport: tables scroll inside their own box
+    assert browser.evaluate("document.documentElement.scrollWidth") <= browser.evaluate(
+        "document.documentElement.clientWidth")
+    overflowing = browser.evaluate("""Array.from(document.querySelectorAll("body *")).filter(
+        function (e) { return e.getBoundingClientRect().right > document.documentElement.clientWidth + 1
+                       && !e.closest(".scroll"); }).map(function (e) { return e.tagName + "." + e.className; })""")
+    assert overflowing == []
+    # the sortable table sorts: click the CAGR header twice -> ascending by value
+    browser.evaluate("""(function () { var th = Array.from(document.querySelectorAll("table.metrics th"))
+        .find(function (h) { return h.textContent === "CAGR"; }); th.click(); th.click(); })()""")
+    col = browser.evaluate("""Array.from(document.querySelectorAll("table.metrics th"))
+        .findIndex(function (h) { return h.textContent.indexOf("CAGR") === 0; })""")
+    values = browser.evaluate(f"""Array.from(document.querySelectorAll("table.metrics tbody tr"))
+        .map(function (r) {{ return Number(r.cells[{col}].dataset.value); }})""")
+    assert values == sorted(values)
+
+
+def test_screenshot_is_not_blank(run: Any, browser: Browser, tmp_path: Path) -> None:
+    page = _render([run], tmp_path / "report.html")
+    _open(browser, page)
+    browser.evaluate('document.getElementById("growth").scrollIntoView()')
+    image = np.asarray(Image.open(io.BytesIO(browser.screenshot())).convert("RGB"), dtype=float)
+    assert image.shape[1] == 1280
+    not_white = (image.min(axis=2) < 235).mean()
+    assert not_white > 0.02  # lines, axes and text, not an empty page
+    assert len(np.unique(image.reshape(-1, 3), axis=0)) > 50  # the strategies' colours
+
+
+def test_hostile_text_is_never_executed(make_run: Any, browser: Browser, tmp_path: Path) -> None:
+    evil = " ".join(PAYLOADS)
+    catalog = (
+        Regime(evil, pd.Timestamp("2006-01-01"), pd.Timestamp("2006-12-31"),
+               RegimeKind.RATE_SHOCK, evil, evil),
+        Regime("plain", pd.Timestamp("2008-01-01"), pd.Timestamp("2008-06-30"),
+               RegimeKind.EASING, evil, "ref"),
+    )
+    runs = [make_run((evil, PAYLOADS[1]), name=evil, title=evil, catalog=catalog,
+                     source_id=f"csv:{evil}", asset=PAYLOADS[0]),
+            make_run(("x", PAYLOADS[3]), name=PAYLOADS[2], seed=1, catalog=catalog)]
+    page = _render(runs, tmp_path / "evil.html")
+    charts = _open(browser, page)
+    assert charts == 9
+    # hover every chart so that legends, tooltips and annotations render their text
+    browser.evaluate("""Array.from(document.querySelectorAll("div[data-figure]")).forEach(function (d) {
+        var r = d.getBoundingClientRect();
+        d.dispatchEvent(new MouseEvent("mousemove", {clientX: r.left + r.width / 2,
+                                                      clientY: r.top + r.height / 2, bubbles: true}));
+    })""")
+    assert browser.evaluate("window.__xss === undefined")
+    assert browser.errors() == []
+    # the reader sees the text as written
+    body = browser.evaluate("document.body.innerText")
+    assert PAYLOADS[1] in body and PAYLOADS[0] in body
+    legend = browser.evaluate("document.getElementById('fig-growth').textContent")
+    assert PAYLOADS[1] in legend
+
+
+def test_hostile_text_from_a_real_run_and_a_user_catalog(browser: Browser,
+                                                         tmp_path: Path) -> None:
+    """The whole path: a user catalog file, --set labels and names, a data alias."""
+    import backtest
+
+    catalog = tmp_path / "evil_catalog.toml"
+    catalog.write_text(  # TOML literal strings: the payload has no single quote
+        "[[regime]]\n"
+        f"name = '{PAYLOADS[0]} 1973'\nstart = '1973-01-01'\nend = '1974-10-31'\n"
+        f"kind = 'rate_shock'\ndescription = '{PAYLOADS[0]} description'\n"
+        f"reference = '{PAYLOADS[0]} reference'\n"
+    )
+    result = backtest.run(None, overrides=[
+        f"regimes.catalog='{catalog}'",
+        f"strategy.label='{PAYLOADS[1]}'",
+        f"run.name='{PAYLOADS[2]}'",
+    ])
+    assert result.catalog[0].name.startswith(PAYLOADS[0])
+    page = _render([result], tmp_path / "real.html")
+    assert _open(browser, page) == 9
+    browser.evaluate("""Array.from(document.querySelectorAll("div[data-figure]")).forEach(function (d) {
+        var r = d.getBoundingClientRect();
+        d.dispatchEvent(new MouseEvent("mousemove", {clientX: r.left + r.width / 3,
+                                                      clientY: r.top + 60, bubbles: true}));
+    })""")
+    assert browser.evaluate("window.__xss === undefined")
+    assert browser.errors() == []
+    body = browser.evaluate("document.body.innerText")
+    assert f"{PAYLOADS[0]} 1973" in body and f"{PAYLOADS[0]} description" in body
+    assert PAYLOADS[1] in body and PAYLOADS[2] in body

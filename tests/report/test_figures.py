@@ -1,4 +1,4 @@
-"""backtest.figures: pure pandas → plotly figures, hand-checked values."""
+"""backtest.report.figures: pure pandas → plotly figures, hand-checked values."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ import pandas as pd
 import plotly.graph_objects as go
 import pytest
 
-from backtest import figures
 from backtest.regimes import Regime, RegimeKind
+from backtest.report import figures
 
 IDX = pd.date_range("2020-01-31", periods=4, freq="ME", name="date")
 
@@ -75,7 +75,12 @@ def test_signal_figure_shades_overlapping_regimes_by_kind() -> None:
     names = [t.name for t in fig.data]
     assert names == ["risk-off (strategy under test)", "c1", "composite"]
     assert fig.data[0].yaxis == "y2"
-    np.testing.assert_array_equal(fig.data[0].y, risk_off.astype(float).to_numpy())
+    # the risk-off state is drawn exactly from its transitions (a step line)
+    flips = risk_off.astype(float)
+    assert list(fig.data[0].x) == [idx[0], idx[27], idx[-1]]
+    np.testing.assert_array_equal(fig.data[0].y, [0.0, 1.0, 1.0])
+    assert fig.data[0].line.shape == "hv"
+    assert flips.iloc[27] == 1.0 and flips.iloc[26] == 0.0
     assert fig.data[1].visible == "legendonly"
     assert "z-score" in fig.layout.yaxis.title.text
 
@@ -95,9 +100,12 @@ def test_regime_bars_group_strategies_and_add_the_spread() -> None:
     })
     fig = figures.regime_bars_figure(table)
     assert [t.name for t in fig.data] == ["s", "b", "long − short duration sleeve"]
-    np.testing.assert_allclose(fig.data[1].y, [-0.2, 0.0])
-    np.testing.assert_allclose(fig.data[2].y, [-0.05, 0.02])
-    assert list(fig.data[0].x) == ["r1", "r2"]
+    # horizontal bars: regimes down the y axis (readable names), returns along x
+    assert {t.orientation for t in fig.data} == {"h"}
+    np.testing.assert_allclose(fig.data[1].x, [-0.2, 0.0])
+    np.testing.assert_allclose(fig.data[2].x, [-0.05, 0.02])
+    assert list(fig.data[0].y) == ["r1", "r2"]
+    assert fig.layout.yaxis.autorange == "reversed"
     assert fig.layout.barmode == "group"
     assert not figures.regime_bars_figure(table.iloc[:0]).data
 

@@ -1,0 +1,124 @@
+"""Every chart of the report, as embedded figure JSON (pure)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+
+from backtest.metrics import calendar_returns, rolling_sharpe, rolling_volatility
+from backtest.report import figures
+from backtest.report._analysis import thresholds, window_bars
+from backtest.report._compare import Comparison
+from backtest.report._embed import figure_json
+from backtest.report._regimes import regime_names
+
+__all__ = ["build_charts"]
+
+#: With more strategies than this, only the strategies under test (and each run's
+#: benchmark) are drawn at first; the others are one legend click away.
+_SHOWN_MAX = 6
+
+
+class _Span:
+    """A catalog entry as :class:`figures.RegimeSpan`."""
+
+    def __init__(self, item: dict[str, Any]) -> None:
+        self.name = str(item.get("name", ""))
+        self.kind = str(item.get("kind", ""))
+        self.start = str(item.get("start"))
+        self.end = str(item.get("end"))
+        self.description = str(item.get("description", ""))
+
+
+def _hidden(comparison: Comparison) -> list[str]:
+    if len(comparison.entries) <= _SHOWN_MAX:
+        return []
+    keep = {e.label for e in comparison.mains} | {e.benchmark for e in comparison.mains}
+    return [e.label for e in comparison.entries if e.label not in keep]
+
+
+def _rolling(comparison: Comparison, months: int) -> tuple[pd.DataFrame, pd.DataFrame]:
+    sharpe, vol = {}, {}
+    for e in comparison.entries:
+        run = comparison.runs[e.run]
+        bars = window_bars(months, run.periods_per_year)
+        sharpe[e.label] = rolling_sharpe(e.data.returns, run.cash, bars, run.periods_per_year)
+        vol[e.label] = rolling_volatility(e.data.returns, bars, run.periods_per_year)
+    return pd.DataFrame(sharpe), pd.DataFrame(vol)
+
+
+def _signal_panels(comparison: Comparison, max_points: int | None) -> list[figures.SignalPanel]:
+    panels = []
+    for i, run in enumerate(comparison.runs):
+        if "composite" not in run.signal:
+            continue
+        main = run.strategies[run.main]
+        components = run.signal.drop(columns=["composite"])
+        panels.append(figures.SignalPanel(
+            label=comparison.names[i], composite=run.signal["composite"],
+            components=components if len(components.columns) else None,
+            risk_off=main.risk_off, thresholds=thresholds(main.kind, main.params),
+        ))
+    return panels
+
+
+def _regime_table(comparison: Comparison, names: list[str]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    rows: list[dict[str, Any]] = []
+    spreads: dict[str, pd.Series] = {}
+    for e in comparison.entries:
+        table = comparison.runs[e.run].regimes
+        if table.empty:
+            continue
+        mine = table[table["strategy"] == e.data.label]
+        rows += [{"regime": r, "strategy": e.label, "return": v}
+                 for r, v in zip(mine["regime"], mine["return"], strict=True)]
+    for i, run in enumerate(comparison.runs):
+        if run.regimes.empty or "long_minus_short" not in run.regimes:
+            continue
+        spread = run.regimes.drop_duplicates("regime").set_index("regime")["long_minus_short"]
+        label = "long − short sleeve" + (f" ({comparison.names[i]})" if comparison.multi else "")
+        if not any(spread.equals(s) for s in spreads.values()):
+            spreads[label] = spread
+    table = pd.DataFrame(rows, columns=["regime", "strategy", "return"])
+    order = {n: k for k, n in enumerate(names)}
+    table = table.sort_values("regime", key=lambda s: s.map(order), kind="stable")
+    return table, pd.DataFrame(spreads).reindex(names)
+
+
+def build_charts(comparison: Comparison, *, months: int, max_points: int | None,
+                 distribution: tuple[dict[str, pd.Series], dict[str, dict[str, float]], str],
+                 annual: pd.DataFrame) -> dict[str, str]:
+    """Figure JSON of every chart, keyed by chart name (see the template for the order)."""
+    hidden = _hidden(comparison)
+    returns = pd.DataFrame({e.label: e.data.returns for e in comparison.entries}).sort_index()
+    sharpe, vol = _rolling(comparison, months)
+    returns_by_label, stats, period = distribution
+    points = pd.DataFrame({
+        e.label: {"volatility": e.data.metrics.get("annual_volatility"),
+                  "cagr": e.data.metrics.get("cagr"), "sharpe": e.data.metrics.get("sharpe")}
+        for e in comparison.entries
+    }).T.astype("float64")
+    names = regime_names(comparison)
+    spans = {str(i.get("name")): _Span(dict(i)) for run in comparison.runs for i in run.catalog}
+    regimes = [spans[n] for n in names if n in spans]
+    table, spreads = _regime_table(comparison, names)
+    charts = {
+        "growth": figures.growth_figure(returns, max_points=max_points, hidden=hidden),
+        "rolling": figures.rolling_figure(sharpe, vol, f"{months} months",
+                                          max_points=max_points, hidden=hidden),
+        "annual": figures.annual_returns_figure(annual, hidden=hidden),
+        "monthly": figures.monthly_heatmap_figure(
+            {e.label: calendar_returns(e.data.returns, "month") for e in comparison.mains}),
+        "distribution": figures.distribution_figure(returns_by_label, stats, period=period,
+                                                    hidden=hidden),
+        "scatter": figures.risk_return_figure(points),
+        "exposures": figures.exposures_figure(
+            {e.label: e.data.weights for e in comparison.mains}, max_points=max_points),
+        "signal": figures.signal_panels_figure(_signal_panels(comparison, max_points), regimes,
+                                               max_points=max_points),
+        "regimes": figures.regime_bars_figure(table, spreads=spreads, hidden=hidden),
+    }
+    if not names:
+        del charts["regimes"]
+    return {key: figure_json(fig) for key, fig in charts.items()}

@@ -1,0 +1,238 @@
+"""Figures of return analysis: rolling measures, calendar returns, distribution, risk/return."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+from backtest.report._figbase import (
+    add_dropdown,
+    base_figure,
+    colour,
+    place_legend,
+    text,
+    thin,
+)
+
+__all__ = [
+    "annual_returns_figure",
+    "distribution_figure",
+    "monthly_heatmap_figure",
+    "risk_return_figure",
+    "rolling_figure",
+]
+
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+#: Red for losses, white at zero, green for gains.
+_DIVERGING = [[0.0, "#b2182b"], [0.5, "#f7f7f7"], [1.0, "#1a9850"]]
+
+
+def rolling_figure(
+    sharpe: pd.DataFrame,
+    volatility: pd.DataFrame,
+    window: str,
+    *,
+    max_points: int | None = None,
+    hidden: Sequence[str] = (),
+) -> go.Figure:
+    """Rolling Sharpe ratio above rolling volatility, sharing the date axis.
+
+    Parameters
+    ----------
+    sharpe, volatility : pd.DataFrame
+        Shape (n_dates, n_strategies): annualized rolling measures
+        (:func:`backtest.metrics.rolling_sharpe`, :func:`~backtest.metrics.rolling_volatility`).
+    window : str
+        The window as stated to the reader (``"36 months"``), shown in the axis titles.
+    max_points : int or None
+        Display resolution (:func:`thin`).
+    hidden : sequence of str
+        Columns listed in the legend but not drawn until clicked.
+
+    Returns
+    -------
+    go.Figure
+    """
+    fig = make_subplots(rows=2, cols=1, shared_xaxes=True, vertical_spacing=0.05)
+    fig.update_layout(template=base_figure("", "").layout.template, height=560,
+                      margin={"t": 40})
+    for i, column in enumerate(sharpe.columns):
+        style = {"legendgroup": f"s{i}", "line": {"color": colour(i), "width": 1.2},
+                 "visible": "legendonly" if column in hidden else True}
+        top, bottom = thin(sharpe[column], max_points), thin(volatility[column], max_points)
+        fig.add_trace(go.Scatter(x=top.index, y=top.to_numpy(), mode="lines", name=text(column),
+                                 hovertemplate="%{y:.2f}", **style), row=1, col=1)
+        fig.add_trace(go.Scatter(x=bottom.index, y=bottom.to_numpy(), mode="lines",
+                                 name=text(column), showlegend=False,
+                                 hovertemplate="%{y:.1%}", **style), row=2, col=1)
+    fig.update_yaxes(title_text=f"Sharpe, {window}", zeroline=True, zerolinecolor="#888",
+                     row=1, col=1)
+    fig.update_yaxes(title_text=f"Volatility, {window}", tickformat=".0%", rangemode="tozero",
+                     row=2, col=1)
+    return place_legend(fig, len(sharpe.columns))
+
+
+def annual_returns_figure(table: pd.DataFrame, *, hidden: Sequence[str] = ()) -> go.Figure:
+    """Calendar-year returns as grouped bars.
+
+    Parameters
+    ----------
+    table : pd.DataFrame
+        Shape (n_years, n_strategies): compounded return of each year (decimals),
+        indexed by year (int); NaN where a strategy has no bar in that year.
+    hidden : sequence of str
+        Columns listed in the legend but not drawn until clicked.
+
+    Returns
+    -------
+    go.Figure
+    """
+    fig = base_figure("Annual returns", "Return over the calendar year (%)", "Year")
+    for i, column in enumerate(table.columns):
+        fig.add_trace(go.Bar(x=table.index.to_numpy(), y=table[column].to_numpy(),
+                             name=text(column), marker_color=colour(i),
+                             visible="legendonly" if column in hidden else True,
+                             hovertemplate="%{x}: %{y:.1%}"))
+    fig.update_layout(barmode="group", hovermode="x", bargap=0.15, margin={"t": 40},
+                      title=None)
+    fig.update_yaxes(tickformat=".0%", zeroline=True, zerolinecolor="#555")
+    return place_legend(fig)
+
+
+def monthly_heatmap_figure(monthly: Mapping[str, pd.Series]) -> go.Figure:
+    """Monthly returns as a year × month heatmap, one strategy at a time.
+
+    Parameters
+    ----------
+    monthly : mapping of str to pd.Series
+        Strategy label → compounded monthly returns indexed by (year, month)
+        (:func:`backtest.metrics.calendar_returns` with ``"month"``). With several,
+        a dropdown chooses the strategy shown.
+
+    Returns
+    -------
+    go.Figure
+        Years down, months across, each cell's return written in it; red losses,
+        green gains, white zero (the colour scale is symmetric about 0).
+    """
+    fig = base_figure("Monthly returns", "Year", "Month")
+    years: list[int] = []
+    top = 0.0
+    for series in monthly.values():
+        frame = series.unstack().reindex(columns=range(1, 13))  # noqa: PD010 (a 2-level index)
+        years = sorted(set(years) | set(frame.index))
+        finite = np.abs(frame.to_numpy(dtype="float64"))
+        top = max(top, float(np.nanmax(finite)) if np.isfinite(finite).any() else 0.0)
+    groups = []
+    for label, series in monthly.items():
+        frame = series.unstack().reindex(index=years, columns=range(1, 13))  # noqa: PD010
+        z = frame.to_numpy(dtype="float64")
+        cells = np.where(np.isfinite(z), np.char.mod("%.1f", np.nan_to_num(z) * 100), "")
+        fig.add_trace(go.Heatmap(
+            z=z, x=list(_MONTHS), y=[str(y) for y in years], text=cells,
+            texttemplate="%{text}", textfont={"size": 9}, colorscale=_DIVERGING,
+            zmin=-top or -0.01, zmax=top or 0.01, xgap=1, ygap=1, name=text(label),
+            colorbar={"tickformat": ".0%", "title": {"text": "Return"}},
+            hovertemplate="%{y} %{x}: %{z:.2%}<extra></extra>",
+        ))
+        groups.append((label, [len(fig.data) - 1]))
+    fig.update_yaxes(autorange="reversed", type="category", showgrid=False, title=None)
+    fig.update_xaxes(side="top", showgrid=False, title=None)
+    fig.update_layout(height=max(320, 120 + 17 * len(years)), hovermode="closest", title=None,
+                      margin={"t": 90 if len(groups) > 1 else 50, "l": 60})
+    return add_dropdown(fig, groups)
+
+
+def distribution_figure(
+    returns: Mapping[str, pd.Series],
+    stats: Mapping[str, Mapping[str, float]],
+    *,
+    bins: int = 80,
+    period: str = "bar",
+    hidden: Sequence[str] = (),
+) -> go.Figure:
+    """Histogram of periodic returns per strategy on common bins, overlaid.
+
+    Parameters
+    ----------
+    returns : mapping of str to pd.Series
+        Strategy label → periodic returns (decimals).
+    stats : mapping of str to mapping
+        Strategy label → :func:`backtest.metrics.distribution_stats` (skew and
+        kurtosis are written in the legend).
+    bins : int
+        Number of equal-width bins spanning every strategy's whole range.
+    period : str
+        What one return covers (``"month"``, ``"business day"``), for the axis title.
+    hidden : sequence of str
+        Labels listed in the legend but not drawn until clicked.
+
+    Returns
+    -------
+    go.Figure
+        One bar trace per strategy: share of its returns in each bin (percent; the
+        bars of a strategy sum to 100%), binned with numpy, so the page carries the
+        counts, not the returns.
+    """
+    fig = base_figure("Distribution of returns", "Share of periods", f"Return per {period}")
+    pooled = np.concatenate([s.dropna().to_numpy(dtype="float64") for s in returns.values()]
+                            or [np.zeros(0)])
+    if pooled.size == 0:
+        return fig
+    edges = np.histogram_bin_edges(pooled, bins=bins)
+    centres = (edges[:-1] + edges[1:]) / 2
+    for i, (label, series) in enumerate(returns.items()):
+        values = series.dropna().to_numpy(dtype="float64")
+        counts, _ = np.histogram(values, bins=edges)
+        share = counts / max(len(values), 1)
+        s = stats.get(label, {})
+        fig.add_trace(go.Bar(
+            x=centres, y=share, width=float(edges[1] - edges[0]), marker_color=colour(i),
+            opacity=0.55, name=text(f"{label} (skew {s.get('skew', np.nan):.2f}, "
+                                    f"excess kurtosis {s.get('kurtosis', np.nan):.2f})"),
+            visible="legendonly" if label in hidden else True,
+            hovertemplate="%{x:.2%}: %{y:.1%}<extra></extra>",
+        ))
+    fig.update_layout(barmode="overlay", hovermode="closest", title=None, margin={"t": 40},
+                      legend={"orientation": "v", "x": 1.02, "xanchor": "left", "y": 1,
+                              "yanchor": "top"})
+    fig.update_xaxes(tickformat=".1%")
+    fig.update_yaxes(tickformat=".0%")
+    return fig
+
+
+def risk_return_figure(points: pd.DataFrame) -> go.Figure:
+    """Annualized volatility against CAGR, one marker per strategy.
+
+    Parameters
+    ----------
+    points : pd.DataFrame
+        Indexed by strategy label, with columns ``volatility``, ``cagr`` and
+        ``sharpe`` (decimals; Sharpe shown on hover); rows with a missing value
+        are left out.
+
+    Returns
+    -------
+    go.Figure
+    """
+    fig = base_figure("Risk and return", "CAGR", "Annualized volatility")
+    clean = points.dropna(subset=["volatility", "cagr"])
+    for i, (label, row) in enumerate(clean.iterrows()):
+        fig.add_trace(go.Scatter(
+            x=[row["volatility"]], y=[row["cagr"]], mode="markers", name=text(label),
+            marker={"size": 11, "color": colour(i), "line": {"width": 1, "color": "#333"}},
+            customdata=[row.get("sharpe", np.nan)],
+            # the label is the trace name (shown escaped beside the box), never part of
+            # the template, where "%{...}" in a label would be read as a placeholder
+            hovertemplate="volatility %{x:.1%}<br>CAGR %{y:.2%}<br>Sharpe %{customdata:.2f}",
+        ))
+    fig.update_xaxes(tickformat=".0%", rangemode="tozero")
+    fig.update_yaxes(tickformat=".1%", zeroline=True, zerolinecolor="#888")
+    fig.update_layout(hovermode="closest", title=None, margin={"t": 40},
+                      legend={"orientation": "v", "x": 1.02, "xanchor": "left", "y": 1,
+                              "yanchor": "top"})
+    return fig
