@@ -16,9 +16,9 @@ from typing import Any
 
 import numpy as np
 import plotly.graph_objects as go
-import plotly.offline
-from jinja2 import Environment, PackageLoader, StrictUndefined
-from markupsafe import Markup
+
+from backtest.report._embed import figure_json
+from backtest.report.html import render_html
 
 __all__ = ["render_tune_html"]
 
@@ -26,12 +26,10 @@ _HEIGHT = 420
 _BLUE, _GREY, _RED = "#1f77b4", "#7f7f7f", "#c0392b"
 
 
-def _div(fig: go.Figure) -> Markup:
+def _spec(fig: go.Figure) -> str:
     fig.update_layout(height=_HEIGHT, margin={"l": 60, "r": 20, "t": 40, "b": 50},
                       template="plotly_white")
-    # plotly-generated markup only: user text inside is JSON-encoded with < > / escaped
-    return Markup(fig.to_html(include_plotlyjs=False, full_html=False,
-                              config={"displaylogo": False, "responsive": True}))
+    return figure_json(fig, keep_title=True)  # script-safe JSON drawn by the page's loader
 
 
 def _num(value: Any) -> float:
@@ -74,7 +72,7 @@ def _scatter(doc: Mapping[str, Any]) -> go.Figure:
     x = [_num(t["is"][objective]) for t in ok]
     y = [_num(t["oos"][objective]) for t in ok]
     text = [", ".join(f"{k}={v}" for k, v in t["params"].items()) for t in ok]
-    fig = go.Figure(go.Scattergl(x=x, y=y, mode="markers", text=text, name="trials",
+    fig = go.Figure(go.Scatter(x=x, y=y, mode="markers", text=text, name="trials",
                                  marker={"color": _BLUE, "size": 6, "opacity": 0.6},
                                  hovertemplate="%{text}<br>IS %{x:.3f}, OOS %{y:.3f}"
                                                "<extra></extra>"))
@@ -139,17 +137,16 @@ def _folds(doc: Mapping[str, Any]) -> go.Figure:
     return fig
 
 
-def _environment() -> Environment:
-    return Environment(loader=PackageLoader("backtest", "tune/templates"), autoescape=True,
-                       undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
-
-
 def render_tune_html(doc: Mapping[str, Any], *, heatmap: Sequence[str] = ()) -> str:
-    """The report page of a tune document (``TuneResult.to_json()`` or a saved JSON)."""
-    figures = {"scatter": _div(_scatter(doc)), "logits": _div(_logits(doc)),
-               "equity": _div(_equity(doc)), "folds": _div(_folds(doc))}
+    """The report page of a tune document (``TuneResult.to_json()`` or a saved JSON).
+
+    It extends the run report's base page: plotly.js embedded once, compressed,
+    figures drawn by the same loader, sortable tables.
+    """
+    figures = {"equity": _spec(_equity(doc)), "logits": _spec(_logits(doc)),
+               "scatter": _spec(_scatter(doc)), "folds": _spec(_folds(doc))}
     heat = _heatmap(doc, heatmap)
     if heat is not None:
-        figures["heatmap"] = _div(heat)
-    return _environment().get_template("tune.html.j2").render(
-        doc=doc, figures=figures, plotly_js=Markup(plotly.offline.get_plotlyjs()))
+        figures["heatmap"] = _spec(heat)
+    return render_html({"doc": doc, "figures": figures, "generator": doc["generated_by"],
+                        "title": f"Tune: {doc['config']['source']}"}, template="tune.html.j2")

@@ -51,7 +51,7 @@ def test_passing_gates_exit_0_and_write_every_output(passing):
     suite = ET.parse(out / "t.xml").getroot()
     assert suite.get("tests") == "2" and suite.get("failures") == "0"
     html = (out / "t.html").read_text()
-    assert html.count("Plotly.newPlot") >= 4 and "<script src=" not in html
+    assert html.count("data-figure=") >= 4 and "<script src=" not in html
     assert "wrote" in result.output and "Out of sample" in result.output
 
 
