@@ -30,6 +30,7 @@ bench: $(STAMP)  ## print the performance figures
 	$(BIN)/python bench/bench_run.py
 	BACKTEST_SHARED_DATA=$(SHARED_DATA) $(BIN)/python bench/bench_cache.py
 	$(BIN)/python bench/bench_signals.py
+	$(BIN)/python bench/bench_stats.py
 	BACKTEST_SHARED_DATA=$(SHARED_DATA) $(BIN)/python bench/bench_report.py --mirror $(SHARED_DATA)
 
 clean:

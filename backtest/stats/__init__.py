@@ -9,13 +9,14 @@ expressions that turn them into an exit code.
 
 from __future__ import annotations
 
+from backtest.stats._baseline import baseline_check
 from backtest.stats._deflated import (
     DeflatedSharpe,
     deflated_sharpe_ratio,
     expected_max_sharpe,
     probabilistic_sharpe_ratio,
 )
-from backtest.stats._gates import Gate, GateOutcome, baseline_check, parse_gate
+from backtest.stats._gates import Gate, GateOutcome, parse_gate
 from backtest.stats._objectives import OBJECTIVES, Objective, objective_values
 from backtest.stats._pbo import PBOResult, pbo_cscv
 from backtest.stats._spa import SPAResult, spa_test

@@ -22,8 +22,9 @@ def as_matrix(values: npt.ArrayLike, name: str) -> FloatArray:
     array = np.asarray(values, dtype=np.float64)
     if array.ndim != 2:
         raise DataError(f"{name} must be 2-D, got an array of shape {array.shape}")
-    if array.size and not np.isfinite(array).all():
-        raise DataError(f"{name} contains NaN or infinite values; returns must be complete")
+    for rows in row_batches(array.shape[0], array.shape[1]):  # no full-size mask
+        if not np.isfinite(array[rows]).all():
+            raise DataError(f"{name} contains NaN or infinite values; returns must be complete")
     return array
 
 

@@ -197,7 +197,7 @@ def walk_forward(
     return folds
 
 
-def holdout(n_bars: int, fraction: float = 0.3, *, purge: int = 0) -> list[Fold]:
+def holdout(n_bars: int, fraction: float = 0.3, purge: int = 0) -> list[Fold]:
     """A single split: the last ``fraction`` of the bars is the test window.
 
     Parameters

@@ -32,6 +32,10 @@ def test_fast_path_gives_archs_pvalues_exactly(seed, block_size, edge) -> None:
     trials[:, 9] = bench  # a trial identical to the benchmark: zero differential
     arch = spa_test(bench, trials, seed=seed, block_size=block_size, method="arch")
     fast = spa_test(bench, trials, seed=seed, block_size=block_size, method="fast")
+    # the sweep's layout: the transposed view of a C-ordered trials x bars matrix
+    view = spa_test(bench, np.ascontiguousarray(trials.T).T, seed=seed,
+                    block_size=block_size, method="fast")
+    assert (view.lower, view.consistent, view.upper) == (fast.lower, fast.consistent, fast.upper)
     assert (arch.method, fast.method) == ("arch", "fast")
     assert (fast.lower, fast.consistent, fast.upper) == (arch.lower, arch.consistent, arch.upper)
     assert fast.statistic == pytest.approx(arch.statistic, rel=1e-12)
@@ -50,9 +54,9 @@ def test_bootstrap_counts_are_archs_indices() -> None:
     np.testing.assert_array_equal(_bootstrap_counts(50, 7, 20, 3), expected)
 
 
-def test_fft_variances_equal_archs_loop() -> None:
+def test_kernel_variances_equal_archs_loop_over_lags() -> None:
     bench, trials = _problem(5, n_bars=400, n_trials=6)
-    for block in (1, 4, 25):
+    for block in (1, 2, 4, 10, 25, 399):
         spa = SPA(-bench, -trials, block_size=block, reps=10, seed=0)
         spa.compute()
         ours = kernel_variances(np.ascontiguousarray(trials - bench[:, None]), block)
@@ -161,3 +165,18 @@ def test_bad_input() -> None:
         spa_test(bench[:-1], trials, seed=0)
     with pytest.raises(DataError, match="NaN"):
         spa_test(bench, np.where(trials > 0.02, np.nan, trials), seed=0)
+
+
+@pytest.mark.parametrize("n_obs", [64, 400, 3000])
+def test_vectorized_block_lengths_equal_archs(n_obs) -> None:
+    from backtest.stats._blocklength import stationary_block_lengths
+
+    rng = np.random.default_rng(n_obs)
+    x = rng.normal(size=(n_obs, 6))
+    x[:, 1] = np.cumsum(x[:, 1]) * 0.1 + x[:, 1]  # persistent
+    x[:, 2] = np.convolve(rng.normal(size=n_obs + 9), np.ones(10), "valid")  # MA(9)
+    x[:, 3] = 0.0  # constant: undefined
+    with np.errstate(divide="ignore", invalid="ignore"):
+        expected = optimal_block_length(x)["stationary"].to_numpy()
+    np.testing.assert_allclose(stationary_block_lengths(x), expected, rtol=1e-10)
+    assert np.isnan(expected[3])
