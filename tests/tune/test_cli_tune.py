@@ -162,3 +162,41 @@ test = "120m"
                     "--json", str(tmp_path / "u.json")])
     assert again.exit_code == 0, again.output
     assert json.loads((tmp_path / "u.json").read_text())["trials"]["requested"] == 2
+
+
+def test_ctrl_c_exits_130_and_writes_nothing(tmp_path, monkeypatch):
+    import backtest.tune._run as tune_run
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(tune_run, "run_sweep", interrupted)
+    result = invoke([*PARAMS, "--json", str(tmp_path / "t.json"),
+                     "--summary", str(tmp_path / "t.md")])
+    assert result.exit_code == 130
+    assert "tune interrupted: no output written" in result.output
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_progress_bar_only_on_a_terminal_after_a_few_seconds(monkeypatch):
+    import io
+
+    from rich.console import Console
+
+    import backtest.cli.tune as cli_tune
+
+    clock = iter([0.0, 0.5, 3.0, 3.5, 4.0])
+    monkeypatch.setattr(cli_tune.time, "monotonic", lambda: next(clock))
+    buffer = io.StringIO()
+    monkeypatch.setattr("rich.console.Console", lambda **kw: Console(
+        file=buffer, force_terminal=True, width=80, **{k: v for k, v in kw.items()
+                                                      if k != "stderr"}))
+    advance, stop = cli_tune._progress(quiet=False)
+    advance(1)  # 0.5 s: no bar yet
+    assert buffer.getvalue() == ""
+    advance(4)  # 3.0 s: the bar starts
+    stop()
+    assert "tune" in buffer.getvalue() and "5" in buffer.getvalue()
+    silent, stop_silent = cli_tune._progress(quiet=True)
+    silent(3)
+    stop_silent()
