@@ -109,15 +109,16 @@ def select_per_fold(
 def stitch_segments(selections: Sequence[FoldSelection]) -> list[tuple[int, int, int]]:
     """``(trial, first, last)`` decision rows on the price window for each fold.
 
-    Fold ``k`` decides from the close that starts its test window (price bar
-    ``test.start``) to the close before the next fold's; the last fold to the end
-    of its test window.
+    Return ``j`` is earned between price rows ``j`` and ``j + 1``. Fold ``k`` decides
+    from the close before its first test bar (price row ``test.start``) to the close
+    before the next fold's (``next.test.start - 1``); the last fold to the close of
+    its last test bar (``test.stop``), so the stitched returns cover every test bar.
     """
     segs = []
     for k, sel in enumerate(selections):
         first = sel.fold.test.start
         last = (selections[k + 1].fold.test.start - 1 if k + 1 < len(selections)
-                else sel.fold.test.stop - 1)
+                else sel.fold.test.stop)
         segs.append((sel.trial, first, last))
     return segs
 

@@ -111,6 +111,9 @@ def run_tune(
 
     selections = select_per_fold(folds, lambda w: values(section.objective, w), sweep.numbers)
     stitched = run_segments(prepared, [Segment(t, a, b) for t, a, b in stitch_segments(selections)])
+    oos_returns = stitched.reindex(index[oos_positions(folds)])
+    if oos_returns.isna().any():  # the segments cover every test bar by construction
+        raise RuntimeError("tune: the stitched series misses out-of-sample bars (a bug)")
     oos_pos = oos_positions(folds)
     is_pos = in_sample_positions(folds, section.purge)
     table = TrialTable.build(trials, sweep, space, section.objective, values, is_pos, oos_pos,
@@ -136,7 +139,7 @@ def run_tune(
         "is": {"trial": int(sweep.numbers[is_best]),
                **_metrics(pd.Series(sweep.returns[is_best, is_pos], index=index[is_pos]),
                           cash_s.iloc[is_pos], ppy)},
-        "oos": _metrics(stitched.reindex(index[oos_pos]), cash_s.iloc[oos_pos], ppy),
+        "oos": _metrics(oos_returns, cash_s.iloc[oos_pos], ppy),
     }
     benchmark = None
     if bench is not None and label is not None:
@@ -147,7 +150,7 @@ def run_tune(
         benchmark = (label, b.iloc[oos_pos])
     return assemble(
         config=config, space=space, prepared=prepared, sweep=sweep, table=table,
-        selections=selections, oos_returns=stitched.reindex(index[oos_pos]),
+        selections=selections, oos_returns=oos_returns,
         benchmark=benchmark, summary=summary, statistics=statistics,
         positions=(is_pos, oos_pos), gates=gates, baseline=baseline, tolerance=tolerance,
         versions=library_versions(),

@@ -27,7 +27,7 @@ def test_stitched_segments_tile_the_test_windows():
     sels = select_per_fold(folds, lambda w: np.array([1.0, 2.0, 0.0]), np.array([3, 5, 9]))
     assert [s.trial for s in sels] == [5] * len(folds) == [5, 5]  # the best row, by number
     segs = stitch_segments(sels)
-    assert segs[0][1] == folds[0].test.start and segs[-1][2] == folds[-1].test.stop - 1
+    assert segs[0][1] == folds[0].test.start and segs[-1][2] == folds[-1].test.stop
     assert all(a[2] + 1 == b[1] for a, b in itertools.pairwise(segs))
     assert list(oos_positions(folds)) == list(range(folds[0].test.start, folds[-1].test.stop))
     assert list(in_sample_positions(folds, purge=2)) == list(range(40))
