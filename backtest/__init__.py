@@ -28,6 +28,8 @@ _LAZY = {
     "RunConfig": "backtest.config",
     "RunResult": "backtest.runner",
     "BacktestResult": "backtest.engine",
+    "evaluate_thesis": "backtest.evaluate",
+    "analyze": "backtest.evaluate",
 }
 
 __all__ = ["BacktestResult", "RunConfig", "RunResult", "__version__", *_LAZY]

@@ -5,12 +5,16 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from backtest.config import RunConfig, load_config
 from backtest.data import make_loader
 from backtest.data.dataset import Loader
 from backtest.runner import RunResult
 from backtest.runner import run as run_config
+
+if TYPE_CHECKING:
+    from backtest.evaluate import RunAnalysis
 
 __all__ = ["run", "write_outputs"]
 
@@ -36,13 +40,17 @@ def write_outputs(
     html: str | Path | None = None,
     json_path: str | Path | None = None,
     generated_at: datetime | None = None,
+    analyses: Sequence[RunAnalysis] | None = None,
 ) -> list[Path]:
     """Write the HTML report and/or the JSON result of ``runs``.
 
     Both come from the same JSON documents (:func:`backtest.report.to_json`), so
     ``backtest report`` on the JSON renders the same HTML. The JSON is the run's
     document for one run, a compare document (``{"runs": [...]}``) for several.
+    Each run is analysed (:func:`backtest.evaluate.analyze`: thesis, regime timing,
+    attribution, signal contributions) unless ``analyses`` (one per run) are given.
     """
+    from backtest.evaluate import analyze
     from backtest.report import (
         build_context,
         compare_document,
@@ -54,7 +62,9 @@ def write_outputs(
 
     written = []
     when = generated_at or datetime.now(UTC)
-    documents = [to_json(run, generated_at=when) for run in runs]
+    analyses = list(analyses) if analyses is not None else [analyze(run) for run in runs]
+    documents = [to_json(run, generated_at=when, analysis=analysis)
+                 for run, analysis in zip(runs, analyses, strict=True)]
     if html is not None:
         write_report(Path(html), render_html(build_context(documents)))
         written.append(Path(html))

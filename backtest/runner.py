@@ -15,7 +15,13 @@ from backtest._fields import build_dataclass, field_names
 from backtest.config import RunConfig
 from backtest.data.dataset import Dataset, Loader, build_dataset
 from backtest.data.expr import parse_expr
-from backtest.duration import empirical_duration, explicit_sleeves, hold_sleeves, rank_sleeves
+from backtest.duration import (
+    empirical_duration,
+    explicit_sleeves,
+    hold_sleeves,
+    implied_durations,
+    rank_sleeves,
+)
 from backtest.engine import BacktestResult, run_backtest
 from backtest.errors import ConfigError, DataError
 from backtest.regimes import Regime, load_catalog, regime_table, signal_timing
@@ -66,6 +72,9 @@ class RunResult:
     results : dict of str to BacktestResult
         By label; the strategy under test first, then the benchmarks.
     catalog : tuple of Regime
+    market : MarketData or None
+        What the strategies saw (signal and sleeves on the calendar); the thesis
+        runs its alternatives on it. None for results built by hand.
     """
 
     config: RunConfig
@@ -75,6 +84,7 @@ class RunResult:
     sleeve_returns: pd.DataFrame
     results: dict[str, BacktestResult]
     catalog: tuple[Regime, ...]
+    market: MarketData | None = None
 
     @property
     def main(self) -> BacktestResult:
@@ -200,9 +210,10 @@ def _durations(config: RunConfig, dataset: Dataset) -> pd.DataFrame | None:
 
 
 def _universe(config: RunConfig, dataset: Dataset) -> list[str]:
-    """Assets whose durations are estimated: ``sleeves.universe``, or all but cash."""
+    """Assets ranked: those of ``cash_flow_yields`` (dcf), ``universe``, or all but cash."""
     columns = list(dataset.prices.columns)
-    universe = list(config.sleeves.universe) or [a for a in columns if a != dataset.cash]
+    universe = (list(config.sleeves.cash_flow_yields) or list(config.sleeves.universe)
+                or [a for a in columns if a != dataset.cash])
     bad = [a for a in universe if a not in columns or a == dataset.cash]
     if bad:
         raise ConfigError(f"sleeves.universe: {bad} are not non-cash assets; assets: "
@@ -210,11 +221,23 @@ def _universe(config: RunConfig, dataset: Dataset) -> list[str]:
     return universe
 
 
+def _dcf_durations(config: RunConfig, dataset: Dataset) -> pd.DataFrame:
+    """Gordon durations ``(1 + r)/y`` from each asset's cash-flow yield known at each close."""
+    spec = config.sleeves
+    yields = pd.DataFrame({
+        asset: parse_expr(expression).evaluate(lambda alias: dataset.macro[alias])
+        for asset, expression in spec.cash_flow_yields.items()
+    }, index=dataset.prices.index)
+    durations = implied_durations(yields, discount_rate=spec.discount_rate)
+    return durations.reindex(columns=dataset.prices.columns)
+
+
 def _sleeves(config: RunConfig, dataset: Dataset) -> SleeveSet:
-    """Sleeves on the whole calendar: explicit lists, or ranked by empirical duration."""
+    """Sleeves on the whole calendar: explicit lists, or ranked by empirical or DCF duration."""
     spec, index = config.sleeves, dataset.prices.index
     columns = list(dataset.prices.columns)
-    durations = _durations(config, dataset)
+    empirical = _durations(config, dataset)
+    durations = _dcf_durations(config, dataset) if spec.method == "dcf" else empirical
     if spec.method == "explicit":
         long = explicit_sleeves(spec.long, index, columns)
         short = explicit_sleeves(spec.short, index, columns)
@@ -228,7 +251,8 @@ def _sleeves(config: RunConfig, dataset: Dataset) -> SleeveSet:
         held = hold_sleeves(ranked, rebalance_mask(index, spec.rerank))
         long = _full_columns(held.long, columns)
         short = _full_columns(held.short, columns)
-    return SleeveSet(long=long, short=short, cash=config.data.cash, durations=durations)
+    return SleeveSet(long=long, short=short, cash=config.data.cash, durations=durations,
+                     empirical=empirical if spec.method == "dcf" else None)
 
 
 def _full_columns(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
@@ -269,6 +293,7 @@ def prepare_market(config: RunConfig, dataset: Dataset) -> MarketData:
             short=sleeves.short.loc[:end],
             cash=sleeves.cash,
             durations=None if sleeves.durations is None else sleeves.durations.loc[:end],
+            empirical=None if sleeves.empirical is None else sleeves.empirical.loc[:end],
         ),
         periods_per_year=dataset.periods_per_year,
     )
@@ -312,6 +337,7 @@ def run(config: RunConfig, *, load: Loader) -> RunResult:
         sleeve_returns=_sleeve_returns(market.sleeves, prices),
         results=_with_benchmark(results, config.benchmark[0]),
         catalog=load_catalog(config.regimes_catalog),
+        market=market,
     )
 
 

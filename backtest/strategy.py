@@ -14,7 +14,7 @@ instead of recomputing them elsewhere or passing them through a shared dict.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import ClassVar, Literal, Protocol
+from typing import ClassVar, Literal, Protocol, runtime_checkable
 
 import numpy as np
 import numpy.typing as npt
@@ -27,8 +27,10 @@ __all__ = [
     "Decision",
     "MarketData",
     "Rebalance",
+    "SignalDriven",
     "SleeveSet",
     "Strategy",
+    "SwitchLevels",
     "check_calendar_schedule",
     "rebalance_mask",
     "state_flips",
@@ -59,13 +61,18 @@ class SleeveSet:
     durations : pd.DataFrame or None
         Per-asset duration estimates in years known at each date (same shape;
         NaN where there is none, e.g. the cash asset), when the config asks for
-        them (``[sleeves] yield_series``); None otherwise.
+        them: empirical (``[sleeves] yield_series``) or, with ``method = "dcf"``,
+        DCF-implied (``+inf`` for an asset with a cash-flow yield <= 0); None otherwise.
+    empirical : pd.DataFrame or None
+        With ``method = "dcf"`` and ``yield_series``: the empirical estimates beside
+        the DCF ones (compared in the thesis); None otherwise.
     """
 
     long: pd.DataFrame
     short: pd.DataFrame
     cash: str
     durations: pd.DataFrame | None = None
+    empirical: pd.DataFrame | None = None
 
     def cash_weights(self) -> pd.DataFrame:
         """100% in the cash asset on every date."""
@@ -144,6 +151,43 @@ class Strategy(Protocol):
 
     def decide(self, market: MarketData) -> Decision:
         """Return target weights decided with information up to each close."""
+        ...
+
+
+@dataclass(frozen=True)
+class SwitchLevels:
+    """Composite levels at which a signal-driven strategy's risk-off state flips.
+
+    Attributes
+    ----------
+    enter : float
+        From risk-on, risk-off once the composite is above this level.
+    exit : float
+        From risk-off, risk-on once the composite is below it (``exit <= enter``;
+        equal when the rule has no hysteresis).
+    min_hold : int
+        Bars a state is kept at least.
+    """
+
+    enter: float
+    exit: float
+    min_hold: int = 1
+
+
+@runtime_checkable
+class SignalDriven(Protocol):
+    """A strategy whose risk-off state is a function of the composite alone.
+
+    ``risk_off_state`` is what ``decide`` uses, so ``backtest signal`` can read the
+    state of any date without prices or sleeves.
+    """
+
+    def risk_off_state(self, composite: pd.Series) -> pd.Series:
+        """Boolean state at each date of ``composite`` (the whole calendar)."""
+        ...
+
+    def switch_levels(self) -> SwitchLevels:
+        """Where the state flips."""
         ...
 
 

@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 
 from backtest.errors import ConfigError
-from backtest.strategy import Decision, MarketData, Rebalance, trade_mask
+from backtest.strategy import Decision, MarketData, Rebalance, SwitchLevels, trade_mask
 from strategies._common import composite_on_window, no_trade_except, signal_fraction, validate_band
 
 __all__ = ["DurationTargeting"]
@@ -76,14 +76,22 @@ class DurationTargeting:
 
     def target_years(self, market: MarketData) -> pd.Series:
         """Target duration ``D*_t`` in years on the trading window."""
-        f = signal_fraction(
-            composite_on_window(market),
-            low=self.signal_low,
-            high=self.signal_high,
-            shape="linear",
-        )
+        return self._target(composite_on_window(market))
+
+    def _target(self, composite: pd.Series) -> pd.Series:
+        f = signal_fraction(composite, low=self.signal_low, high=self.signal_high, shape="linear")
         span = self.duration_max_years - self.duration_min_years
         return (self.duration_max_years - span * f).rename("target_years")
+
+    def risk_off_state(self, composite: pd.Series) -> pd.Series:
+        """Risk-off while the target is below the bounds' midpoint (NaN keeps the last value)."""
+        midpoint = 0.5 * (self.duration_max_years + self.duration_min_years)
+        return (self._target(composite.ffill()) < midpoint).rename("risk_off")
+
+    def switch_levels(self) -> SwitchLevels:
+        """The target crosses the midpoint where the composite crosses its band's midpoint."""
+        mid = 0.5 * (self.signal_low + self.signal_high)
+        return SwitchLevels(mid, mid, 1)
 
     def _asset_durations(self, market: MarketData, members: list[str]) -> pd.DataFrame:
         if self.durations_years:
@@ -130,8 +138,7 @@ class DurationTargeting:
         a, b = np.where(ok, a, np.nan), np.where(ok, b, np.nan)
         weights = long.fillna(0.0) * a[:, None] + short.fillna(0.0) * b[:, None]
         weights[~ok] = np.nan
-        midpoint = 0.5 * (self.duration_max_years + self.duration_min_years)
-        state = pd.Series(target < midpoint, index=market.index, name="risk_off")
+        state = self.risk_off_state(market.signal["composite"]).reindex(market.index)
         trade = trade_mask(market.index, self.rebalance, state)
         return Decision(weights=no_trade_except(weights, trade), risk_off=state)
 

@@ -10,7 +10,7 @@ import pandas as pd
 
 from backtest.errors import ConfigError
 from backtest.signals import regime_state
-from backtest.strategy import Decision, MarketData, Rebalance, trade_mask
+from backtest.strategy import Decision, MarketData, Rebalance, SwitchLevels, trade_mask
 from strategies._common import (
     MapShape,
     composite_on_window,
@@ -61,14 +61,22 @@ class BinaryRotation:
         if self.min_hold_periods < 1:
             raise ConfigError("binary_rotation: min_hold_periods must be >= 1")
 
+    def risk_off_state(self, composite: pd.Series) -> pd.Series:
+        """Risk-off with hysteresis (:func:`backtest.signals.regime_state`) on ``composite``."""
+        return regime_state(
+            composite, enter=self.enter, exit=self.exit, min_hold=self.min_hold_periods
+        )
+
+    def switch_levels(self) -> SwitchLevels:
+        """``enter``, ``exit`` (= enter if unset) and ``min_hold_periods``."""
+        exit_level = self.enter if self.exit is None else self.exit
+        return SwitchLevels(self.enter, exit_level, self.min_hold_periods)
+
     def decide(self, market: MarketData) -> Decision:
         """Long sleeve when risk-on, ``risk_off_sleeve`` when risk-off."""
-        state = regime_state(
-            market.signal["composite"],
-            enter=self.enter,
-            exit=self.exit,
-            min_hold=self.min_hold_periods,
-        ).reindex(market.index, fill_value=False)
+        state = self.risk_off_state(market.signal["composite"]).reindex(
+            market.index, fill_value=False
+        )
         on = market.sleeve("long")
         off = market.sleeve(self.risk_off_sleeve)
         flags = np.broadcast_to(state.to_numpy(dtype=bool)[:, None], off.shape)
@@ -134,12 +142,22 @@ class GradedTilt:
             composite_on_window(market), low=self.low, high=self.high, shape=self.shape
         )
 
+    def risk_off_state(self, composite: pd.Series) -> pd.Series:
+        """Risk-off while ``f > 0.5``; a NaN composite keeps the last known value."""
+        f = signal_fraction(composite.ffill(), low=self.low, high=self.high, shape=self.shape)
+        return (f > 0.5).rename("risk_off")
+
+    def switch_levels(self) -> SwitchLevels:
+        """``f = 0.5`` at the midpoint of ``low`` and ``high`` (both shapes); no hysteresis."""
+        mid = 0.5 * (self.low + self.high)
+        return SwitchLevels(mid, mid, 1)
+
     def decide(self, market: MarketData) -> Decision:
         """``1 - w_off`` in the long sleeve, ``w_off`` in the risk-off sleeve."""
         f = self.fraction(market)
         w_off = self.short_weight_min + (self.short_weight_max - self.short_weight_min) * f
         w = w_off.to_numpy()[:, None]
         weights = market.sleeve("long") * (1.0 - w) + market.sleeve(self.risk_off_sleeve) * w
-        state = (f > 0.5).rename("risk_off")
+        state = self.risk_off_state(market.signal["composite"]).reindex(market.index)
         trade = trade_mask(market.index, self.rebalance, state)
         return Decision(weights=no_trade_except(weights, trade), risk_off=state)

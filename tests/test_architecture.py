@@ -93,3 +93,31 @@ def test_figures_live_with_the_report_and_stay_pure() -> None:
         assert not tops & (NETWORK | {"os", "shutil", "subprocess"}), f"{name}: {tops}"
         assert not any(m.startswith(("backtest.engine", "backtest.runner", "backtest.cli"))
                        for m in _imports(path)), name
+
+
+def test_analysis_is_pure_and_uses_only_the_chosen_statistics_libraries() -> None:
+    # backtest.analysis: numpy/pandas/scipy, arch (bootstrap), statsmodels (Newey-West);
+    # no engine, data, report or CLI; the orchestration lives in backtest/evaluate.py
+    third_party = {"numpy", "pandas", "scipy", "arch", "statsmodels"}
+    internal = ("backtest.errors", "backtest._typing", "backtest.regimes", "backtest.signals",
+                "backtest.metrics", "backtest.analysis")
+    for path in (ROOT / "backtest" / "analysis").rglob("*.py"):
+        for module in _imports(path):
+            top = module.split(".")[0]
+            if top == "backtest":
+                assert module.startswith(internal), f"{_rel(path)} imports {module}"
+            else:
+                assert top in third_party | {"__future__", "collections", "dataclasses",
+                                             "functools", "math", "statistics", "typing",
+                                             "warnings",
+                                             "zlib"}, f"{_rel(path)} imports {module}"
+
+
+def test_signal_reading_does_not_import_the_engine() -> None:
+    # `backtest signal` reads macro series only: no prices, no vectorbt
+    code = ("import sys; from typer.testing import CliRunner; from backtest.cli import app; "
+            "r = CliRunner().invoke(app, ['signal', '--asof', '2010-06-30']); "
+            "assert r.exit_code == 0, r.output; print('vectorbt' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                         cwd=ROOT)
+    assert out.stdout.strip() == "False"

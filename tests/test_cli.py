@@ -208,7 +208,7 @@ def test_compare_json_dedup_warnings_and_report_round_trip(tmp_path: Path) -> No
                                  str(doc)], env={"COLUMNS": None})
     assert result.exit_code == 0, result.output
     payload = json.loads(doc.read_text())
-    assert payload["schema_version"] == "1.1" and len(payload["runs"]) == 2
+    assert payload["schema_version"] == "1.2" and len(payload["runs"]) == 2
     page = html.read_text()
     # the four benchmarks are the same series in both runs: shown once
     from backtest.report import compare_runs, read_results
@@ -267,4 +267,29 @@ def test_terminal_tables_use_the_width_and_keep_one_regime_per_line() -> None:
     for output in (wide.output, narrow.output):
         assert "Duration rotation" in output and "Duration rota…" not in output
         rows = [line for line in output.splitlines() if "1951-03..1953-06" in line]
-        assert len(rows) == 1 and "-156d" in rows[0]  # the whole regime on one line
+        # the whole regime on one line; timing: risk-off since 1950-08-31, 186 days before
+        assert len(rows) == 1 and "-186d 100%" in rows[0]
+
+
+def test_a_foreign_warning_is_shown_once_and_the_command_ends() -> None:
+    # regression: the boundary used to re-show foreign warnings with warnings.showwarning
+    # inside catch_warnings(record=True), appending to the list it iterated: a hang
+    import warnings
+
+    import typer
+
+    from backtest.cli import _ErrorBoundary
+
+    demo = typer.Typer(cls=_ErrorBoundary)
+
+    @demo.command()
+    def warn() -> None:
+        warnings.warn("a numpy-style warning", RuntimeWarning, stacklevel=1)
+
+    @demo.command()
+    def other() -> None:  # two commands make a group, as in the real app
+        pass
+
+    result = CliRunner().invoke(demo, ["warn"])
+    assert result.exit_code == 0
+    assert result.output.count("RuntimeWarning: a numpy-style warning") == 1

@@ -71,8 +71,10 @@ class _ErrorBoundary(TyperGroup):
                 for w in caught:
                     if issubclass(w.category, StaleDataWarning):
                         typer.echo(f"Warning: {w.message}", err=True)
-                    else:  # not ours: let Python show it as usual
-                        warnings.showwarning(w.message, w.category, w.filename, w.lineno)
+                    else:  # not ours: shown as Python shows it (formatted directly:
+                        # warnings.showwarning would append to `caught` while we iterate it)
+                        text = warnings.formatwarning(w.message, w.category, w.filename, w.lineno)
+                        typer.echo(text, err=True, nl=False)
 
 
 app = typer.Typer(
@@ -155,11 +157,13 @@ def main() -> None:
 
 
 def _register() -> None:
-    from backtest.cli import data, regimes, run, tune
+    from backtest.cli import data, regimes, run, signal, thesis, tune
 
     run.register(app)
     tune.register(app)
     regimes.register(app)
+    thesis.register(app)
+    signal.register(app)
     data.register(app)
 
 

@@ -19,6 +19,8 @@ from rich.console import Console, Group
 from rich.table import Table
 from rich.text import Text
 
+from backtest.cli._thesis_tables import timing_cells
+
 if TYPE_CHECKING:
     from backtest.report import Comparison, RunData
 
@@ -159,13 +161,10 @@ def regime_summary(run: RunData, label: str | None = None, width: int = PIPE_WID
     rows = run.regimes
     if not rows.empty:
         rows = rows[rows["strategy"] == run.main]
-    timing = run.timing.set_index("regime") if len(run.timing) else run.timing
+    timing = timing_cells(run)
     lines = []
     for _, r in rows.iterrows():
-        hit = "–"
-        if len(timing) and r["regime"] in timing.index:
-            t = timing.loc[r["regime"]]
-            hit = f"{int(t['lead_days']):+d}d" if bool(t["signal_hit"]) else "missed"
+        hit = timing.get(str(r["regime"]), "–")
         lines.append([
             str(r["regime"]), str(r["kind"]).replace("_", " ").split()[0],
             f"{r['start']:%Y-%m}..{r['end']:%Y-%m}" + ("*" if r["coverage"] == "partial" else ""),
@@ -193,7 +192,9 @@ def regime_summary(run: RunData, label: str | None = None, width: int = PIPE_WID
     for line in lines:
         table.add_row(*line)
     table.caption = (
-        "L−S: long- minus short-duration sleeve return. Risk-off: days from regime start to "
-        "the first risk-off close (negative = before). * = regime partly outside the data."
+        "L−S: long- minus short-duration sleeve return. Risk-off: days from the regime's start "
+        "until the expected state (risk-off; risk-on in an easing) was in force (negative: "
+        "already in force at the start), and the share of its bars held risk-off "
+        "(backtest thesis shows since when). * = regime partly outside the data."
     )
     return table

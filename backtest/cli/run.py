@@ -29,11 +29,16 @@ def _loader(ctx: typer.Context) -> Loader:
 
 
 def run_documents(results: list[Any]) -> list[dict[str, Any]]:
-    """The JSON documents of fresh runs, stamped now (the report and the JSON share them)."""
+    """The JSON documents of fresh runs, stamped now (the report and the JSON share them).
+
+    Each run is analysed first (:func:`backtest.evaluate.analyze`: thesis, regime timing,
+    attribution, signal contributions), so its document has the keys of schema 1.2.
+    """
+    from backtest.evaluate import analyze
     from backtest.report import to_json
 
     when = datetime.now(UTC)
-    return [to_json(r, generated_at=when) for r in results]
+    return [to_json(r, generated_at=when, analysis=analyze(r)) for r in results]
 
 
 def _show(console: Console, runs: list[RunData], *, regimes: bool) -> None:

@@ -22,6 +22,7 @@ from backtest._typing import PERIODS_PER_YEAR
 from backtest.config._data import AssetSpec, DataConfig, MacroSpec
 from backtest.config._overrides import apply_overrides, get_path, set_path, split_path
 from backtest.config._sleeves import SleeveSpec
+from backtest.config._thesis import ThesisSpec
 from backtest.config._tune import Objective, SearchKind, TuneSection, WalkForwardSpec
 from backtest.data.expr import parse_expr
 from backtest.errors import ConfigError, UnknownKeyError
@@ -38,6 +39,7 @@ __all__ = [
     "SearchKind",
     "SleeveSpec",
     "StrategySpec",
+    "ThesisSpec",
     "TuneSection",
     "WalkForwardSpec",
     "apply_overrides",
@@ -52,7 +54,8 @@ __all__ = [
 ]
 
 SECTIONS = (
-    "run", "costs", "data", "signal", "sleeves", "strategy", "benchmarks", "regimes", "tune"
+    "run", "costs", "data", "signal", "sleeves", "strategy", "benchmarks", "regimes", "thesis",
+    "tune",
 )
 
 
@@ -131,6 +134,7 @@ class RunConfig:
     regimes_catalog: Path
     tune: TuneSection = field(default_factory=TuneSection)
     source: str = "<string>"
+    thesis: ThesisSpec = field(default_factory=ThesisSpec)
     raw: Mapping[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
     @property
@@ -241,11 +245,19 @@ def _signal(table: Mapping[str, Any], periods_per_year: int) -> SignalSpec:
     return build_dataclass(SignalSpec, signal, "signal")
 
 
-def _check_macro_aliases(spec: SignalSpec, sleeves: SleeveSpec, defined: set[str]) -> None:
-    """Every alias a component or the sleeves read is under ``[data.macro]``."""
+def _check_macro_aliases(
+    spec: SignalSpec, sleeves: SleeveSpec, thesis: ThesisSpec, defined: set[str]
+) -> None:
+    """Every alias a component, the sleeves or the thesis read is under ``[data.macro]``."""
     reads = [(f"signal component {c.name!r}", c.series) for c in spec.components]
     if sleeves.yield_series is not None:
         reads.append(("sleeves.yield_series", sleeves.yield_series))
+    reads += [(f"sleeves.cash_flow_yields.{asset}", expression)
+              for asset, expression in sleeves.cash_flow_yields.items()]
+    for key in ("yield_series", "credit_series"):
+        value = getattr(thesis, key)
+        if value is not None:
+            reads.append((f"thesis.{key}", value))
     for who, series in reads:
         for alias in parse_expr(series).names:
             if alias in defined:
@@ -284,7 +296,18 @@ def parse_config(
     run = build_dataclass(RunSection, _table(raw, "run", source), "run")
     spec = _signal(_table(raw, "signal", source), run.ppy)
     sleeves = build_dataclass(SleeveSpec, _table(raw, "sleeves", source), "sleeves")
-    _check_macro_aliases(spec, sleeves, set(data["macro"]))
+    thesis = build_dataclass(ThesisSpec, _table(raw, "thesis", source), "thesis")
+    _check_macro_aliases(spec, sleeves, thesis, set(data["macro"]))
+    unknown = [a for a in sleeves.cash_flow_yields if a not in data["assets"]]
+    if unknown or data.get("cash") in sleeves.cash_flow_yields:
+        raise ConfigError(
+            f"sleeves.cash_flow_yields: {unknown or [data.get('cash')]} are not non-cash "
+            f"assets; assets: {', '.join(data['assets'])}"
+        )
+    if thesis.market is not None and thesis.market not in data["assets"]:
+        raise ConfigError(
+            f"thesis.market: {thesis.market!r} is not an asset; assets: {', '.join(data['assets'])}"
+        )
     regimes = _table(raw, "regimes", source)
     catalog = regimes.get("catalog")
     if set(regimes) - {"catalog"}:
@@ -308,6 +331,7 @@ def parse_config(
         regimes_catalog=catalog_path,
         tune=build_dataclass(TuneSection, _table(raw, "tune", source), "tune"),
         source=source,
+        thesis=thesis,
         raw=raw,
     )
     _check_benchmark(config)

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import Any, Final, Literal
 
 from backtest.data.expr import parse_expr
@@ -17,11 +18,14 @@ class SleeveSpec:
 
     Parameters
     ----------
-    method : {"explicit", "empirical"}
+    method : {"explicit", "empirical", "dcf"}
         ``explicit``: the ``long`` and ``short`` lists. ``empirical``: rank the
         ``universe`` by empirical duration (minus the rolling slope of returns on
         changes of ``yield_series``) at each re-rank date, using only estimates
-        known at that close (:func:`backtest.duration.rank_sleeves`).
+        known at that close (:func:`backtest.duration.rank_sleeves`). ``dcf``: rank
+        the assets of ``cash_flow_yields`` by their Gordon-growth duration
+        ``(1 + discount_rate) / yield`` as known at each re-rank date
+        (:func:`backtest.duration.implied_durations`; a yield <= 0 ranks longest).
     long, short : tuple of str
         Asset aliases (``explicit`` only).
     universe : tuple of str
@@ -43,10 +47,17 @@ class SleeveSpec:
     k : int or None
         Sleeve size for ``top_k``.
     rerank : {"monthly", "weekly", "every_bar"}
-        When the ranking is refreshed (``empirical`` only); it is held in between.
+        When the ranking is refreshed (``empirical`` and ``dcf``); it is held in between.
+    cash_flow_yields : mapping of str to str
+        ``dcf`` only: asset alias -> macro alias (or expression) of its cash-flow
+        yield in decimals (E/P or CF/P), lagged by the data layer; these assets are
+        the universe. With ``yield_series``/``window`` the empirical estimates are
+        computed as well and compared with the DCF ranking in the thesis.
+    discount_rate : float
+        ``dcf`` only: the cost of equity ``r`` (decimal per year) of every asset.
     """
 
-    method: Literal["explicit", "empirical"] = "explicit"
+    method: Literal["explicit", "empirical", "dcf"] = "explicit"
     long: tuple[str, ...] = ()
     short: tuple[str, ...] = ()
     universe: tuple[str, ...] = ()
@@ -57,9 +68,12 @@ class SleeveSpec:
     select: Literal["terciles", "top_k"] = "terciles"
     k: int | None = None
     rerank: Literal["monthly", "weekly", "every_bar"] = "monthly"
+    cash_flow_yields: Mapping[str, str] = field(default_factory=dict)
+    discount_rate: float = 0.10
 
     def __post_init__(self) -> None:
         _check_sleeves(self)
+        _check_dcf(self)
 
 
 def _check_sleeves(s: SleeveSpec) -> None:
@@ -69,12 +83,13 @@ def _check_sleeves(s: SleeveSpec) -> None:
             raise ConfigError("sleeves: method 'explicit' needs long = [...] and short = [...]")
         extra = [k for k, default in _EMPIRICAL_ONLY.items() if getattr(s, k) != default]
         if extra:
-            raise ConfigError(f"sleeves: {', '.join(extra)} apply only to method = 'empirical'")
+            raise ConfigError(f"sleeves: {', '.join(extra)} apply only to method = 'empirical' "
+                              f"or 'dcf'")
     else:
         if s.long or s.short:
-            raise ConfigError("sleeves: long/short lists apply only to method = 'explicit'; "
-                              "method = 'empirical' ranks the universe")
-        if s.yield_series is None or s.window is None:
+            raise ConfigError(f"sleeves: long/short lists apply only to method = 'explicit'; "
+                              f"method = {s.method!r} ranks the assets")
+        if s.method == "empirical" and (s.yield_series is None or s.window is None):
             raise ConfigError("sleeves: method 'empirical' needs yield_series (a macro alias "
                               "of a yield in percent) and window (bars)")
         if s.select == "top_k" and (s.k is None or s.k < 1):
@@ -95,7 +110,27 @@ def _check_sleeves(s: SleeveSpec) -> None:
         raise ConfigError("sleeves: yield_lag_bars must be >= 0")
 
 
-#: Keys of ``[sleeves]`` that only ``method = "empirical"`` reads, with their defaults.
+def _check_dcf(s: SleeveSpec) -> None:
+    """``cash_flow_yields`` and ``discount_rate`` belong to ``method = "dcf"`` alone."""
+    if s.method != "dcf":
+        if s.cash_flow_yields or s.discount_rate != 0.10:
+            raise ConfigError("sleeves: cash_flow_yields and discount_rate apply only to "
+                              "method = 'dcf'")
+        return
+    if len(s.cash_flow_yields) < 3:
+        raise ConfigError("sleeves: method 'dcf' needs cash_flow_yields = { ASSET = "
+                          "\"MACRO_ALIAS\", ... } for at least three assets")
+    if s.universe:
+        raise ConfigError("sleeves: with method 'dcf' the universe is the assets of "
+                          "cash_flow_yields; drop universe")
+    for expression in s.cash_flow_yields.values():
+        parse_expr(expression)
+    if not 0.0 < s.discount_rate < 1.0:
+        raise ConfigError(f"sleeves.discount_rate must be a decimal in (0, 1) (0.10 = 10%), "
+                          f"got {s.discount_rate}")
+
+
+#: Keys of ``[sleeves]`` that only the ranked methods read, with their defaults.
 _EMPIRICAL_ONLY: Final[dict[str, Any]] = {
     "universe": (), "select": "terciles", "k": None, "rerank": "monthly"
 }

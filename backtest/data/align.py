@@ -18,6 +18,13 @@ Lag specs (strings, so they can be overridden per series in a TOML config):
                      (``next_month+3B`` = 4th business day: excess bond premium)
 ``next_<DAY>``       the first given weekday strictly after the observation date
                      (``next_WED`` for NFCI, ``next_THU`` for the H.4.1 balance sheet)
+``june_of_year``     30 June of the observation's year, for annual values *labelled*
+                     31 December of year t but formed at the end of June t: Ken
+                     French's annual valuation ratios (E/P, CF/P, BE/ME of the
+                     portfolios formed in June t from fiscal-year t-1 accounts,
+                     public by then on Fama and French's assumption). The value is
+                     known six months *before* its label; any other date than
+                     31 December is refused.
 """
 
 from __future__ import annotations
@@ -34,7 +41,7 @@ __all__ = ["PublicationLag", "as_of", "default_lag", "known_lags", "release_date
 _DAYS = {"MON": 0, "TUE": 1, "WED": 2, "THU": 3, "FRI": 4, "SAT": 5, "SUN": 6}
 _SPEC = re.compile(
     r"^(?:(?P<none>none)|(?P<n>\d+)(?P<unit>[BD])|(?P<month>next_month)(?:\+(?P<mb>\d+)B)?"
-    r"|next_(?P<day>MON|TUE|WED|THU|FRI|SAT|SUN))$"
+    r"|next_(?P<day>MON|TUE|WED|THU|FRI|SAT|SUN)|(?P<june>june_of_year))$"
 )
 
 
@@ -48,7 +55,7 @@ class PublicationLag:
         if _SPEC.match(self.spec) is None:
             raise ConfigError(
                 f"bad publication lag {self.spec!r}; use none, <N>B, <N>D, next_month, "
-                "next_month+<N>B or next_<DAY> (e.g. 1B, next_month, next_WED)"
+                "next_month+<N>B, next_<DAY> or june_of_year (e.g. 1B, next_month, next_WED)"
             )
 
     def __str__(self) -> str:
@@ -76,6 +83,15 @@ def release_dates(dates: pd.DatetimeIndex, lag: PublicationLag) -> pd.DatetimeIn
         if m["mb"]:
             # the first business day on or after the 1st, then N more
             out = out + pd.offsets.BDay(0) + pd.offsets.BDay(int(m["mb"]))
+    elif m["june"]:
+        year_end = (dates.month == 12) & (dates.day == 31)
+        if not year_end.all():
+            bad = dates[~year_end][0].date()
+            raise DataError(
+                f"publication lag june_of_year applies to annual values labelled on 31 December "
+                f"(Ken French's ratio blocks); got an observation dated {bad}"
+            )
+        out = pd.DatetimeIndex(dates.year.astype(str) + "-06-30").as_unit(dates.unit)
     else:
         target = _DAYS[m["day"]]
         ahead = (target - dates.day_of_week) % 7
@@ -159,6 +175,16 @@ _KNOWN: dict[str, str] = {
 }
 
 
+# Ken French annual valuation ratios ("Sum of X / Sum of ME", "Value Weight Average of
+# X / ME") of the portfolios formed on BE-ME, E-P and CF-P: live ids with a block selector
+# and their tidy copies (../shared/data/assets/*_ratio_*_annual.csv; SOURCES.md there).
+_FRENCH_RATIOS = re.compile(
+    r"^(?:french:Portfolios_Formed_on_(?:BE-ME|E-P|CF-P)/[^@]+@\s*(?:sum|value[-\s]weight"
+    r"[-\s]average)\s*|csv:assets/Portfolios_Formed_on_(?:BE-ME|E-P|CF-P)_ratio_(?:sum|vwavg)"
+    r"_annual#.+)$"
+)
+
+
 def known_lags() -> dict[str, str]:
     """The table of default publication lags by series id (a copy), for docs and tests."""
     return dict(_KNOWN)
@@ -171,7 +197,9 @@ def default_lag(series_id: str, frequency: str) -> PublicationLag:
     Moody's daily spreads, ICE BofA OAS and ON RRP one business day; monthly averages
     (Moody's AAA/BAA, GS10, TB3MS, FEDFUNDS) the first day of the next month; NFCI the
     next Wednesday; H.4.1 items (WALCL, WTREGEN) the next Thursday; the excess bond
-    premium the 4th business day of the next month. Other series fall back on their
+    premium the 4th business day of the next month; Ken French's annual ratio blocks
+    (``french:Portfolios_Formed_on_E-P/Hi10@sum`` and their ``csv:assets/..._ratio_...``
+    copies) 30 June of the label's year (``june_of_year``). Other series fall back on their
     frequency: daily and weekly one business day, monthly the next month (right for
     monthly *averages of market data*, too early for macro releases such as payrolls:
     set ``lag``). Quarterly and annual series have no safe default.
@@ -184,6 +212,8 @@ def default_lag(series_id: str, frequency: str) -> PublicationLag:
     """
     if series_id in _KNOWN:
         return PublicationLag(_KNOWN[series_id])
+    if _FRENCH_RATIOS.match(series_id):
+        return PublicationLag("june_of_year")
     if frequency == "M":
         return PublicationLag("next_month")
     if frequency in ("D", "C", "W"):

@@ -40,7 +40,17 @@ from backtest.errors import CacheMissError, DataError
 if TYPE_CHECKING:  # config imports the data layer; avoid the cycle at run time
     from backtest.config import AssetSpec, MacroSpec
 
-__all__ = ["Dataset", "Loader", "SeriesInfo", "build_dataset", "make_calendar"]
+__all__ = [
+    "Dataset",
+    "Loader",
+    "SeriesInfo",
+    "align_macro",
+    "build_dataset",
+    "load_series",
+    "macro_lag",
+    "make_calendar",
+    "max_age_days",
+]
 
 #: Fetches one series (through the cache for remote sources).
 Loader = Callable[[SeriesRequest], FetchedSeries]
@@ -313,22 +323,59 @@ def build_dataset(
             infos += [_info(alias, fetched[n], role, "none", fetched[n].values,
                             notes=f"{fetched[n].notes}; term of {spec.id} (returns added)")
                       for n in spec.expr.names]
-    columns = {}
-    for alias, mspec in macro.items():
-        def lookup(series_id: str, spec: MacroSpec = mspec, alias: str = alias) -> pd.Series:
-            f = fetched[series_id]
-            lag = PublicationLag(spec.lag) if spec.lag else default_lag(series_id, f.frequency)
-            infos.append(_info(alias, f, "macro", str(lag), f.values))
-            return as_of(f.values, lag, calendar, max_age_days=_max_age_days(f))
-        columns[alias] = mspec.expr.evaluate(lookup)
+    panel, macro_infos = align_macro(macro, fetched, calendar)
+    infos += macro_infos
     return Dataset(
         prices=pd.DataFrame(prices, index=calendar),
-        macro=pd.DataFrame(columns, index=calendar),
+        macro=panel,
         cash=cash,
         frequency=frequency,
         periods_per_year=periods_per_year,
         sources=tuple(infos),
     )
+
+
+def macro_lag(spec: MacroSpec, series_id: str, fetched: FetchedSeries) -> PublicationLag:
+    """The publication lag of one series of a macro spec: its ``lag``, else the default."""
+    return PublicationLag(spec.lag) if spec.lag else default_lag(series_id, fetched.frequency)
+
+
+def max_age_days(fetched: FetchedSeries) -> int:
+    """How long a released value of ``fetched`` is carried before it counts as missing."""
+    return _max_age_days(fetched)
+
+
+def align_macro(
+    macro: Mapping[str, MacroSpec], fetched: Mapping[str, FetchedSeries],
+    calendar: pd.DatetimeIndex,
+) -> tuple[pd.DataFrame, list[SeriesInfo]]:
+    """Put every macro alias on ``calendar`` through its publication lags.
+
+    Each term of an expression is lagged on its own (:func:`~backtest.data.align.as_of`),
+    so the value at a close uses only what was released by then; a released value
+    is carried at most :func:`max_age_days`, then it is missing.
+
+    Returns
+    -------
+    panel : pd.DataFrame
+        Shape (n_dates, n_aliases) on ``calendar``.
+    infos : list of SeriesInfo
+        Provenance of every series read.
+    """
+    columns, infos = {}, []
+    for alias, mspec in macro.items():
+        def lookup(series_id: str, spec: MacroSpec = mspec, alias: str = alias) -> pd.Series:
+            f = fetched[series_id]
+            lag = macro_lag(spec, series_id, f)
+            infos.append(_info(alias, f, "macro", str(lag), f.values))
+            return as_of(f.values, lag, calendar, max_age_days=_max_age_days(f))
+        columns[alias] = mspec.expr.evaluate(lookup)
+    return pd.DataFrame(columns, index=calendar), infos
+
+
+def load_series(ids: Iterable[str], load: Loader) -> dict[str, FetchedSeries]:
+    """Load every id once (offline: one error naming every missing series)."""
+    return _load_all(ids, load)
 
 
 def _info(

@@ -7,6 +7,8 @@ your own)::
     DIR/assets/<TICKER>.csv            date,adj_close,...    yahoo:<TICKER>  (``^GSPC`` -> GSPC.csv)
     DIR/assets/<FILE>_monthly.csv      date,<columns>        french:<FILE>/<COLUMN>
     DIR/assets/<FILE>.csv              (FILE ending _daily)  french:<FILE>/<COLUMN>
+    DIR/assets/<FILE>_ratio_sum_annual.csv    french:<FILE>/<COLUMN>@sum
+    DIR/assets/<FILE>_ratio_vwavg_annual.csv  french:<FILE>/<COLUMN>@value-weight-average
 
 Each file is read by the :class:`~backtest.data.csv.CsvProvider` rooted at ``DIR``;
 the result keeps the *live* request id (``fred:DGS10``), so the series gets the
@@ -14,13 +16,15 @@ same default publication lag, kind, units and frequency as a live download and
 a run's results have the same structure. Only the notes differ: they start with
 ``mirror: DIR/macro/DGS10.csv``. Ken French files hold percent returns (the
 first, value-weighted block of the library file); they are returned as decimal
-returns (``Kind.RETURN``), as the live provider does. Mirror reads are local and
+returns (``Kind.RETURN``), as the live provider does. The annual valuation-ratio
+blocks (``@sum``, ``@value-weight-average``) are levels as published. Mirror reads are local and
 are never cached. A series missing from the mirror is an error naming the file
 that was looked for; there is no fallback to the network.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 from pathlib import Path
 from typing import ClassVar
@@ -35,6 +39,7 @@ __all__ = ["MIRRORED_SOURCES", "MirrorProvider", "mirror_request"]
 
 #: Remote sources a mirror serves.
 MIRRORED_SOURCES = frozenset({"fred", "yahoo", "french"})
+_RATIO_BLOCKS = {frozenset({"sum"}): "sum", frozenset({"value", "weight", "average"}): "vwavg"}
 
 
 def mirror_request(request: SeriesRequest) -> SeriesRequest:
@@ -55,13 +60,28 @@ def mirror_request(request: SeriesRequest) -> SeriesRequest:
     if request.source == "french":
         file, column, selector = split_name(request.name, label)
         if selector:
-            raise DataError(
-                f"{label}: a mirror holds only the first (value-weighted) block of each "
-                f"Ken French file; drop '@{selector}' or fetch the live file"
-            )
+            block = ratio_block(selector)
+            if block is None:
+                raise DataError(
+                    f"{label}: a mirror holds the first (value-weighted) block of each Ken "
+                    f"French file and the annual ratio blocks (@sum, @value-weight-average); "
+                    f"drop '@{selector}' or fetch the live file"
+                )
+            return SeriesRequest("csv", f"assets/{file}_ratio_{block}_annual#{column}")
         stem = file if file.endswith("_daily") else f"{file}_monthly"
         return SeriesRequest("csv", f"assets/{stem}#{column}")
     raise DataError(f"{label}: a mirror serves only {', '.join(sorted(MIRRORED_SOURCES))} ids")
+
+
+def ratio_block(selector: str) -> str | None:
+    """The tidy file's block name (``sum``, ``vwavg``) of a ratio selector, else None.
+
+    ``@sum`` selects "Sum of X / Sum of ME" and ``@value-weight-average`` "Value Weight
+    Average of X / ME" in the live library file; the mirror keeps each as
+    ``FILE_ratio_sum_annual.csv`` / ``FILE_ratio_vwavg_annual.csv``.
+    """
+    words = frozenset(w for w in re.split(r"[-\s]+", selector.lower()) if w)
+    return _RATIO_BLOCKS.get(words)
 
 
 def _plain(name: str, label: str) -> str:
@@ -136,6 +156,11 @@ def _as_yahoo(request: SeriesRequest, got: FetchedSeries, where: str) -> Fetched
 
 
 def _as_french(request: SeriesRequest, got: FetchedSeries, where: str) -> FetchedSeries:
+    selector = split_name(request.name, str(request))[2]
+    if selector:  # an annual ratio block: a level as published, like the live provider
+        notes = (f"{where}; Kenneth R. French Data Library, annual block @{selector} "
+                 "(ratio as published; the row labelled t-12-31 is formed at the end of June t)")
+        return _relabel(request, got, Kind.LEVEL, "as published by Ken French", "A", notes)
     notes = (
         f"{where}; Kenneth R. French Data Library, first block of the file (value-weighted "
         "returns, or the factors); "

@@ -6,7 +6,9 @@ with :func:`load_catalog` or :func:`parse_catalog` into frozen
 :class:`Regime` records. :func:`regime_table` compounds strategy returns and
 the long-minus-short-duration spread inside each regime;
 :func:`signal_timing` says whether and when a risk-off signal fired around
-each one. Only :func:`load_catalog` touches the filesystem.
+each one; :func:`regime_timing` says which state was in force at each regime's
+start, since when, when it first switched inside, and the share of bars risk-off.
+Only :func:`load_catalog` touches the filesystem.
 
 Examples
 --------
@@ -27,13 +29,17 @@ from backtest.regimes._catalog import (
     parse_catalog,
     regimes_within,
 )
+from backtest.regimes._timing import expected_spread_sign, regime_mask, regime_timing
 
 __all__ = [
     "Regime",
     "RegimeKind",
+    "expected_spread_sign",
     "load_catalog",
     "parse_catalog",
+    "regime_mask",
     "regime_table",
+    "regime_timing",
     "regimes_within",
     "signal_timing",
 ]

@@ -1,10 +1,10 @@
 """A run as a schema-versioned, strict-JSON document (pure), and its atomic write.
 
-Schema ``1.1`` (every number is a float or ``null``; NaN and ±inf become ``null``;
+Schema ``1.2`` (every number is a float or ``null``; NaN and ±inf become ``null``;
 dates are ISO ``YYYY-MM-DD``)::
 
     {
-      "schema_version": "1.1",
+      "schema_version": "1.2",
       "generated_by": "dcf-regime <version>",
       "generated_at": "<caller's timestamp>",         # only if given
       "run": {"name", "title", "strategy_under_test": <label>},
@@ -44,7 +44,10 @@ columns as keys. Percent-like values are decimals (``0.05`` = 5%), never percent
 Minor versions add keys; a major version changes or removes one. 1.1 added
 ``conventions.benchmark``/``benchmark_rule``, the metrics ``total_return``, ``beta``,
 ``alpha``, ``information_ratio`` and ``tracking_error``, per-strategy ``risk_off``,
-``cash_returns`` and ``catalog``.
+``cash_returns`` and ``catalog``. 1.2 added, when the run was analysed
+(``backtest run`` always does), ``thesis``, ``thesis_skipped``, ``regime_timing``,
+``attribution`` and ``signal.contributions``/``signal.present``
+(:mod:`backtest.report._analysis_json`).
 
 :func:`to_compare_json` wraps several runs: ``{"schema_version", "generated_by",
 "generated_at", "runs": [<run document>, ...]}``.
@@ -69,6 +72,7 @@ from backtest.report._io import write_text_atomic
 
 if TYPE_CHECKING:
     from backtest.engine.result import BacktestResult
+    from backtest.evaluate import RunAnalysis
     from backtest.runner import RunResult
 
 __all__ = [
@@ -80,7 +84,7 @@ __all__ = [
     "write_json",
 ]
 
-SCHEMA_VERSION = "1.1"
+SCHEMA_VERSION = "1.2"
 
 
 def _iso(value: date) -> str:
@@ -190,6 +194,7 @@ def to_json(
     *,
     versions: Mapping[str, str] | None = None,
     generated_at: str | datetime | None = None,
+    analysis: RunAnalysis | None = None,
 ) -> dict[str, Any]:
     """Build the JSON result of one run (schema in the module docstring).
 
@@ -201,6 +206,9 @@ def to_json(
     generated_at : str or datetime, optional
         Included as ``generated_at`` when given (the caller reads the clock); a
         datetime is written in ISO format to the second.
+    analysis : RunAnalysis, optional
+        :func:`backtest.evaluate.analyze` of ``run``: adds the keys of
+        :mod:`backtest.report._analysis_json` (``backtest run`` always passes it).
 
     Returns
     -------
@@ -246,6 +254,10 @@ def to_json(
         "regimes": _records(run.regime_table()),
         "signal_timing": _records(run.signal_timing()),
     }
+    if analysis is not None:
+        from backtest.report._analysis_json import add_analysis
+
+        add_analysis(payload, run, analysis)
     return payload
 
 

@@ -28,6 +28,8 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from backtest.report._thesis_section import build as build_thesis
+
 if TYPE_CHECKING:
     from backtest.report._compare import Comparison
     from backtest.report._runs import RunData
@@ -56,7 +58,9 @@ class Section:
 
 
 #: Registered sections, rendered in this order after the core sections.
-SECTIONS: tuple[Section, ...] = ()
+SECTIONS: tuple[Section, ...] = (
+    Section(key="thesis", template="_thesis.html.j2", build=build_thesis),  # issue 9
+)
 
 
 def build_sections(comparison: Comparison,

@@ -7,6 +7,7 @@ from backtest.signals._composite import (
     standardize,
     transform,
 )
+from backtest.signals._contributions import component_contributions
 from backtest.signals._presets import (
     PRESETS,
     Preset,
@@ -21,6 +22,7 @@ __all__ = [
     "ComponentSpec",
     "Preset",
     "SignalSpec",
+    "component_contributions",
     "component_from_table",
     "compute_signal",
     "months_to_bars",

@@ -58,7 +58,8 @@ def test_hold_sleeves_keeps_each_ranking_until_the_next_rerank() -> None:
         ({"method": "empirical", "yield_series": "YIELD", "window": 60, "min_periods": 61},
          "min_periods must be in"),
         ({"long": ["LONG1"], "short": ["MID"], "window": 60}, "need yield_series"),
-        ({"method": "dcf"}, "is not one of 'explicit', 'empirical'"),
+        ({"method": "dcf"}, "method 'dcf' needs cash_flow_yields"),
+        ({"method": "pe"}, "is not one of 'explicit', 'empirical', 'dcf'"),
     ],
 )
 def test_bad_sleeve_tables_say_what_to_write(sleeves: dict[str, Any], message: str) -> None:

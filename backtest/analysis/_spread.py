@@ -1,0 +1,382 @@
+r"""The long-minus-short duration spread: by signal state, by decade and by regime."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+
+from backtest.analysis._bootstrap import (
+    FloatArray,
+    IntArray,
+    Interval,
+    Statistic,
+    bootstrap_interval,
+    evaluate,
+    expected_block_length,
+    percentile_interval,
+    resample_positions,
+    rng_for,
+)
+from backtest.analysis._hac import hac_ols
+from backtest.errors import DataError
+from backtest.regimes import Regime, expected_spread_sign
+
+__all__ = [
+    "BootstrapSettings",
+    "PeriodSpread",
+    "PeriodVerdict",
+    "StateSpread",
+    "decade_spreads",
+    "period_spread",
+    "regime_spreads",
+    "state_spread",
+]
+
+#: How a period's spread stands against the thesis (regimes with a predicted sign).
+PeriodVerdict = Literal["counts", "fails", "inconclusive", "too short"]
+
+
+@dataclass(frozen=True, kw_only=True)
+class BootstrapSettings:
+    """Resamples, seed, confidence, and the shortest sample that gets an interval.
+
+    Attributes
+    ----------
+    reps : int
+        Stationary-bootstrap resamples per interval (1,000 by default).
+    seed : int
+        Seed of every bootstrap (each statistic draws its own stream from it).
+    confidence : float
+        Two-sided coverage, e.g. 0.95.
+    min_bars : int
+        A decade or regime with fewer bars gets no interval ("too short").
+    """
+
+    reps: int = 1000
+    seed: int = 0
+    confidence: float = 0.95
+    min_bars: int = 12
+
+
+@dataclass(frozen=True)
+class StateSpread:
+    r"""The spread in bars after a risk-off close against bars after a risk-on close.
+
+    Attributes
+    ----------
+    bars_off, bars_on : int
+        Bars whose previous close was risk-off / risk-on.
+    mean_off, mean_on : float
+        Mean spread per bar times ``periods_per_year`` (decimal per year).
+    difference : Interval
+        ``mean_off - mean_on`` per year with its stationary-bootstrap interval
+        (pairs of state and spread resampled together; expected block length from the
+    Politis–White rule on the difference's influence function).
+    nw_t : float
+        Newey–West t-statistic of the difference (slope on the risk-off dummy).
+    nw_lags : int
+    hit_rate, hit_rate_off, hit_rate_on : float
+        Share of bars where the spread had the sign the state predicts: below zero
+        after a risk-off close, above zero after a risk-on close (overall and by state).
+    """
+
+    bars_off: int
+    bars_on: int
+    mean_off: float
+    mean_on: float
+    difference: Interval
+    nw_t: float
+    nw_lags: int
+    hit_rate: float
+    hit_rate_off: float
+    hit_rate_on: float
+
+
+@dataclass(frozen=True)
+class PeriodSpread:
+    """The spread over one decade or one catalog regime.
+
+    Attributes
+    ----------
+    label : str
+        ``"1990s"`` or the regime's name.
+    kind : str
+        ``"decade"`` or the regime's kind.
+    start, end : pd.Timestamp
+        The period (a regime's catalog dates; a decade's first and last day).
+    bars : int
+        Bars of the spread inside the period.
+    spread : Interval or None
+        Decades: the mean spread per year. Regimes: the compounded long sleeve minus
+        the compounded short sleeve over the regime's bars (the regime table's L−S).
+        None when the period has no bar.
+    expected_sign : int
+        Sign the thesis predicts (regimes: -1, or +1 for easing; decades: 0).
+    verdict : str or None
+        Regimes: ``counts`` (interval excludes 0 on the predicted side), ``fails``
+        (excludes 0 on the other side), ``inconclusive``, ``too short``
+        (fewer than ``min_bars`` bars: no interval). Decades: None.
+    difference : Interval or None
+        Decades: risk-off minus risk-on mean spread per year inside the decade
+        (None if one state has no bar).
+    """
+
+    label: str
+    kind: str
+    start: pd.Timestamp
+    end: pd.Timestamp
+    bars: int
+    spread: Interval | None
+    expected_sign: int
+    verdict: PeriodVerdict | None
+    difference: Interval | None = None
+
+
+def _check_aligned(spread: pd.Series, state: pd.Series) -> tuple[FloatArray, npt.NDArray[np.bool_]]:
+    if not spread.index.equals(state.index):
+        raise DataError("spread and state must share one index")
+    values = spread.to_numpy(dtype=np.float64)
+    if not np.isfinite(values).all():
+        raise DataError("spread holds missing values; drop those bars first")
+    return values, state.to_numpy(dtype=bool)
+
+
+def _difference_statistic(
+    values: FloatArray, off: npt.NDArray[np.bool_], ppy: int
+) -> Statistic:
+    def statistic(pos: IntArray) -> FloatArray:
+        s, o = values[pos], off[pos].astype(np.float64)
+        n_off, n_on = o.sum(axis=1), (1.0 - o).sum(axis=1)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            mean_off = (s * o).sum(axis=1) / n_off
+            mean_on = (s * (1.0 - o)).sum(axis=1) / n_on
+        return np.asarray((mean_off - mean_on) * ppy, dtype=np.float64)
+
+    return statistic
+
+
+def _influence(values: FloatArray, off: npt.NDArray[np.bool_]) -> FloatArray:
+    """Linearization of the off-minus-on difference of means: the series whose mean it is.
+
+    Its dependence, not the state's persistence, drives the variance of the
+    difference, so its Politis–White block length is the one used.
+    """
+    p = float(off.mean())
+    mean_off, mean_on = values[off].mean(), values[~off].mean()
+    out: FloatArray = np.where(off, (values - mean_off) / p, -(values - mean_on) / (1.0 - p))
+    return out
+
+
+def state_spread(
+    spread: pd.Series, risk_off: pd.Series, *, periods_per_year: int,
+    settings: BootstrapSettings, label: str = "state",
+) -> StateSpread:
+    r"""Compare the spread after risk-off closes with the spread after risk-on closes.
+
+    Parameters
+    ----------
+    spread : pd.Series
+        Long-sleeve minus short-sleeve return of each bar (decimal), no NaN.
+    risk_off : pd.Series
+        Boolean, same index: the state *known at the previous close* (already
+        shifted by the caller: ``state.shift(1)``), so bar ``t`` pairs the spread
+        over ``(t-1, t]`` with the signal at ``t-1``.
+    periods_per_year : int
+        Annualization of the means.
+    settings : BootstrapSettings
+    label : str
+        Names the bootstrap's random stream.
+
+    Returns
+    -------
+    StateSpread
+
+    Raises
+    ------
+    DataError
+        Misaligned inputs, NaN spreads, or a state that never (or always) holds.
+
+    Notes
+    -----
+    .. math:: \Delta = \Big(\bar s_{\text{off}} - \bar s_{\text{on}}\Big)\cdot P
+
+    where :math:`P` is ``periods_per_year``. The thesis predicts :math:`\Delta < 0`.
+    The Newey–West t is the one of :math:`b` in :math:`s_t = a + b\,1[\text{off}_{t-1}]
+    + e_t`, whose OLS slope is exactly :math:`\bar s_{off} - \bar s_{on}`.
+    """
+    values, off = _check_aligned(spread, risk_off)
+    if off.all() or not off.any():
+        raise DataError("the state never changes over the sample: nothing to compare")
+    statistic = _difference_statistic(values, off, periods_per_year)
+    block = expected_block_length(_influence(values, off))
+    interval = bootstrap_interval(
+        statistic, len(values), reps=settings.reps, rng=rng_for(settings.seed, label),
+        confidence=settings.confidence, block_length=block,
+    )
+    fit = hac_ols(values, [off.astype(np.float64)], ["risk_off"])
+    hits = np.where(off, values < 0, values > 0)
+    return StateSpread(
+        bars_off=int(off.sum()),
+        bars_on=int((~off).sum()),
+        mean_off=float(values[off].mean() * periods_per_year),
+        mean_on=float(values[~off].mean() * periods_per_year),
+        difference=interval,
+        nw_t=fit.get("risk_off")[2],
+        nw_lags=fit.lags,
+        hit_rate=float(hits.mean()),
+        hit_rate_off=float(hits[off].mean()),
+        hit_rate_on=float(hits[~off].mean()),
+    )
+
+
+def _mean_statistic(values: FloatArray, ppy: int) -> Statistic:
+    def statistic(pos: IntArray) -> FloatArray:
+        return np.asarray(values[pos].mean(axis=1) * ppy, dtype=np.float64)
+
+    return statistic
+
+
+def _compound_statistic(long: FloatArray, short: FloatArray) -> Statistic:
+    log_long, log_short = np.log1p(long), np.log1p(short)
+
+    def statistic(pos: IntArray) -> FloatArray:
+        return np.asarray(
+            np.expm1(log_long[pos].sum(axis=1)) - np.expm1(log_short[pos].sum(axis=1)),
+            dtype=np.float64,
+        )
+
+    return statistic
+
+
+def period_spread(
+    long: pd.Series, short: pd.Series, inside: npt.ArrayLike, *, label: str, kind: str,
+    start: pd.Timestamp, end: pd.Timestamp, expected_sign: int, settings: BootstrapSettings,
+) -> PeriodSpread:
+    r"""Compounded long minus compounded short over one regime, with its interval.
+
+    Parameters
+    ----------
+    long, short : pd.Series
+        Sleeve returns per bar (decimal), same index, no NaN.
+    inside : array_like of bool
+        Which bars belong to the regime (:func:`backtest.regimes.regime_mask`).
+    label, kind : str
+        The regime's name and kind.
+    start, end : pd.Timestamp
+        The regime's catalog dates.
+    expected_sign : int
+        -1: the thesis predicts long duration underperforms; +1: outperforms.
+    settings : BootstrapSettings
+
+    Returns
+    -------
+    PeriodSpread
+
+    Notes
+    -----
+    .. math:: \text{spread} = \prod_{t \in R}(1 + L_t) - \prod_{t \in R}(1 + S_t)
+
+    Bars are resampled in pairs (the same bar for both sleeves) with the
+    stationary bootstrap *within* the regime. A regime "counts" for the thesis
+    only when the whole interval lies on the predicted side of zero.
+    """
+    mask = np.asarray(inside, dtype=bool)
+    lv, sv = long.to_numpy(dtype=np.float64)[mask], short.to_numpy(dtype=np.float64)[mask]
+    n = int(mask.sum())
+    if n == 0:
+        return PeriodSpread(label, kind, start, end, 0, None, expected_sign, "too short")
+    statistic = _compound_statistic(lv, sv)
+    if n < settings.min_bars:
+        estimate = float(statistic(np.arange(n, dtype=np.int64)[np.newaxis, :])[0])
+        empty = Interval(estimate, np.nan, np.nan, settings.confidence,
+                         "stationary bootstrap (percentile)")
+        return PeriodSpread(label, kind, start, end, n, empty, expected_sign, "too short")
+    interval = bootstrap_interval(
+        statistic, n, reps=settings.reps, rng=rng_for(settings.seed, f"regime {label}"),
+        confidence=settings.confidence, block_length=expected_block_length(lv - sv),
+    )
+    verdict: PeriodVerdict = (
+        "inconclusive" if interval.sign == 0
+        else "counts" if interval.sign == expected_sign else "fails"
+    )
+    return PeriodSpread(label, kind, start, end, n, interval, expected_sign, verdict)
+
+
+def decade_spreads(
+    spread: pd.Series, risk_off: pd.Series, *, periods_per_year: int,
+    settings: BootstrapSettings,
+) -> list[PeriodSpread]:
+    """Mean spread per year and the risk-off minus risk-on difference, decade by decade.
+
+    Parameters
+    ----------
+    spread, risk_off : pd.Series
+        As in :func:`state_spread` (state known at the previous close).
+    periods_per_year : int
+    settings : BootstrapSettings
+
+    Returns
+    -------
+    list of PeriodSpread
+        One per calendar decade with a bar (``1950s`` = 1950-01-01 .. 1959-12-31,
+        by bar date), in order. Both statistics of a decade come from the same
+        resamples; a decade shorter than ``min_bars`` gets point estimates only.
+    """
+    values, off = _check_aligned(spread, risk_off)
+    decades = np.asarray(spread.index.year // 10 * 10)
+    out = []
+    for decade in dict.fromkeys(decades.tolist()):
+        mask = decades == decade
+        label = f"{decade}s"
+        v, o = values[mask], off[mask]
+        start, end = pd.Timestamp(f"{decade}-01-01"), pd.Timestamp(f"{decade + 9}-12-31")
+        out.append(_decade(label, start, end, v, o, periods_per_year, settings))
+    return out
+
+
+def _decade(
+    label: str, start: pd.Timestamp, end: pd.Timestamp, values: FloatArray,
+    off: npt.NDArray[np.bool_], ppy: int, settings: BootstrapSettings,
+) -> PeriodSpread:
+    n = len(values)
+    mean_stat = _mean_statistic(values, ppy)
+    both = bool(off.any() and (~off).any())
+    diff_stat = _difference_statistic(values, off, ppy)
+    whole = np.arange(n, dtype=np.int64)[np.newaxis, :]
+    method = "stationary bootstrap (percentile)"
+    if n < settings.min_bars:
+        mean = Interval(float(mean_stat(whole)[0]), np.nan, np.nan, settings.confidence, method)
+        diff = (Interval(float(diff_stat(whole)[0]), np.nan, np.nan, settings.confidence, method)
+                if both else None)
+        return PeriodSpread(label, "decade", start, end, n, mean, 0, None, diff)
+    block = expected_block_length(values, *([_influence(values, off)] if both else []))
+    positions = resample_positions(n, block_length=block, reps=settings.reps,
+                                   rng=rng_for(settings.seed, f"decade {label}"))
+    mean = percentile_interval(float(mean_stat(whole)[0]), evaluate(mean_stat, positions),
+                               settings.confidence, block)
+    diff = None
+    if both:
+        diff = percentile_interval(float(diff_stat(whole)[0]), evaluate(diff_stat, positions),
+                                   settings.confidence, block)
+    return PeriodSpread(label, "decade", start, end, n, mean, 0, None, diff)
+
+
+def regime_spreads(
+    long: pd.Series, short: pd.Series, masks: Sequence[tuple[Regime, npt.ArrayLike]],
+    *, settings: BootstrapSettings,
+) -> list[PeriodSpread]:
+    """:func:`period_spread` for each ``(regime, mask)`` pair that has a bar, in order."""
+    return [
+        period_spread(
+            long, short, mask, label=regime.name, kind=regime.kind.value,
+            start=regime.start, end=regime.end,
+            expected_sign=expected_spread_sign(regime.kind), settings=settings,
+        )
+        for regime, mask in masks
+        if np.asarray(mask, dtype=bool).any()
+    ]

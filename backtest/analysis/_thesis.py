@@ -1,0 +1,175 @@
+"""The thesis, tested: every statistic of ``backtest thesis`` from plain series (pure)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
+
+import pandas as pd
+
+from backtest.analysis._mechanism import Mechanism, mechanism
+from backtest.analysis._predictive import Predictive, predictive_regression
+from backtest.analysis._ranks import RankAgreement
+from backtest.analysis._sharpe import SharpeComparison, sharpe_differences
+from backtest.analysis._spread import (
+    BootstrapSettings,
+    PeriodSpread,
+    StateSpread,
+    decade_spreads,
+    regime_spreads,
+    state_spread,
+)
+from backtest.errors import DataError
+from backtest.regimes import Regime, regime_mask
+
+__all__ = ["Thesis", "ThesisInputs", "thesis_statistics"]
+
+
+@dataclass(frozen=True, kw_only=True)
+class ThesisInputs:
+    """Everything the thesis statistics read, aligned on the bars of one run.
+
+    Attributes
+    ----------
+    long, short : pd.Series
+        Sleeve returns per bar (the run's bars after the first), decimal.
+    state : pd.Series
+        Risk-off state decided at each close, on the run's window (first bar included).
+    composite : pd.Series
+        The composite at each close of the window.
+    strategy : str
+        Label of the strategy whose state is tested.
+    strategy_returns : pd.Series
+        Its net returns per bar.
+    alternatives : mapping of str to pd.Series
+        Net returns of the honest alternatives (always short, the market).
+    cash : pd.Series
+        The cash asset's return per bar.
+    yield_change_pp, credit_change_pp : pd.Series or None
+        Changes (percentage points) paired with each bar's spread (the caller aligns
+        them for publication lags); None when the config names no series.
+    catalog : sequence of Regime
+    periods_per_year : int
+    settings : BootstrapSettings
+    min_train : int
+        Bars of history before the first out-of-sample forecast.
+    durations : RankAgreement or None
+        DCF vs empirical duration ranks, when the sleeves compute both.
+    notes : tuple of str
+        What was left out and why (shown with the verdict).
+    """
+
+    long: pd.Series
+    short: pd.Series
+    state: pd.Series
+    composite: pd.Series
+    strategy: str
+    strategy_returns: pd.Series
+    alternatives: Mapping[str, pd.Series]
+    cash: pd.Series
+    yield_change_pp: pd.Series | None
+    credit_change_pp: pd.Series | None
+    catalog: Sequence[Regime]
+    periods_per_year: int
+    settings: BootstrapSettings
+    min_train: int
+    durations: RankAgreement | None = None
+    notes: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Thesis:
+    """The thesis statistics of one run.
+
+    Attributes
+    ----------
+    strategy : str
+        The strategy whose risk-off state was tested.
+    settings : BootstrapSettings
+    periods_per_year : int
+    start, end : pd.Timestamp
+        First and last bar of the spread.
+    state : StateSpread
+    predictive : Predictive
+    mechanism : Mechanism or None
+    decades, regimes : list of PeriodSpread
+    sharpe : list of SharpeComparison
+    durations : RankAgreement or None
+    notes : tuple of str
+    verdict : tuple of str
+        Plain-language lines generated from the numbers above
+        (:func:`backtest.analysis.write_verdict`).
+    """
+
+    strategy: str
+    settings: BootstrapSettings
+    periods_per_year: int
+    start: pd.Timestamp
+    end: pd.Timestamp
+    state: StateSpread
+    predictive: Predictive
+    mechanism: Mechanism | None
+    decades: list[PeriodSpread]
+    regimes: list[PeriodSpread]
+    sharpe: list[SharpeComparison]
+    durations: RankAgreement | None
+    notes: tuple[str, ...] = ()
+    verdict: tuple[str, ...] = field(default=())
+
+
+def thesis_statistics(inputs: ThesisInputs) -> Thesis:
+    """Compute every statistic of the thesis (see the README's *Thesis* section).
+
+    Bar ``t``'s spread (long minus short over ``(t-1, t]``) is paired with the
+    state and the composite known at the close of ``t-1``.
+
+    Parameters
+    ----------
+    inputs : ThesisInputs
+
+    Returns
+    -------
+    Thesis
+        With the verdict lines filled in.
+
+    Raises
+    ------
+    DataError
+        Sleeve returns missing inside the window, or a state that never changes.
+    """
+    from backtest.analysis._verdict import write_verdict
+
+    spread = (inputs.long - inputs.short).rename("spread")
+    if spread.isna().any():
+        raise DataError("the sleeve returns have missing bars inside the window")
+    state_before = inputs.state.shift(1).reindex(spread.index)
+    composite_before = inputs.composite.shift(1).reindex(spread.index)
+    keep = state_before.notna() & composite_before.notna()
+    spread, state_before = spread[keep], state_before[keep].astype(bool)
+    composite_before = composite_before[keep]
+    settings, ppy = inputs.settings, inputs.periods_per_year
+    mech = None
+    if inputs.yield_change_pp is not None and inputs.credit_change_pp is not None:
+        mech = mechanism(spread, inputs.yield_change_pp, inputs.credit_change_pp,
+                         confidence=settings.confidence)
+    index = pd.DatetimeIndex(spread.index)
+    masks = [(r, regime_mask(index, r)) for r in inputs.catalog]
+    thesis = Thesis(
+        strategy=inputs.strategy,
+        settings=settings,
+        periods_per_year=ppy,
+        start=index[0],
+        end=index[-1],
+        state=state_spread(spread, state_before, periods_per_year=ppy, settings=settings),
+        predictive=predictive_regression(spread, composite_before, min_train=inputs.min_train),
+        mechanism=mech,
+        decades=decade_spreads(spread, state_before, periods_per_year=ppy, settings=settings),
+        regimes=regime_spreads(inputs.long[keep], inputs.short[keep], masks, settings=settings),
+        sharpe=sharpe_differences(
+            inputs.strategy_returns.rename(inputs.strategy), inputs.alternatives,
+            inputs.cash, periods_per_year=ppy, settings=settings,
+        ) if inputs.alternatives else [],
+        durations=inputs.durations,
+        notes=inputs.notes,
+    )
+    return replace(thesis, verdict=write_verdict(thesis))

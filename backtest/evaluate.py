@@ -1,0 +1,215 @@
+"""A run's thesis, timing, attribution and signal contributions.
+
+The statistics themselves are pure (:mod:`backtest.analysis`); this module
+gathers their inputs from a :class:`~backtest.runner.RunResult` and runs the two
+honest alternatives of the thesis — always the short-duration sleeve, and the
+market — through the same engine, costs and execution lag as the run.
+
+Examples
+--------
+>>> import backtest
+>>> run = backtest.run()  # doctest: +SKIP
+>>> thesis = backtest.evaluate_thesis(run)  # doctest: +SKIP
+>>> for line in thesis.verdict: print(line)  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+
+from backtest.analysis import (
+    Attribution,
+    BootstrapSettings,
+    RankAgreement,
+    Thesis,
+    ThesisInputs,
+    attribute,
+    rank_agreement,
+    thesis_statistics,
+)
+from backtest.data.expr import parse_expr
+from backtest.engine import BacktestResult, run_backtest
+from backtest.errors import ConfigError, DataError
+from backtest.regimes import regime_timing
+from backtest.runner import RunResult, load_strategy, prepare_market
+from backtest.signals import component_contributions, months_to_bars
+from backtest.strategy import MarketData, rebalance_mask
+
+__all__ = ["ALWAYS_SHORT", "RunAnalysis", "alternatives", "analyze", "evaluate_thesis"]
+
+#: Label of the always-short-sleeve alternative.
+ALWAYS_SHORT = "always short"
+
+
+@dataclass(frozen=True)
+class RunAnalysis:
+    """Everything issue-9 analysis adds to a run's outputs.
+
+    Attributes
+    ----------
+    thesis : Thesis or None
+        None when the strategy under test has no risk-off state (``skipped`` says so).
+    skipped : str or None
+    timing : pd.DataFrame
+        :func:`backtest.regimes.regime_timing` of the strategy under test (empty
+        without a state).
+    attribution : dict of str to Attribution
+        Per strategy label (the run's strategies, in order).
+    contributions, present : pd.DataFrame
+        Per component: signed contribution to the composite and presence flag, on
+        the run's window (:func:`backtest.signals.component_contributions`).
+    """
+
+    thesis: Thesis | None
+    skipped: str | None
+    timing: pd.DataFrame
+    attribution: dict[str, Attribution]
+    contributions: pd.DataFrame
+    present: pd.DataFrame
+
+
+def _market(run: RunResult) -> MarketData:
+    return run.market if run.market is not None else prepare_market(run.config, run.dataset)
+
+
+def alternatives(run: RunResult) -> dict[str, BacktestResult]:
+    """The thesis' honest alternatives, executed like the run's strategies.
+
+    Always the short-duration sleeve (``always_short``, rebalanced monthly) and,
+    when ``[thesis] market`` names an asset, buying and holding it.
+    """
+    cfg, market = run.config, _market(run)
+    prices = run.dataset.prices.loc[run.window]
+    specs: dict[str, tuple[str, dict[str, str]]] = {ALWAYS_SHORT: ("always_short", {})}
+    if cfg.thesis.market is not None:
+        specs[f"market ({cfg.thesis.market})"] = ("buy_and_hold", {"asset": cfg.thesis.market})
+    out = {}
+    for label, (kind, params) in specs.items():
+        strategy = load_strategy(kind, params, f"thesis alternative {label!r}")
+        out[label] = run_backtest(
+            strategy.decide(market), prices, cash=run.dataset.cash, costs=cfg.costs,
+            execution_lag=cfg.run.execution_lag, periods_per_year=run.dataset.periods_per_year,
+            initial_capital=cfg.run.initial_capital, label=label, kind=kind,
+        )
+    return out
+
+
+def _changes(run: RunResult, expression: str) -> pd.Series:
+    """Changes (percentage points) of a macro expression over each bar it describes.
+
+    The data layer shows each value at its publication; the ex-post mechanism
+    regression pairs the change over bar ``t`` with the spread of bar ``t``, so the
+    known changes are moved back by ``yield_lag_bars`` (no decision uses them).
+    """
+    level = parse_expr(expression).evaluate(lambda alias: run.dataset.macro[alias])
+    return level.diff().shift(-run.config.thesis.yield_lag_bars)
+
+
+def _duration_ranks(run: RunResult, market: MarketData) -> RankAgreement | None:
+    empirical = market.sleeves.empirical
+    durations = market.sleeves.durations
+    if empirical is None or durations is None:  # only DCF sleeves carry both
+        return None
+    window = run.window
+    dates = window[rebalance_mask(window, "monthly")]
+    columns = [c for c in durations.columns if c != run.dataset.cash]
+    return rank_agreement(durations[columns], empirical[columns], names=("DCF", "empirical"),
+                          dates=dates)
+
+
+def _notes(run: RunResult) -> tuple[str, ...]:
+    spec, notes = run.config.thesis, []
+    if spec.yield_series is None:
+        notes.append("Mechanism left out: set [thesis] yield_series and credit_series.")
+    if spec.market is None:
+        notes.append("Market comparison left out: set [thesis] market = ASSET.")
+    return tuple(notes)
+
+
+def evaluate_thesis(run: RunResult, *, reps: int | None = None, seed: int | None = None) -> Thesis:
+    """Test the thesis on ``run`` (the strategy under test's risk-off state).
+
+    Parameters
+    ----------
+    run : RunResult
+    reps, seed : int, optional
+        Override ``[thesis] bootstrap_reps`` and ``seed``.
+
+    Returns
+    -------
+    Thesis
+
+    Raises
+    ------
+    ConfigError
+        The strategy under test has no risk-off state.
+    """
+    main, spec = run.main, run.config.thesis
+    if main.risk_off is None:
+        raise ConfigError(
+            f"thesis: the strategy under test {main.label!r} ({main.kind}) has no risk-off "
+            "state; use binary_rotation, graded_tilt, duration_targeting or trend_rule"
+        )
+    settings = BootstrapSettings(
+        reps=spec.bootstrap_reps if reps is None else reps,
+        seed=spec.seed if seed is None else seed,
+        confidence=spec.confidence,
+        min_bars=spec.min_bars,
+    )
+    if settings.reps < 1:
+        raise ConfigError(f"thesis: reps must be >= 1, got {settings.reps}")
+    market = _market(run)
+    alts = alternatives(run)
+    bars = run.sleeve_returns.iloc[1:]
+    inputs = ThesisInputs(
+        long=bars["long"],
+        short=bars["short"],
+        state=main.risk_off,
+        composite=run.signal["composite"],
+        strategy=main.label,
+        strategy_returns=main.returns,
+        alternatives={label: r.returns for label, r in alts.items()},
+        cash=main.cash_returns,
+        yield_change_pp=None if spec.yield_series is None else _changes(run, spec.yield_series),
+        credit_change_pp=(None if spec.credit_series is None
+                          else _changes(run, spec.credit_series)),
+        catalog=run.catalog,
+        periods_per_year=run.dataset.periods_per_year,
+        settings=settings,
+        min_train=months_to_bars(spec.min_train_months, run.dataset.periods_per_year),
+        durations=_duration_ranks(run, market),
+        notes=_notes(run),
+    )
+    try:
+        return thesis_statistics(inputs)
+    except DataError as exc:
+        raise DataError(f"thesis of {main.label!r}: {exc}") from None
+
+
+def analyze(run: RunResult, *, reps: int | None = None, seed: int | None = None) -> RunAnalysis:
+    """Thesis, regime timing, attribution and signal contributions of ``run``.
+
+    The thesis is left out (``skipped`` says why) when it cannot be computed: the
+    strategy under test has no risk-off state, its state never changes over the
+    window, or the window is too short for the statistics. ``backtest thesis``
+    turns that reason into its one-line error; ``backtest run`` writes it in the JSON.
+    """
+    thesis, skipped = None, None
+    try:
+        thesis = evaluate_thesis(run, reps=reps, seed=seed)
+    except (ConfigError, DataError) as exc:  # no state, a state that never changes, too few bars
+        skipped = str(exc)
+    state = run.main.risk_off
+    timing = (regime_timing(state.astype(bool), run.catalog) if state is not None
+              else pd.DataFrame())
+    prices = run.dataset.prices.loc[run.window]
+    asset_returns = prices.pct_change(fill_method=None)
+    attribution = {
+        label: attribute(r.weights, asset_returns, r.returns, run.catalog)
+        for label, r in run.results.items()
+    }
+    contributions, present = component_contributions(run.config.signal, run.signal)
+    return RunAnalysis(thesis, skipped, timing, attribution, contributions, present)
+

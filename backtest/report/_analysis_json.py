@@ -1,0 +1,150 @@
+"""The JSON keys of a run's analysis (schema 1.2): thesis, timing, attribution, contributions.
+
+Kept apart from :mod:`backtest.report.json` so the two evolve separately;
+:func:`add_analysis` is the only entry point, called once by ``to_json``::
+
+    "thesis": {...} | null,            # statistics, intervals and the verdict lines
+    "thesis_skipped": "<why>" | null,  # the strategy under test has no risk-off state
+    "regime_timing": [{...}, ...],     # regimes.regime_timing rows
+    "attribution": {"method": "...", "strategies": {<label>: {...}}},
+    "signal": {..., "contributions": {"columns", "values"}, "present": {"columns", "values"}}
+
+Intervals are ``{"estimate", "low", "high", "confidence", "method", "reps",
+"block_length"}``; returns and spreads are decimals (per year where the key says
+``per_year``); durations are years.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from backtest.analysis import METHOD, Attribution, Interval, PeriodSpread, Thesis
+from backtest.report.json import to_plain
+
+if TYPE_CHECKING:
+    from backtest.evaluate import RunAnalysis
+    from backtest.runner import RunResult
+
+__all__ = ["add_analysis", "analysis_keys", "attribution_json", "interval_json", "thesis_json"]
+
+
+def interval_json(iv: Interval | None) -> dict[str, Any] | None:
+    """An :class:`~backtest.analysis.Interval` as plain data (NaN → null)."""
+    return None if iv is None else to_plain(dataclasses.asdict(iv))
+
+
+def _period(p: PeriodSpread) -> dict[str, Any]:
+    return {
+        "label": p.label, "kind": p.kind, "start": to_plain(p.start), "end": to_plain(p.end),
+        "bars": p.bars, "spread": interval_json(p.spread), "expected_sign": p.expected_sign,
+        "verdict": p.verdict, "difference_per_year": interval_json(p.difference),
+    }
+
+
+def thesis_json(thesis: Thesis) -> dict[str, Any]:
+    """The thesis statistics as plain data (see the README's JSON schema)."""
+    s, p, m = thesis.state, thesis.predictive, thesis.mechanism
+    out: dict[str, Any] = {
+        "strategy": thesis.strategy,
+        "settings": to_plain(dataclasses.asdict(thesis.settings)),
+        "periods_per_year": thesis.periods_per_year,
+        "start": to_plain(thesis.start),
+        "end": to_plain(thesis.end),
+        "verdict": list(thesis.verdict),
+        "state": {
+            "bars_off": s.bars_off, "bars_on": s.bars_on,
+            "mean_off_per_year": to_plain(s.mean_off), "mean_on_per_year": to_plain(s.mean_on),
+            "difference_per_year": interval_json(s.difference),
+            "newey_west_t": to_plain(s.nw_t), "newey_west_lags": s.nw_lags,
+            "hit_rate": to_plain(s.hit_rate), "hit_rate_off": to_plain(s.hit_rate_off),
+            "hit_rate_on": to_plain(s.hit_rate_on),
+        },
+        "predictive": to_plain(dataclasses.asdict(p)),
+        "mechanism": None,
+        "decades": [_period(d) for d in thesis.decades],
+        "regimes": [_period(r) for r in thesis.regimes],
+        "sharpe": [
+            {"strategy": c.strategy, "alternative": c.alternative,
+             "sharpe_strategy": to_plain(c.sharpe_strategy),
+             "sharpe_alternative": to_plain(c.sharpe_alternative),
+             "difference": interval_json(c.difference)}
+            for c in thesis.sharpe
+        ],
+        "durations": None,
+        "notes": list(thesis.notes),
+    }
+    if m is not None:
+        out["mechanism"] = {
+            "yield_beta_per_100bp": interval_json(m.yield_beta),
+            "credit_beta_per_100bp": interval_json(m.credit_beta),
+            "yield_t": to_plain(m.yield_t), "credit_t": to_plain(m.credit_t),
+            "duration_gap_years": interval_json(m.duration_gap),
+            "nobs": m.nobs, "newey_west_lags": m.nw_lags, "r2": to_plain(m.r2),
+        }
+    r = thesis.durations
+    if r is not None:
+        out["durations"] = {
+            "first": r.first, "second": r.second, "mean": to_plain(r.mean),
+            "median": to_plain(r.median), "share_positive": to_plain(r.share_positive),
+            "last": to_plain(r.last), "assets": r.assets,
+            "spearman": {"dates": to_plain(list(r.rho.index)), "values": to_plain(r.rho)},
+        }
+    return out
+
+
+def _contributions(values: pd.Series) -> dict[str, Any]:
+    return {str(k): to_plain(float(v)) for k, v in values.items()}
+
+
+def attribution_json(attribution: Attribution) -> dict[str, Any]:
+    """One strategy's attribution: over the run and per regime (decimals)."""
+    return {
+        "assets": [str(c) for c in attribution.run.index],
+        "run": _contributions(attribution.run),
+        "total": to_plain(attribution.total),
+        "regimes": [
+            {"regime": str(name), "total": to_plain(float(row["total"])),
+             "contributions": _contributions(row.drop("total"))}
+            for name, row in attribution.regimes.iterrows()
+        ],
+    }
+
+
+def _booleans(frame: pd.DataFrame) -> list[list[bool]]:
+    values: list[list[bool]] = frame.to_numpy(dtype=bool).tolist()
+    return values
+
+
+def analysis_keys(analysis: RunAnalysis) -> dict[str, Any]:
+    """The top-level keys of schema 1.2: thesis, thesis_skipped, regime_timing, attribution."""
+    return {
+        "thesis": None if analysis.thesis is None else thesis_json(analysis.thesis),
+        "thesis_skipped": analysis.skipped,
+        "regime_timing": (
+            [] if analysis.timing.empty else to_plain(analysis.timing.to_dict(orient="records"))
+        ),
+        "attribution": {
+            "method": METHOD,
+            "strategies": {label: attribution_json(a)
+                           for label, a in analysis.attribution.items()},
+        },
+    }
+
+
+def add_analysis(payload: dict[str, Any], run: RunResult, analysis: RunAnalysis) -> None:
+    """Add the analysis keys of schema 1.2 to a ``to_json`` payload (in place)."""
+    payload.update(analysis_keys(analysis))
+    contributions = analysis.contributions.reindex(run.signal.index)
+    present = analysis.present.reindex(run.signal.index, fill_value=False)
+    payload["signal"]["contributions"] = {
+        "columns": [str(c) for c in contributions.columns],
+        "values": to_plain(contributions.to_numpy(dtype=np.float64)),
+    }
+    payload["signal"]["present"] = {
+        "columns": [str(c) for c in present.columns],
+        "values": _booleans(present),
+    }
