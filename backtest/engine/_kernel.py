@@ -1,0 +1,323 @@
+"""A numba kernel of the engine's accounting, for many strategies in one call.
+
+The vectorbt adapter (:mod:`backtest.engine._vbt`) stays the reference for
+``backtest run``; this kernel re-implements the same rules for sweeps, where
+vectorbt's per-call overhead and its memory (one column per trial) dominate.
+
+Rules, as :func:`backtest.engine.run_backtest` applies them:
+
+* Target weights decided at the close of bar ``d`` trade at the close of bar
+  ``d + execution_lag``; a row of NaN (or a bar without a decision) is no trade;
+  before the first executed decision the portfolio holds the cash asset.
+* Validated targets are clipped at 0 and the remainder of a traded row
+  (``1 - sum``, if positive) is added to the cash asset.
+* Orders are target percentages of the value before the bar's trades, at the
+  close; sells before buys, ordered by signed order value (vectorbt's
+  ``call_seq="auto"``: a stable insertion sort); fill = close × (1 ± slippage);
+  fees on the filled value; the last buy is cut to the cash left.
+* vectorbt's float tolerances are mirrored on purpose (``vectorbt.utils.math_``:
+  relative 1e-9, absolute 1e-12): cash and positions within 1e-12 of zero snap
+  to zero before each order, a buy whose cost is within 1e-9 of the cash left is
+  filled in full, a sub-1e-12 order is ignored. The reported value is rebuilt
+  from the order flows as vectorbt's ``Portfolio.value()`` does (cash flows and
+  asset flows accumulated with the same snapping), not from the in-simulation
+  state.
+
+Everything is single-threaded (``parallel=False``): executors parallelize over
+chunks of trials, and a trial's numbers never depend on which chunk it ran in.
+
+References
+----------
+.. [1] vectorbt 1.2, ``vectorbt/portfolio/nb.py``: ``simulate_from_orders_nb``,
+   ``execute_order_nb``, ``buy_nb``, ``sell_nb``, ``cash_flow_nb``, ``asset_flow_nb``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import numpy.typing as npt
+from numba import njit
+
+__all__ = ["CHECK_NAMES", "check_rows", "simulate_compact"]
+
+_REL, _ABS = 1e-9, 1e-12
+_WEIGHT_TOL = 1e-9  # validate_weights' tolerance for negatives and sums above 1
+
+#: Codes of :func:`check_rows`, in the order ``validate_weights`` applies its checks.
+CHECK_NAMES = ("ok", "partly NaN", "infinite", "negative", "sum above 1")
+
+Floats = npt.NDArray[np.float64]
+
+
+@njit(cache=True, inline="always")
+def _is_close(a: float, b: float) -> bool:
+    """Approximate equality, as vectorbt's ``is_close_nb``."""
+    if np.isnan(a) or np.isnan(b) or np.isinf(a) or np.isinf(b):
+        return False
+    if a == b:
+        return True
+    return abs(a - b) <= max(_REL * max(abs(a), abs(b)), _ABS)
+
+
+@njit(cache=True, inline="always")
+def _snap(a: float) -> float:
+    """``_add(a, 0.0)`` = ``_add(0.0, a)``: zero within the absolute tolerance, else ``a``."""
+    return 0.0 if abs(a) <= _ABS else a
+
+
+@njit(cache=True, inline="always")
+def _sign(a: float) -> float:
+    return 1.0 if a > 0.0 else (-1.0 if a < 0.0 else 0.0)
+
+
+@njit(cache=True, inline="always")
+def _add(a: float, b: float) -> float:
+    """Sum as vectorbt's ``add_nb``: within tolerance of zero it is exactly zero."""
+    zero = _is_close(abs(a), abs(b)) if _sign(a) != _sign(b) else _is_close(a + b, 0.0)
+    return 0.0 if zero else a + b
+
+
+@njit(cache=True)
+def _target_row(frames, first, second, a, b, d, out):  # type: ignore[no-untyped-def]
+    """Weights ``a·P + b·Q`` of decision row ``d``; returns True if the row is all NaN."""
+    k = out.shape[0]
+    all_nan = True
+    for j in range(k):
+        if a == 0.0:
+            w = b * frames[second, d, j]
+        elif b == 0.0:
+            w = a * frames[first, d, j]
+        else:
+            w = a * frames[first, d, j] + b * frames[second, d, j]
+        out[j] = w
+        if not np.isnan(w):
+            all_nan = False
+    return all_nan
+
+
+@njit(cache=True)
+def check_rows(frames, first, second, a, b, trade, status):  # type: ignore[no-untyped-def]
+    """Flag trials whose traded rows break the weight rules of ``validate_weights``.
+
+    ``status[i] = (code, row)``: the first failed check (codes of :data:`CHECK_NAMES`,
+    checked in that order over all rows) and the first row that fails it; ``(0, -1)``
+    when every traded row is valid.
+    """
+    n_trials, n = a.shape
+    k = frames.shape[2]
+    w = np.empty(k)
+    for i in range(n_trials):
+        firsts = np.full(5, -1)
+        for d in range(n):
+            if not trade[i, d]:
+                continue
+            if _target_row(frames, first[i], second[i], a[i, d], b[i, d], d, w):
+                continue
+            total = 0.0
+            bad = np.zeros(5, dtype=np.bool_)
+            for j in range(k):
+                x = w[j]
+                if np.isnan(x):
+                    bad[1] = True
+                    continue
+                if np.isinf(x):
+                    bad[2] = True
+                if x < -_WEIGHT_TOL:
+                    bad[3] = True
+                total += x
+            if total > 1.0 + _WEIGHT_TOL:
+                bad[4] = True
+            for c in range(1, 5):
+                if bad[c] and firsts[c] < 0:
+                    firsts[c] = d
+        status[i, 0], status[i, 1] = 0, -1
+        for c in range(1, 5):
+            if firsts[c] >= 0:
+                status[i, 0], status[i, 1] = c, firsts[c]
+                break
+
+
+@njit(cache=True, inline="always")
+def _order(cash, pos, weight, value, price, fee, slip):  # type: ignore[no-untyped-def]
+    """One target-percent order (vectorbt ``execute_order_nb``, long only, no fixed fees).
+
+    Returns ``(cash, position, signed filled size, fill price, fees)``: the new cash
+    and position snapped as vectorbt snaps them, size 0 when nothing was filled.
+    """
+    cash, pos, value = _snap(cash), _snap(pos), _snap(value)
+    if np.isnan(weight) or np.isnan(value) or value <= 0.0:
+        return cash, pos, 0.0, 0.0, 0.0
+    size = weight * value
+    size /= price
+    size -= pos
+    if size > 0.0:  # buy, cut to the cash left
+        adj_price = price * (1.0 + slip)
+        if cash == 0.0 or abs(size) <= _ABS:
+            return cash, pos, 0.0, 0.0, 0.0
+        req_cash = size * adj_price
+        req_fees = req_cash * fee + 0.0
+        total = req_cash + req_fees
+        if _is_close(total, cash) or total < cash:
+            return _add(cash, -total), _add(pos, size), size, adj_price, req_fees
+        max_req_cash = _snap(cash) / (1.0 + fee)
+        if max_req_cash <= 0.0:
+            return cash, pos, 0.0, 0.0, 0.0
+        final_size = max_req_cash / adj_price
+        return _add(cash, -cash), _add(pos, final_size), final_size, adj_price, cash - max_req_cash
+    adj_price = price * (1.0 - slip)  # sell (long only: never below zero)
+    size_limit = min(pos, -size)
+    if pos == 0.0 or abs(size_limit) <= _ABS:
+        return cash, pos, 0.0, 0.0, 0.0
+    acq_cash = size_limit * adj_price
+    fees_paid = acq_cash * fee + 0.0
+    final_acq = _add(acq_cash, -fees_paid)
+    if final_acq < 0.0:
+        return cash, pos, 0.0, 0.0, 0.0
+    return cash + final_acq, _add(pos, -size_limit), -size_limit, adj_price, fees_paid
+
+
+@njit(cache=True, inline="always")
+def _long_size(before: float, now: float) -> float:
+    """Change of a long position, as vectorbt's ``get_long_size_nb``."""
+    if before <= 0.0 and now <= 0.0:
+        return 0.0
+    if before >= 0.0 and now < 0.0:
+        return -before
+    if before < 0.0 and now >= 0.0:
+        return now
+    return _add(now, -before)
+
+
+@njit(cache=True)
+def _simulate_one(close, frames, p, q, a, b, trade, cash_col,  # type: ignore[no-untyped-def]
+                  lag, fee, slip, init_cash, values, traded):
+    """One trial; array arguments are indexed, never sliced, in the bar loop (speed)."""
+    n, k = close.shape
+    pos = np.zeros(k)  # in-simulation state: drives the order sizes
+    cash = init_cash
+    flow_pos = np.zeros(k)  # post-hoc state: what vectorbt's Portfolio.value() reports
+    assets = np.zeros(k)
+    cash_rep = init_cash
+    w = np.empty(k)
+    order_value = np.empty(k)
+    seq = np.empty(k, dtype=np.int64)
+    cash_flow = np.empty(k)
+    asset_flow = np.empty(k)
+    fees = np.full(k, fee)
+    slips = np.full(k, slip)
+    fees[cash_col], slips[cash_col] = 0.0, 0.0  # the cash asset trades free
+    for t in range(n):
+        d = t - lag
+        executed = False
+        if d >= 0 and trade[d]:  # the decision of row d, clipped, remainder to cash
+            ad, bd = a[d], b[d]
+            total = 0.0
+            for j in range(k):
+                if ad == 0.0:
+                    x = bd * frames[q, d, j]
+                elif bd == 0.0:
+                    x = ad * frames[p, d, j]
+                else:
+                    x = ad * frames[p, d, j] + bd * frames[q, d, j]
+                if not np.isnan(x):
+                    executed = True
+                if x < 0.0:
+                    x = 0.0
+                w[j] = x
+                total += x
+            if executed and 1.0 - total > 0.0:
+                w[cash_col] = w[cash_col] + (1.0 - total)
+        if t == 0 and not executed:  # bar 0 without a decision holds the cash asset
+            for j in range(k):
+                w[j] = 0.0
+            w[cash_col] = 1.0
+            executed = True
+        if not executed:
+            # NaN orders: vectorbt snaps cash and positions, then ignores them; the
+            # reported cash and assets take a zero flow (which snaps them too)
+            cash = _snap(cash)
+            cash_rep = _snap(cash_rep)
+            asset_value = 0.0
+            for j in range(k):
+                pos[j] = _snap(pos[j])
+                assets[j] = _snap(assets[j])
+                if assets[j] != 0.0:
+                    asset_value += assets[j] * close[t, j]
+            values[t] = cash_rep + asset_value
+            traded[t] = 0.0
+            continue
+        value = cash
+        for j in range(k):
+            if pos[j] != 0.0:
+                value += pos[j] * close[t, j]
+        # vectorbt's auto call sequence: stable insertion sort by signed order value
+        for j in range(k):
+            order_value[j] = w[j] * value - pos[j] * close[t, j]
+            seq[j] = j
+            cash_flow[j] = 0.0
+            asset_flow[j] = 0.0
+        for j in range(1, k):
+            v, s = order_value[j], seq[j]
+            m = j - 1
+            while m >= 0 and (order_value[m] > v or np.isnan(order_value[m])):
+                order_value[m + 1] = order_value[m]
+                seq[m + 1] = seq[m]
+                m -= 1
+            order_value[m + 1] = v
+            seq[m + 1] = s
+        turnover = 0.0
+        for m in range(k):
+            j = seq[m]
+            cash, pos[j], size, fill, paid = _order(
+                cash, pos[j], w[j], value, close[t, j], fees[j], slips[j])
+            if size == 0.0:
+                continue
+            turnover += abs(size * fill)
+            cash_flow[j] = _snap(-size * fill - paid)
+            new_pos = _add(flow_pos[j], size)
+            asset_flow[j] = _snap(_long_size(flow_pos[j], new_pos))
+            flow_pos[j] = new_pos
+        group_flow = 0.0
+        for j in range(k):
+            group_flow += cash_flow[j]
+        cash_rep = _add(cash_rep, group_flow)
+        asset_value = 0.0
+        for j in range(k):
+            assets[j] = _add(assets[j], asset_flow[j])
+            if assets[j] != 0.0:
+                asset_value += assets[j] * close[t, j]
+        values[t] = cash_rep + asset_value
+        traded[t] = turnover
+
+
+@njit(cache=True)
+def simulate_compact(close, frames, first, second, a, b, trade, cash_col,  # type: ignore[no-untyped-def]
+                     lag, fee, slip, init_cash, values, traded):
+    """Simulate every trial of a compact batch decision on one market.
+
+    Parameters
+    ----------
+    close : ndarray, shape (n_bars, n_assets)
+        Prices (total-return indices) on the trading window, no NaN.
+    frames : ndarray, shape (n_frames, n_bars, n_assets)
+        Candidate weight frames (sleeves) on the window.
+    first, second : ndarray of int64, shape (n_trials,)
+        Frames ``P`` and ``Q`` of each trial.
+    a, b : ndarray, shape (n_trials, n_bars)
+        Coefficients: trial ``i`` decides ``a[i, d] · P[d] + b[i, d] · Q[d]`` at row ``d``.
+    trade : ndarray of bool, shape (n_trials, n_bars)
+        Rows that are decisions (elsewhere: no trade).
+    cash_col : int
+        Column of the cash asset.
+    lag : ndarray of int64, shape (n_trials,)
+        Execution lag in bars.
+    fee, slip : ndarray, shape (n_trials,)
+        Fees and slippage as fractions of traded value / price (non-cash assets).
+    init_cash : ndarray, shape (n_trials,)
+    values, traded : ndarray, shape (n_trials, n_bars)
+        Output: portfolio value after each close's trades, and the bar's traded
+        value ``sum |size × fill price|``.
+    """
+    for i in range(a.shape[0]):
+        _simulate_one(close, frames, first[i], second[i], a[i], b[i], trade[i], cash_col,
+                      lag[i], fee[i], slip[i], init_cash[i], values[i], traded[i])
