@@ -68,7 +68,7 @@ def on_window(frame: Bools, index: pd.DatetimeIndex, window: pd.DatetimeIndex,
               fill: bool) -> Bools:
     """Columns of ``frame`` (on ``index``) at the dates of ``window``; ``fill`` where absent."""
     where = index.get_indexer(window)
-    out = frame[:, where]
+    out = np.ascontiguousarray(frame[:, where])  # rows stay contiguous (the kernel's layout)
     out[:, where < 0] = fill
     return out
 

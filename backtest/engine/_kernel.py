@@ -38,12 +38,12 @@ import numpy as np
 import numpy.typing as npt
 from numba import njit
 
-__all__ = ["CHECK_NAMES", "check_rows", "simulate_compact"]
+__all__ = ["CHECK_NAMES", "simulate_compact"]
 
 _REL, _ABS = 1e-9, 1e-12
 _WEIGHT_TOL = 1e-9  # validate_weights' tolerance for negatives and sums above 1
 
-#: Codes of :func:`check_rows`, in the order ``validate_weights`` applies its checks.
+#: Codes of the weight checks, in the order ``validate_weights`` applies them.
 CHECK_NAMES = ("ok", "partly NaN", "infinite", "negative", "sum above 1")
 
 Floats = npt.NDArray[np.float64]
@@ -75,66 +75,6 @@ def _add(a: float, b: float) -> float:
     """Sum as vectorbt's ``add_nb``: within tolerance of zero it is exactly zero."""
     zero = _is_close(abs(a), abs(b)) if _sign(a) != _sign(b) else _is_close(a + b, 0.0)
     return 0.0 if zero else a + b
-
-
-@njit(cache=True)
-def _target_row(frames, first, second, a, b, d, out):  # type: ignore[no-untyped-def]
-    """Weights ``a·P + b·Q`` of decision row ``d``; returns True if the row is all NaN."""
-    k = out.shape[0]
-    all_nan = True
-    for j in range(k):
-        if a == 0.0:
-            w = b * frames[second, d, j]
-        elif b == 0.0:
-            w = a * frames[first, d, j]
-        else:
-            w = a * frames[first, d, j] + b * frames[second, d, j]
-        out[j] = w
-        if not np.isnan(w):
-            all_nan = False
-    return all_nan
-
-
-@njit(cache=True)
-def check_rows(frames, first, second, a, b, trade, status):  # type: ignore[no-untyped-def]
-    """Flag trials whose traded rows break the weight rules of ``validate_weights``.
-
-    ``status[i] = (code, row)``: the first failed check (codes of :data:`CHECK_NAMES`,
-    checked in that order over all rows) and the first row that fails it; ``(0, -1)``
-    when every traded row is valid.
-    """
-    n_trials, n = a.shape
-    k = frames.shape[2]
-    w = np.empty(k)
-    for i in range(n_trials):
-        firsts = np.full(5, -1)
-        for d in range(n):
-            if not trade[i, d]:
-                continue
-            if _target_row(frames, first[i], second[i], a[i, d], b[i, d], d, w):
-                continue
-            total = 0.0
-            bad = np.zeros(5, dtype=np.bool_)
-            for j in range(k):
-                x = w[j]
-                if np.isnan(x):
-                    bad[1] = True
-                    continue
-                if np.isinf(x):
-                    bad[2] = True
-                if x < -_WEIGHT_TOL:
-                    bad[3] = True
-                total += x
-            if total > 1.0 + _WEIGHT_TOL:
-                bad[4] = True
-            for c in range(1, 5):
-                if bad[c] and firsts[c] < 0:
-                    firsts[c] = d
-        status[i, 0], status[i, 1] = 0, -1
-        for c in range(1, 5):
-            if firsts[c] >= 0:
-                status[i, 0], status[i, 1] = c, firsts[c]
-                break
 
 
 @njit(cache=True, inline="always")
@@ -190,7 +130,7 @@ def _long_size(before: float, now: float) -> float:
 
 @njit(cache=True)
 def _simulate_one(close, frames, p, q, a, b, trade, cash_col,  # type: ignore[no-untyped-def]
-                  lag, fee, slip, init_cash, values, traded):
+                  lag, fee, slip, init_cash, values, traded, status):
     """One trial; array arguments are indexed, never sliced, in the bar loop (speed)."""
     n, k = close.shape
     pos = np.zeros(k)  # in-simulation state: drives the order sizes
@@ -198,6 +138,9 @@ def _simulate_one(close, frames, p, q, a, b, trade, cash_col,  # type: ignore[no
     flow_pos = np.zeros(k)  # post-hoc state: what vectorbt's Portfolio.value() reports
     assets = np.zeros(k)
     cash_rep = init_cash
+    ring = np.empty((lag + 1, k))  # decided targets of rows t - lag .. t
+    decided = np.zeros(lag + 1, dtype=np.bool_)
+    checks = np.full(5, -1)
     w = np.empty(k)
     order_value = np.empty(k)
     seq = np.empty(k, dtype=np.int64)
@@ -207,27 +150,50 @@ def _simulate_one(close, frames, p, q, a, b, trade, cash_col,  # type: ignore[no
     slips = np.full(k, slip)
     fees[cash_col], slips[cash_col] = 0.0, 0.0  # the cash asset trades free
     for t in range(n):
+        # decision row t: validate_weights' checks (a row partly NaN, an infinite
+        # weight, one below -1e-9, a sum above 1 + 1e-9; the first failing row of
+        # each), then kept until it executes; an all-NaN row is no trade
+        slot = t % (lag + 1)
+        decided[slot] = False
+        if trade[t]:
+            at, bt = a[t], b[t]
+            all_nan, any_nan, total = True, False, 0.0
+            for j in range(k):
+                if at == 0.0:
+                    x = bt * frames[q, t, j]
+                elif bt == 0.0:
+                    x = at * frames[p, t, j]
+                else:
+                    x = at * frames[p, t, j] + bt * frames[q, t, j]
+                if np.isnan(x):
+                    any_nan = True
+                else:
+                    all_nan = False
+                    if np.isinf(x) and checks[2] < 0:
+                        checks[2] = t
+                    if x < -_WEIGHT_TOL and checks[3] < 0:
+                        checks[3] = t
+                    total += x
+                ring[slot, j] = x
+            if not all_nan:
+                decided[slot] = True
+                if any_nan and checks[1] < 0:
+                    checks[1] = t
+                if total > 1.0 + _WEIGHT_TOL and checks[4] < 0:
+                    checks[4] = t
         d = t - lag
-        executed = False
-        if d >= 0 and trade[d]:  # the decision of row d, clipped, remainder to cash
-            ad, bd = a[d], b[d]
+        executed = d >= 0 and decided[d % (lag + 1)]
+        if executed:  # row d clipped at 0, the remainder to the cash asset
             total = 0.0
             for j in range(k):
-                if ad == 0.0:
-                    x = bd * frames[q, d, j]
-                elif bd == 0.0:
-                    x = ad * frames[p, d, j]
-                else:
-                    x = ad * frames[p, d, j] + bd * frames[q, d, j]
-                if not np.isnan(x):
-                    executed = True
+                x = ring[d % (lag + 1), j]
                 if x < 0.0:
                     x = 0.0
                 w[j] = x
                 total += x
-            if executed and 1.0 - total > 0.0:
+            if 1.0 - total > 0.0:
                 w[cash_col] = w[cash_col] + (1.0 - total)
-        if t == 0 and not executed:  # bar 0 without a decision holds the cash asset
+        elif t == 0:  # bar 0 without a decision holds the cash asset
             for j in range(k):
                 w[j] = 0.0
             w[cash_col] = 1.0
@@ -288,11 +254,16 @@ def _simulate_one(close, frames, p, q, a, b, trade, cash_col,  # type: ignore[no
                 asset_value += assets[j] * close[t, j]
         values[t] = cash_rep + asset_value
         traded[t] = turnover
+    status[0], status[1] = 0, -1
+    for c in range(1, 5):
+        if checks[c] >= 0:
+            status[0], status[1] = c, checks[c]
+            break
 
 
 @njit(cache=True)
 def simulate_compact(close, frames, first, second, a, b, trade, cash_col,  # type: ignore[no-untyped-def]
-                     lag, fee, slip, init_cash, values, traded):
+                     lag, fee, slip, init_cash, values, traded, status):
     """Simulate every trial of a compact batch decision on one market.
 
     Parameters
@@ -317,7 +288,12 @@ def simulate_compact(close, frames, first, second, a, b, trade, cash_col,  # typ
     values, traded : ndarray, shape (n_trials, n_bars)
         Output: portfolio value after each close's trades, and the bar's traded
         value ``sum |size × fill price|``.
+    status : ndarray of int64, shape (n_trials, 2)
+        Output: ``(code, row)`` of the first weight rule a trial's decisions break
+        (codes of :data:`CHECK_NAMES`, in ``validate_weights``' order, over every
+        decision row, executed or not), ``(0, -1)`` if none; such a trial's values
+        are meaningless.
     """
     for i in range(a.shape[0]):
         _simulate_one(close, frames, first[i], second[i], a[i], b[i], trade[i], cash_col,
-                      lag[i], fee[i], slip[i], init_cash[i], values[i], traded[i])
+                      lag[i], fee[i], slip[i], init_cash[i], values[i], traded[i], status[i])

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from backtest.config import CostModel
 from backtest.engine import run_backtest, validate_weights
 from backtest.engine._accounting import net_returns, one_way_turnover, reported_values
-from backtest.engine._kernel import CHECK_NAMES, check_rows, simulate_compact
+from backtest.engine._kernel import CHECK_NAMES, simulate_compact
 from backtest.errors import StrategyError
 from backtest.strategy import BatchDecision, Decision
 
@@ -41,16 +41,24 @@ def _batch(prices: pd.DataFrame, seed: int, trials: int) -> BatchDecision:
                          second=rng.integers(0, 3, trials), a=a, b=b, trade=trade)
 
 
-def _kernel(prices: pd.DataFrame, batch: BatchDecision, costs: CostModel, lag: int,
-            capital: float) -> tuple[np.ndarray, np.ndarray]:
+def _run(prices: pd.DataFrame, batch: BatchDecision, costs: CostModel, lag: int,
+         capital: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     n_trials, n = batch.a.shape
     values, traded = np.empty((n_trials, n)), np.empty((n_trials, n))
+    status = np.empty((n_trials, 2), dtype=np.int64)
     simulate_compact(
         np.ascontiguousarray(prices.to_numpy()), batch.frames, batch.first, batch.second,
         batch.a, batch.b, batch.trade, prices.shape[1] - 1, np.full(n_trials, lag),
         np.full(n_trials, costs.fees_bps / 1e4), np.full(n_trials, costs.slippage_bps / 1e4),
-        np.full(n_trials, capital), values, traded,
+        np.full(n_trials, capital), values, traded, status,
     )
+    return values, traded, status
+
+
+def _kernel(prices: pd.DataFrame, batch: BatchDecision, costs: CostModel, lag: int,
+            capital: float) -> tuple[np.ndarray, np.ndarray]:
+    values, traded, status = _run(prices, batch, costs, lag, capital)
+    assert not status[:, 0].any()  # valid weights
     return values, traded
 
 
@@ -145,8 +153,10 @@ def _says(message: str, name: str) -> bool:
 
 
 @settings(max_examples=60, deadline=None)
-@given(seed=st.integers(0, 10_000), bad=st.sampled_from(["none", "nan", "inf", "neg", "sum"]))
-def test_check_rows_flags_what_validate_weights_rejects(seed: int, bad: str) -> None:
+@given(seed=st.integers(0, 10_000), bad=st.sampled_from(["none", "nan", "inf", "neg", "sum"]),
+       lag=st.integers(0, 2))
+def test_the_kernel_flags_what_validate_weights_rejects(seed: int, bad: str, lag: int) -> None:
+    # every decision row is checked, also those too late to execute (as run_backtest does)
     rng = np.random.default_rng(seed)
     n, k = 12, 4
     frames = rng.dirichlet(np.ones(k), size=(1, n))
@@ -160,8 +170,8 @@ def test_check_rows_flags_what_validate_weights_rejects(seed: int, bad: str) -> 
     batch = BatchDecision(frames=frames, first=np.zeros(1, np.int64),
                           second=np.zeros(1, np.int64), a=np.ones((1, n)), b=np.zeros((1, n)),
                           trade=trade)
-    status = np.zeros((1, 2), dtype=np.int64)
-    check_rows(batch.frames, batch.first, batch.second, batch.a, batch.b, batch.trade, status)
+    prices = _market(seed, n, k)
+    _, _, status = _run(prices, batch, CostModel(), lag, 1.0)
     assert status[0, 0] == _validate(batch.weights(0))
     if bad != "none":
         assert status[0, 1] == row or status[0, 0] != {"nan": 1, "inf": 2, "neg": 3,

@@ -1,0 +1,211 @@
+"""Evaluate a chunk of trials: decide in batches, simulate with the kernel, reduce.
+
+This is what a worker runs. A chunk is reduced to its trials' net returns and
+metrics before it is returned, and every trial's numbers depend on that trial
+alone — never on which other trials share its chunk — so results are identical
+bit for bit whatever the chunking and the executor.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+
+from backtest.engine import validate_weights
+from backtest.engine._accounting import net_returns, one_way_turnover
+from backtest.engine._kernel import simulate_compact
+from backtest.engine.result import result_stats
+from backtest.strategy import BatchDecision, MarketData
+from backtest.sweep._types import MarketSlot, PreparedSweep, Trial
+
+__all__ = ["ChunkResult", "decide_trials", "evaluate_chunk", "simulate_trials"]
+
+Floats = npt.NDArray[np.float64]
+
+
+@dataclass(frozen=True, eq=False)
+class ChunkResult:
+    """The reduced output of one chunk.
+
+    Attributes
+    ----------
+    numbers : ndarray of int64, shape (n_ok,)
+        Trials that ran, ascending.
+    returns : ndarray, shape (n_ok, n_bars - 1)
+    metrics : ndarray, shape (n_ok, n_metrics)
+    metric_names : tuple of str
+    failed : dict of int to str
+        Trial number → ``"ExcType: message"``.
+    """
+
+    numbers: npt.NDArray[np.int64]
+    returns: Floats
+    metrics: Floats
+    metric_names: tuple[str, ...]
+    failed: dict[int, str]
+
+
+def _describe(exc: BaseException) -> str:
+    return f"{type(exc).__name__}: {exc}"
+
+
+def _generic(trial: Trial, slot: MarketSlot) -> BatchDecision:
+    """One strategy without ``decide_batch``: ``decide`` and the engine's validation."""
+    market = slot.market
+    decision = trial.strategy.decide(market)
+    columns = market.prices.columns
+    targets = validate_weights(decision.weights.reindex(columns=columns), trial.label)
+    values = targets.reindex(market.index).to_numpy(dtype="float64")
+    n = len(market.index)
+    risk_off = None
+    if decision.risk_off is not None:
+        risk_off = decision.risk_off.reindex(market.index).to_numpy(dtype=bool)[None, :]
+    return BatchDecision(
+        frames=values[None], first=np.zeros(1, dtype=np.int64),
+        second=np.zeros(1, dtype=np.int64), a=np.ones((1, n)), b=np.zeros((1, n)),
+        trade=~np.isnan(values).all(axis=1)[None, :], risk_off=risk_off,
+    )
+
+
+def decide_trials(
+    trials: Sequence[Trial], slot: MarketSlot
+) -> tuple[list[tuple[list[Trial], BatchDecision]], dict[int, str]]:
+    """Decisions of trials of one strategy class on one market, batched where possible.
+
+    A class with ``decide_batch`` decides all its trials in one call; if that
+    call raises, each trial is decided on its own (a batch of one) so that the
+    error is recorded against the trials that cause it. Others call ``decide``.
+
+    Returns
+    -------
+    batches : list of (trials, BatchDecision)
+    failed : dict of int to str
+    """
+    batch_fn = getattr(type(trials[0].strategy), "decide_batch", None)
+    out: list[tuple[list[Trial], BatchDecision]] = []
+    failed: dict[int, str] = {}
+    if batch_fn is not None and len(trials) > 1:
+        try:
+            return [(list(trials), batch_fn([t.strategy for t in trials], slot.market))], failed
+        except Exception:  # decided one by one below: errors are recorded per trial
+            pass
+    for trial in trials:
+        try:
+            if batch_fn is not None:
+                batch = batch_fn([trial.strategy], slot.market)
+            else:
+                batch = _generic(trial, slot)
+        except Exception as exc:  # a failed trial is recorded, never fatal
+            failed[trial.number] = _describe(exc)
+            continue
+        out.append(([trial], batch))
+    return out, failed
+
+
+def _invalid_rows(
+    trials: list[Trial], batch: BatchDecision, status: npt.NDArray[np.int64],
+    market: MarketData, failed: dict[int, str],
+) -> npt.NDArray[np.bool_]:
+    """Trials whose weights break the engine's rules, with the engine's own message."""
+    bad = np.zeros(len(trials), dtype=bool)
+    for i in np.flatnonzero(status[:, 0]):
+        weights = batch.decision(int(i), market).weights
+        try:
+            validate_weights(weights.reindex(columns=market.prices.columns), trials[i].label)
+        except Exception as exc:
+            failed[trials[i].number] = _describe(exc)
+            bad[i] = True
+    return bad
+
+
+def simulate_trials(
+    trials: list[Trial], batch: BatchDecision, slot: MarketSlot
+) -> tuple[Floats, Floats, npt.NDArray[np.int64]]:
+    """Values after each close's trades, traded values (each (n_trials, n_bars)), checks.
+
+    The checks (shape (n_trials, 2)) flag trials whose weights break the engine's
+    rules (:func:`backtest.engine._kernel.simulate_compact`).
+    """
+    n = slot.close.shape[0]
+    values, traded = np.empty((len(trials), n)), np.empty((len(trials), n))
+    status = np.empty((len(trials), 2), dtype=np.int64)
+    simulate_compact(
+        slot.close, np.ascontiguousarray(batch.frames, dtype="float64"),
+        np.ascontiguousarray(batch.first, dtype=np.int64),
+        np.ascontiguousarray(batch.second, dtype=np.int64),
+        np.ascontiguousarray(batch.a, dtype="float64"),
+        np.ascontiguousarray(batch.b, dtype="float64"),
+        np.ascontiguousarray(batch.trade, dtype=bool), slot.cash_col,
+        np.array([t.execution_lag for t in trials], dtype=np.int64),
+        np.array([t.costs.fees_bps / 1e4 for t in trials]),
+        np.array([t.costs.slippage_bps / 1e4 for t in trials]),
+        np.array([t.initial_capital for t in trials], dtype="float64"),
+        values, traded, status,
+    )
+    return values, traded, status
+
+
+def _metrics(trial: Trial, returns: Floats, turnover: Floats,
+             risk_off: npt.NDArray[np.bool_] | None, slot: MarketSlot) -> pd.Series:
+    bars = slot.cash_returns.index  # the same index object: pandas skips re-aligning
+    return result_stats(
+        pd.Series(returns, index=bars, name=trial.label),
+        slot.cash_returns,
+        periods_per_year=trial.periods_per_year,
+        turnover=pd.Series(turnover, index=slot.market.index, name="turnover"),
+        risk_off=None if risk_off is None else pd.Series(risk_off[1:], index=bars,
+                                                         name="risk_off"),
+    )
+
+
+def _run_batch(
+    trials: list[Trial], batch: BatchDecision, slot: MarketSlot, failed: dict[int, str]
+) -> list[tuple[int, Floats, pd.Series]]:
+    values, traded, status = simulate_trials(trials, batch, slot)
+    bad = _invalid_rows(trials, batch, status, slot.market, failed)
+    init = np.array([t.initial_capital for t in trials], dtype="float64")
+    returns = net_returns(values, init)
+    turnover = one_way_turnover(traded, values)
+    out = []
+    for i, trial in enumerate(trials):
+        if bad[i]:
+            continue
+        risk_off = None if batch.risk_off is None else batch.risk_off[i]
+        try:
+            stats = _metrics(trial, returns[i], turnover[i], risk_off, slot)
+        except Exception as exc:
+            failed[trial.number] = _describe(exc)
+            continue
+        out.append((trial.number, returns[i], stats))
+    return out
+
+
+def evaluate_chunk(prepared: PreparedSweep, positions: Sequence[int]) -> ChunkResult:
+    """Run the trials at ``positions`` of ``prepared.trials``; reduce to returns and metrics."""
+    groups: dict[tuple[int, type], list[Trial]] = {}
+    for p in positions:
+        trial = prepared.trials[p]
+        groups.setdefault((trial.market, type(trial.strategy)), []).append(trial)
+    failed: dict[int, str] = {}
+    rows: list[tuple[int, Floats, pd.Series]] = []
+    for (market, _), trials in groups.items():
+        slot = prepared.markets[market]
+        batches, why = decide_trials(trials, slot)
+        failed.update(why)
+        for members, batch in batches:
+            rows += _run_batch(members, batch, slot, failed)
+    rows.sort(key=lambda row: row[0])
+    n = len(prepared.index) - 1
+    names = tuple(str(k) for k in rows[0][2].index) if rows else ()
+    return ChunkResult(
+        numbers=np.array([r[0] for r in rows], dtype=np.int64),
+        returns=np.array([r[1] for r in rows], dtype="float64").reshape(len(rows), n),
+        metrics=np.array([r[2].to_numpy(dtype="float64") for r in rows],
+                         dtype="float64").reshape(len(rows), len(names)),
+        metric_names=names,
+        failed=failed,
+    )
