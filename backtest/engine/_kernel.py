@@ -29,7 +29,9 @@ chunks of trials, and a trial's numbers never depend on which chunk it ran in.
 References
 ----------
 .. [1] vectorbt 1.2, ``vectorbt/portfolio/nb.py``: ``simulate_from_orders_nb``,
-   ``execute_order_nb``, ``buy_nb``, ``sell_nb``, ``cash_flow_nb``, ``asset_flow_nb``.
+   ``execute_order_nb``, ``buy_nb``, ``sell_nb``, ``cash_flow_nb``, ``asset_flow_nb``
+   (``Portfolio.value`` values assets with ``direction="both"``: the flow is the signed
+   order size, not the long-only position change, which snaps relative changes below 1e-9).
 """
 
 from __future__ import annotations
@@ -49,7 +51,7 @@ CHECK_NAMES = ("ok", "partly NaN", "infinite", "negative", "sum above 1")
 Floats = npt.NDArray[np.float64]
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True)
 def _is_close(a: float, b: float) -> bool:
     """Approximate equality, as vectorbt's ``is_close_nb``."""
     if np.isnan(a) or np.isnan(b) or np.isinf(a) or np.isinf(b):
@@ -59,25 +61,25 @@ def _is_close(a: float, b: float) -> bool:
     return abs(a - b) <= max(_REL * max(abs(a), abs(b)), _ABS)
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True)
 def _snap(a: float) -> float:
     """``_add(a, 0.0)`` = ``_add(0.0, a)``: zero within the absolute tolerance, else ``a``."""
     return 0.0 if abs(a) <= _ABS else a
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True)
 def _sign(a: float) -> float:
     return 1.0 if a > 0.0 else (-1.0 if a < 0.0 else 0.0)
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True)
 def _add(a: float, b: float) -> float:
     """Sum as vectorbt's ``add_nb``: within tolerance of zero it is exactly zero."""
     zero = _is_close(abs(a), abs(b)) if _sign(a) != _sign(b) else _is_close(a + b, 0.0)
     return 0.0 if zero else a + b
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True)
 def _order(cash, pos, weight, value, price, fee, slip):  # type: ignore[no-untyped-def]
     """One target-percent order (vectorbt ``execute_order_nb``, long only, no fixed fees).
 
@@ -116,18 +118,6 @@ def _order(cash, pos, weight, value, price, fee, slip):  # type: ignore[no-untyp
     return cash + final_acq, _add(pos, -size_limit), -size_limit, adj_price, fees_paid
 
 
-@njit(cache=True, inline="always")
-def _long_size(before: float, now: float) -> float:
-    """Change of a long position, as vectorbt's ``get_long_size_nb``."""
-    if before <= 0.0 and now <= 0.0:
-        return 0.0
-    if before >= 0.0 and now < 0.0:
-        return -before
-    if before < 0.0 and now >= 0.0:
-        return now
-    return _add(now, -before)
-
-
 @njit(cache=True)
 def _simulate_one(close, frames, p, q, a, b, trade, cash_col,  # type: ignore[no-untyped-def]
                   lag, fee, slip, init_cash, values, traded, status):
@@ -135,8 +125,7 @@ def _simulate_one(close, frames, p, q, a, b, trade, cash_col,  # type: ignore[no
     n, k = close.shape
     pos = np.zeros(k)  # in-simulation state: drives the order sizes
     cash = init_cash
-    flow_pos = np.zeros(k)  # post-hoc state: what vectorbt's Portfolio.value() reports
-    assets = np.zeros(k)
+    assets = np.zeros(k)  # post-hoc state: what vectorbt's Portfolio.value() reports
     cash_rep = init_cash
     ring = np.empty((lag + 1, k))  # decided targets of rows t - lag .. t
     decided = np.zeros(lag + 1, dtype=np.bool_)
@@ -240,9 +229,7 @@ def _simulate_one(close, frames, p, q, a, b, trade, cash_col,  # type: ignore[no
                 continue
             turnover += abs(size * fill)
             cash_flow[j] = _snap(-size * fill - paid)
-            new_pos = _add(flow_pos[j], size)
-            asset_flow[j] = _snap(_long_size(flow_pos[j], new_pos))
-            flow_pos[j] = new_pos
+            asset_flow[j] = _snap(size)  # asset_value(direction="both"): the signed size
         group_flow = 0.0
         for j in range(k):
             group_flow += cash_flow[j]

@@ -30,15 +30,23 @@ def _batch(prices: pd.DataFrame, seed: int, trials: int) -> BatchDecision:
     """Random sleeves, coefficients and trade masks in compact form."""
     rng = np.random.default_rng(seed)
     n, k = prices.shape
-    frames = rng.dirichlet(np.ones(k), size=(3, n)) * rng.uniform(0.2, 1.0, (3, n, 1))
+    frames = rng.dirichlet(np.ones(k), size=(4, n)) * rng.uniform(0.2, 1.0, (4, n, 1))
     frames[2] = rng.dirichlet(np.ones(k) * 0.3, size=n)  # sparse mixes, zeros included
-    mode = rng.integers(0, 3, trials)
+    frames[3] = 0.0
+    frames[3, :, -1] = 1.0  # all in the cash asset
+    mode = rng.integers(0, 4, trials)
     a = np.where(mode[:, None] == 0, rng.integers(0, 2, (trials, n)).astype(float),
                  rng.uniform(0.0, 1.0, (trials, n)))
     b = np.where(mode[:, None] == 0, 1.0 - a, (1.0 - a) * rng.uniform(0.0, 1.0, (trials, 1)))
+    # tiny mixes (a logistic map near saturation, the rest in cash): trades far below 1e-9
+    # of a position, where vectorbt's relative tolerances decide what is snapped
+    tiny = 10.0 ** -rng.uniform(8.0, 16.0, (trials, n))
+    a = np.where(mode[:, None] == 3, tiny, a)
+    b = np.where(mode[:, None] == 3, 1.0 - tiny, b)
     trade = rng.random((trials, n)) < rng.uniform(0.05, 1.0, (trials, 1))
-    return BatchDecision(frames=frames, first=rng.integers(0, 3, trials),
-                         second=rng.integers(0, 3, trials), a=a, b=b, trade=trade)
+    second = np.where(mode == 3, 3, rng.integers(0, 3, trials))  # tiny: P vs all cash
+    return BatchDecision(frames=frames, first=rng.integers(0, 3, trials), second=second, a=a,
+                         b=b, trade=trade)
 
 
 def _run(prices: pd.DataFrame, batch: BatchDecision, costs: CostModel, lag: int,
@@ -181,7 +189,12 @@ def test_the_kernel_flags_what_validate_weights_rejects(seed: int, bad: str, lag
 @pytest.mark.parametrize("lag", [0, 1, 2])
 def test_returns_compound_to_the_final_value_for_every_lag(lag: int) -> None:
     prices = _market(11, 30, 3)
-    batch = _batch(prices, 12, trials=1)
+    rng = np.random.default_rng(12)
+    frames = rng.dirichlet(np.ones(3), size=(1, 30))
+    frames[0, :, -1] = 0.0  # all invested: the first trade has costs
+    batch = BatchDecision(frames=frames, first=np.zeros(1, np.int64),
+                          second=np.zeros(1, np.int64), a=np.ones((1, 30)), b=np.zeros((1, 30)),
+                          trade=np.ones((1, 30), dtype=bool))
     values, _ = _kernel(prices, batch, CostModel(fees_bps=30.0, slippage_bps=10.0), lag, 2.0)
     returns = net_returns(values, 2.0)[0]
     assert np.prod(1 + returns) == pytest.approx(values[0, -1] / 2.0, rel=1e-12)
