@@ -16,6 +16,8 @@ from __future__ import annotations
 import contextlib
 import logging
 import multiprocessing
+import os
+import threading
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
@@ -60,9 +62,17 @@ def run_chunks(
 # -- a local process pool ------------------------------------------------------------
 
 
-def _init_worker(prepared: PreparedSweep) -> None:
+def _init_worker(prepared: PreparedSweep, parent: int) -> None:
     global _WORKER_PREPARED  # the pool initializer ships the sweep once per worker
     _WORKER_PREPARED = prepared
+    threading.Thread(target=_exit_with, args=(parent,), daemon=True).start()
+
+
+def _exit_with(parent: int) -> None:
+    """End this worker when the process that started it is gone (never an orphan)."""
+    while os.getppid() == parent:
+        time.sleep(1.0)
+    os._exit(1)
 
 
 def _evaluate_in_worker(chunk: Chunk) -> ChunkResult:
@@ -87,7 +97,7 @@ def _run_pool(prepared: PreparedSweep, chunks: Sequence[Chunk], collect: Collect
     context = multiprocessing.get_context("spawn")  # no fork of a threaded parent
     while todo:
         pool = ProcessPoolExecutor(max_workers=workers, mp_context=context,
-                                   initializer=_init_worker, initargs=(prepared,))
+                                   initializer=_init_worker, initargs=(prepared, os.getpid()))
         retry: list[int] = []
         try:
             futures: dict[Future[ChunkResult], int] = {
@@ -97,7 +107,7 @@ def _run_pool(prepared: PreparedSweep, chunks: Sequence[Chunk], collect: Collect
             while pending:
                 done, pending = wait(pending, timeout=_POLL_S, return_when=FIRST_COMPLETED)
                 for future in done:
-                    c = futures[future]
+                    c = futures.pop(future)  # a finished future holds its result: drop it
                     try:
                         collect(chunks[c], future.result())
                     except BrokenProcessPool:
@@ -167,13 +177,16 @@ def _run_dask(prepared: PreparedSweep, chunks: Sequence[Chunk], collect: Collect
                 alone_since = _check_workers(client, alone_since)
                 continue
             for future in done:
-                c = futures[future]
+                c = futures.pop(future)
                 try:
                     result = future.result()
                 except KilledWorker as exc:  # died allowed-failures times: recorded
                     collect(chunks[c], f"KilledWorker: {exc}")
                     continue
+                finally:
+                    future.release()  # the worker drops its copy of the result now
                 collect(chunks[c], result)
+                del result
     except BaseException:
         with contextlib.suppress(Exception):
             client.cancel(list(futures))

@@ -3,7 +3,7 @@
 Peak memory of a sweep on one machine is, with ``W`` worker processes
 (``W = 0`` for the local executor, which works in the calling process):
 
-    M_client + R + W × (M_worker + F) + max(W, 1) × c × u + 2 × c × 8 × T
+    M_client + R + W × (M_worker + F) + max(W, 1) × c × u + a × c × 8 × T
 
 * ``M_client`` — this process's resident memory when the sweep starts;
 * ``R = n_trials × (n_bars - 1) × 8`` bytes — the returns matrix kept for the
@@ -12,14 +12,15 @@ Peak memory of a sweep on one machine is, with ``W`` worker processes
 * ``F`` — fixed scratch of one chunk (pandas frames of one strategy at a time);
 * ``c × u`` — a chunk of ``c`` trials in flight, ``u`` bytes per trial
   (coefficients, masks, values, turnover, returns — see :func:`bytes_per_trial`);
-* ``2 c 8 T`` — a finished chunk's returns arriving at the client (pickled and
-  unpickled, ``T = n_bars``).
+* ``a c 8 T`` — a finished chunk's returns arriving at the client (``T = n_bars``;
+  ``a`` = 0 in process, 2 from a process pool — pickled and unpickled —, 3 from
+  Dask — its comm frames too).
 
 ``max_memory`` bounds this sum; the chunk size ``c`` is the largest that fits
 (and at most what keeps four tasks per worker), so the peak does not grow with
 the number of trials beyond ``R``. With a remote Dask cluster the workers' share
 is on other machines: there ``max_memory`` bounds each worker's
-``M_worker + F + c u`` and the client's ``M_client + R + 2 c 8 T`` separately.
+``M_worker + F + c u`` and the client's ``M_client + R + 3 c 8 T`` separately.
 """
 
 from __future__ import annotations
@@ -37,8 +38,11 @@ __all__ = ["MemoryPlan", "bytes_per_trial", "current_rss", "default_max_memory",
 
 _GIB = 1 << 30
 _MIB = 1 << 20
-#: A worker process with numpy, pandas, numba and the kernels loaded (measured: ~230 MB).
+#: A worker process with numpy, pandas, numba, empyrical, the kernels and (Dask) the
+#: distributed runtime loaded, plus the prepared sweep (measured: 120-250 MB).
 WORKER_BASE = 320 * _MIB
+#: Copies of a finished chunk's returns at the client while it arrives, by executor.
+_ARRIVAL = {"local": 0, "processes": 2, "dask": 3}
 #: Largest chunk worth making: beyond it the per-chunk overhead is already negligible.
 MAX_CHUNK = 256
 #: Tasks per worker to aim for, so that workers finish together and progress moves.
@@ -93,7 +97,7 @@ class MemoryPlan:
 
 def plan_chunks(
     *, n_trials: int, n_bars: int, n_calendar: int, n_assets: int, workers: int,
-    budget: int, remote: bool, forced: int | None = None,
+    budget: int, executor: str, remote: bool, forced: int | None = None,
 ) -> MemoryPlan:
     """The largest chunk that keeps the sweep within ``budget`` bytes.
 
@@ -101,6 +105,7 @@ def plan_chunks(
     ----------
     workers : int
         Worker processes (0 = the local executor, in this process).
+    executor : {"local", "processes", "dask"}
     remote : bool
         Workers run on other machines (a Dask scheduler address).
     forced : int or None
@@ -114,10 +119,10 @@ def plan_chunks(
     per = bytes_per_trial(n_bars, n_calendar, n_assets)
     retained = n_trials * max(n_bars - 1, 0) * 8
     scratch = fixed_scratch(n_bars, n_assets)
-    arrival = 2 * 8 * n_bars
+    arrival = _ARRIVAL[executor] * 8 * n_bars
     client = current_rss() + retained + (scratch if workers == 0 else 0)
     if remote:
-        fit_client = (budget - client) // arrival
+        fit_client = (budget - client) // max(arrival, 1)
         fit_worker = (budget - WORKER_BASE - scratch) // per
         fit = min(fit_client, fit_worker)
     else:

@@ -153,6 +153,7 @@ def run_sweep(
         n_assets=0 if market is None else market.prices.shape[1],
         workers=workers,
         budget=options.max_memory or default_max_memory(),
+        executor=options.executor,
         remote=options.scheduler is not None,
         forced=options.chunk_trials,
     )
@@ -172,4 +173,5 @@ def chunk_sizes(prepared: PreparedSweep, options: SweepOptions) -> Sequence[int]
         n_calendar=len(prepared.markets[0].market.prices) if prepared.markets else 0,
         n_assets=prepared.markets[0].close.shape[1] if prepared.markets else 0,
         workers=_workers(options), budget=options.max_memory or default_max_memory(),
-        remote=options.scheduler is not None, forced=options.chunk_trials).chunk)]
+        executor=options.executor, remote=options.scheduler is not None,
+        forced=options.chunk_trials).chunk)]

@@ -32,26 +32,29 @@ def test_rss_is_measured() -> None:
 @pytest.mark.parametrize("workers", [0, 2])
 def test_the_chunk_fits_the_budget(workers: int) -> None:
     budget = current_rss() + 3 * GIB
-    plan = plan_chunks(n_trials=10_000, workers=workers, budget=budget, remote=False, **SIZE)
+    executor = "dask" if workers else "local"
+    plan = plan_chunks(n_trials=10_000, workers=workers, budget=budget, remote=False,
+                       executor=executor, **SIZE)
     assert plan.retained == 10_000 * 15_999 * 8
     used = (current_rss() + plan.retained + workers * (WORKER_BASE + fixed_scratch(16_000, 5))
-            + max(workers, 1) * plan.chunk * plan.per_trial + 2 * 8 * 16_000 * plan.chunk)
+            + max(workers, 1) * plan.chunk * plan.per_trial + 3 * 8 * 16_000 * plan.chunk)
     assert used <= budget
     assert 1 <= plan.chunk <= MAX_CHUNK
 
 
 def test_the_chunk_does_not_grow_with_the_number_of_trials() -> None:
     budget = current_rss() + 8 * GIB
-    sizes = [plan_chunks(n_trials=n, workers=2, budget=budget, remote=False, **SIZE).chunk
+    sizes = [plan_chunks(n_trials=n, workers=2, budget=budget, remote=False,
+                         executor="processes", **SIZE).chunk
              for n in (10_000, 20_000, 40_000)]
     assert sizes[0] == sizes[1] == sizes[2] == MAX_CHUNK
 
 
 def test_a_tight_budget_makes_smaller_chunks() -> None:
     roomy = plan_chunks(n_trials=1000, workers=0, budget=current_rss() + 2 * GIB,
-                        remote=False, **SIZE)
+                        remote=False, executor="local", **SIZE)
     tight = plan_chunks(n_trials=1000, workers=0, budget=current_rss() + 400 * (1 << 20),
-                        remote=False, **SIZE)
+                        remote=False, executor="local", **SIZE)
     assert tight.chunk < roomy.chunk
     assert tight.chunk * bytes_per_trial(16_000, 26_000, 5) < 400 * (1 << 20)
 
@@ -59,7 +62,8 @@ def test_a_tight_budget_makes_smaller_chunks() -> None:
 def test_too_many_trials_for_the_budget_is_one_clear_error() -> None:
     budget = current_rss() + 200 * (1 << 20)
     with pytest.raises(BacktestError) as info:
-        plan_chunks(n_trials=100_000, workers=0, budget=budget, remote=False, **SIZE)
+        plan_chunks(n_trials=100_000, workers=0, budget=budget, remote=False, executor="local",
+                    **SIZE)
     message = str(info.value)
     assert "\n" not in message
     assert "100000 trials x 16000 bars (11.92 GiB)" in message
@@ -70,7 +74,7 @@ def test_too_many_trials_for_the_budget_is_one_clear_error() -> None:
 def test_a_forced_chunk_must_fit() -> None:
     with pytest.raises(BacktestError, match="at most"):
         plan_chunks(n_trials=10, workers=0, budget=current_rss() + 300 * (1 << 20),
-                    remote=False, forced=10_000, **SIZE)
+                    remote=False, executor="local", forced=10_000, **SIZE)
 
 
 def test_run_sweep_refuses_a_budget_it_cannot_keep() -> None:
