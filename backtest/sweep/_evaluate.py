@@ -150,7 +150,8 @@ def simulate_trials(
 
 
 def _metrics(trial: Trial, returns: Floats, turnover: Floats,
-             risk_off: npt.NDArray[np.bool_] | None, slot: MarketSlot) -> pd.Series:
+             risk_off: npt.NDArray[np.bool_] | None, slot: MarketSlot,
+             benchmark: pd.Series | None) -> pd.Series:
     bars = slot.cash_returns.index  # the same index object: pandas skips re-aligning
     return result_stats(
         pd.Series(returns, index=bars, name=trial.label),
@@ -159,11 +160,13 @@ def _metrics(trial: Trial, returns: Floats, turnover: Floats,
         turnover=pd.Series(turnover, index=slot.market.index, name="turnover"),
         risk_off=None if risk_off is None else pd.Series(risk_off[1:], index=bars,
                                                          name="risk_off"),
+        benchmark=benchmark,
     )
 
 
 def _run_batch(
-    trials: list[Trial], batch: BatchDecision, slot: MarketSlot, failed: dict[int, str]
+    trials: list[Trial], batch: BatchDecision, slot: MarketSlot, failed: dict[int, str],
+    benchmarks: tuple[pd.Series, ...],
 ) -> list[tuple[int, Floats, pd.Series]]:
     values, traded, status = simulate_trials(trials, batch, slot)
     bad = _invalid_rows(trials, batch, status, slot.market, failed)
@@ -176,7 +179,8 @@ def _run_batch(
             continue
         risk_off = None if batch.risk_off is None else batch.risk_off[i]
         try:
-            stats = _metrics(trial, returns[i], turnover[i], risk_off, slot)
+            bench = None if trial.benchmark is None else benchmarks[trial.benchmark]
+            stats = _metrics(trial, returns[i], turnover[i], risk_off, slot, bench)
         except Exception as exc:
             failed[trial.number] = _describe(exc)
             continue
@@ -197,7 +201,7 @@ def evaluate_chunk(prepared: PreparedSweep, positions: Sequence[int]) -> ChunkRe
         batches, why = decide_trials(trials, slot)
         failed.update(why)
         for members, batch in batches:
-            rows += _run_batch(members, batch, slot, failed)
+            rows += _run_batch(members, batch, slot, failed, prepared.benchmark_returns)
     rows.sort(key=lambda row: row[0])
     n = len(prepared.index) - 1
     names = tuple(str(k) for k in rows[0][2].index) if rows else ()

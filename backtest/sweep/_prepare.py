@@ -159,23 +159,58 @@ def _slot(market: MarketData, cash: str) -> MarketSlot:
     )
 
 
-def _benchmarks(config: RunConfig, market: MarketData, dataset: Dataset) -> dict[str, np.ndarray]:
-    """The base config's benchmarks, each run once through the vectorbt engine."""
-    labels = {config.strategy.label}
-    out = {}
-    prices = dataset.prices.loc[market.index]
-    for spec in config.benchmarks:
-        if spec.label in labels:
-            raise ConfigError("strategy labels must be unique (strategy.label and benchmark names)")
-        labels.add(spec.label)
-        strategy = load_strategy(spec.kind, spec.params, f"strategy {spec.label!r}")
-        result = run_backtest(
-            strategy.decide(market), prices, cash=dataset.cash, costs=config.costs,
-            execution_lag=config.run.execution_lag, periods_per_year=dataset.periods_per_year,
-            initial_capital=config.run.initial_capital, label=spec.label, kind=spec.kind,
-        )
-        out[spec.label] = result.returns.to_numpy()
-    return out
+def _benchmark_returns(config: RunConfig, label: str, market: MarketData,
+                       cash: str) -> pd.Series:
+    """Returns of benchmark ``label`` of ``config``, run through the vectorbt engine."""
+    spec = next(b for b in config.benchmarks if b.label == label)
+    strategy = load_strategy(spec.kind, spec.params, f"strategy {spec.label!r}")
+    result = run_backtest(
+        strategy.decide(market), market.prices.loc[market.index], cash=cash,
+        costs=config.costs, execution_lag=config.run.execution_lag,
+        periods_per_year=market.periods_per_year, initial_capital=config.run.initial_capital,
+        label=spec.label, kind=spec.kind,
+    )
+    return result.returns
+
+
+def _benchmarks(config: RunConfig, market: MarketData, cash: str) -> dict[str, pd.Series]:
+    """The base config's benchmarks, each run once (labels checked as ``run`` does)."""
+    labels = [config.strategy.label, *(b.label for b in config.benchmarks)]
+    if len(set(labels)) != len(labels):
+        raise ConfigError("strategy labels must be unique (strategy.label and benchmark names)")
+    return {b.label: _benchmark_returns(config, b.label, market, cash) for b in config.benchmarks}
+
+
+class _Benchmarks:
+    """The benchmarks trials are measured against (beta, alpha, IR, tracking error).
+
+    ``RunConfig.benchmark`` chooses a trial's; each is run once per distinct
+    market, engine setting and label (the base config's are reused).
+    """
+
+    def __init__(self, base: RunConfig, base_key: str, returns: Mapping[str, pd.Series]) -> None:
+        self.series: list[pd.Series] = []
+        self.index: dict[tuple[Any, ...], int] = {}
+        for label, series in returns.items():
+            self.index[self._key(base, base_key, label)] = len(self.series)
+            self.series.append(series)
+
+    @staticmethod
+    def _key(config: RunConfig, market_key: str, label: str) -> tuple[Any, ...]:
+        run, costs = config.run, config.costs
+        return (market_key, costs.fees_bps, costs.slippage_bps, run.execution_lag,
+                run.initial_capital, label)
+
+    def of(self, config: RunConfig, market_key: str, slot: MarketSlot) -> int | None:
+        label = config.benchmark[0]
+        if label is None:
+            return None
+        key = self._key(config, market_key, label)
+        if key not in self.index:
+            self.index[key] = len(self.series)
+            self.series.append(_benchmark_returns(config, label, slot.market,
+                                                  slot.market.sleeves.cash))
+        return self.index[key]
 
 
 def prepare_sweep(
@@ -251,6 +286,8 @@ def _assemble(
     slots: list[MarketSlot] = []
     slot_of: dict[str, int] = {}
     trials = []
+    base_returns = _benchmarks(base, base_market, base_data.cash)
+    benchmarks = _Benchmarks(base, _keys(base)[1], base_returns)
     for number in sorted(windows):
         p = parsed[number]
         if p.market_key not in slot_of:
@@ -262,12 +299,14 @@ def _assemble(
                                 f"on the common window {start} .. {end}")
             slot_of[p.market_key] = len(slots)
             slots.append(_slot(market, dataset.cash))
+        slot = slots[slot_of[p.market_key]]
         run = p.config.run
         trials.append(Trial(
             number=number, market=slot_of[p.market_key], strategy=p.strategy,
             label=p.config.strategy.label, kind=p.config.strategy.kind, costs=p.config.costs,
             execution_lag=run.execution_lag, initial_capital=run.initial_capital,
             periods_per_year=run.ppy,
+            benchmark=benchmarks.of(_with_window(p.config, start, end), p.market_key, slot),
         ))
     base_slot = _slot(base_market, base_data.cash)
     return PreparedSweep(
@@ -277,7 +316,11 @@ def _assemble(
         markets=tuple(slots),
         trials=tuple(trials),
         invalid=dict(sorted(invalid.items())),
-        benchmarks=_benchmarks(base, base_market, base_data),
+        benchmarks={label: r.to_numpy() for label, r in base_returns.items()},
         cash_returns=base_slot.cash_returns.to_numpy(),
         n_trials=n_trials,
+        benchmark_returns=tuple(
+            pd.Series(r.to_numpy(), index=base_slot.cash_returns.index, name=r.name)
+            for r in benchmarks.series
+        ),
     )

@@ -125,6 +125,7 @@ class Trial:
     execution_lag: int
     initial_capital: float
     periods_per_year: int
+    benchmark: int | None = None  # position in PreparedSweep.benchmark_returns
 
 
 @dataclass(frozen=True, eq=False)
@@ -150,6 +151,9 @@ class PreparedSweep:
         The base config's cash asset's returns on ``index[1:]``.
     n_trials : int
         Number of trials asked for (valid and invalid).
+    benchmark_returns : tuple of pd.Series
+        The benchmarks trials are measured against (beta, alpha, information
+        ratio, tracking error), one per distinct market, engine setting and label.
     """
 
     config: RunConfig
@@ -161,6 +165,7 @@ class PreparedSweep:
     benchmarks: Mapping[str, Floats]
     cash_returns: Floats
     n_trials: int
+    benchmark_returns: tuple[pd.Series, ...] = ()
 
     def trial(self, number: int) -> Trial:
         """The valid trial ``number``; ConfigError if it is invalid or unknown."""

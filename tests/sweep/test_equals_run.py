@@ -87,3 +87,23 @@ def test_sweep_parameters_reach_every_kind() -> None:
     for kind, params in KIND_PARAMS.items():
         assert params, kind
     assert SIGNAL_PARAMS["default"] and SIGNAL_PARAMS["synthetic"]
+
+
+def test_metrics_against_the_runs_benchmark() -> None:
+    # beta, alpha, IR and TE are measured against run.benchmark (by default the first
+    # buy_and_hold of one asset), run with the trial's own costs and lag
+    trials: list[dict[str, Any]] = [
+        {}, {"run.benchmark": "sixty_forty"}, {"run.benchmark": "none"},
+        {"costs.fees_bps": 40.0, "run.execution_lag": 0},
+    ]
+    prepared = prepared_sweep("default", None, trials)
+    used = [t.benchmark for t in prepared.trials]
+    assert used[0] != used[1] != used[3] != used[0] and used[2] is None  # market, 60/40, none,
+    # and the market run again with the fourth trial's costs and lag
+    result = run_sweep(prepared)
+    for number in result.numbers:
+        main = run_config("default", None, trials[number], result.window).main
+        want = main.stats()[result.metrics.columns].to_numpy()
+        np.testing.assert_allclose(result.metrics.loc[number].to_numpy(), want, rtol=1e-12,
+                                   atol=1e-12)
+        assert np.isnan(result.metrics.loc[number, "beta"]) == (number == 2)
