@@ -25,6 +25,9 @@ Rules, as :func:`backtest.engine.run_backtest` applies them:
 
 Everything is single-threaded (``parallel=False``): executors parallelize over
 chunks of trials, and a trial's numbers never depend on which chunk it ran in.
+The bar loop is one long function on purpose: a numba call that passes arrays
+costs their reference counting, measured at ~70 ns per bar (more than the
+accounting itself), so only scalar helpers are called from it.
 
 References
 ----------
