@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from backtest.config import CostModel
-from backtest.engine._accounting import net_returns, one_way_turnover, reported_values
+from backtest.engine._accounting import net_returns, one_way_turnover, value_path
 from backtest.engine._vbt import simulate
 from backtest.engine.result import BacktestResult, PlotKind
 from backtest.errors import StrategyError
@@ -94,6 +94,7 @@ def run_backtest(
         days_per_bar=365.25 / periods_per_year,
     )
     after = sim.value.to_numpy()
+    values = value_path(after, initial_capital)
     cash_returns = prices[cash].pct_change().iloc[1:]
     risk_off = None
     if decision.risk_off is not None:
@@ -101,8 +102,8 @@ def run_backtest(
     return BacktestResult(
         label=label,
         kind=kind,
-        returns=pd.Series(net_returns(after, initial_capital), index=prices.index[1:], name=label),
-        values=pd.Series(reported_values(after, initial_capital), index=prices.index, name=label),
+        returns=pd.Series(net_returns(values), index=prices.index[1:], name=label),
+        values=pd.Series(values, index=prices.index, name=label),
         weights=sim.asset_value.div(sim.value, axis=0),
         targets=targets,
         turnover=pd.Series(one_way_turnover(sim.traded_value.to_numpy(), after),

@@ -2,7 +2,8 @@
 
 One place for these conventions, shared by the vectorbt engine
 (:func:`backtest.engine.run_backtest`) and the sweep kernel
-(:mod:`backtest.engine._kernel`), so both report the same numbers.
+(:mod:`backtest.engine._kernel`), so both report the same numbers. Arrays have
+bars on axis 0; further axes (strategies, trials) broadcast.
 
 Conventions (agreed for every ``execution_lag``):
 
@@ -22,44 +23,43 @@ from __future__ import annotations
 import numpy as np
 import numpy.typing as npt
 
-__all__ = ["net_returns", "one_way_turnover", "reported_values"]
+__all__ = ["net_returns", "one_way_turnover", "value_path"]
 
 Floats = npt.NDArray[np.float64]
 
 
-def reported_values(values_after_trades: Floats, initial_capital: float | Floats) -> Floats:
-    """Portfolio values with bar 0 set to the initial capital.
+def value_path(values_after_trades: Floats, initial_capital: float | Floats) -> Floats:
+    """The reported value path: the initial capital at bar 0, then the value after each close.
 
     Parameters
     ----------
-    values_after_trades : ndarray, shape (..., n_bars)
-        Value after each close's trades.
+    values_after_trades : ndarray, shape (n_bars, ...)
+        Portfolio value after the trades at each close.
     initial_capital : float or ndarray of shape (...)
+        The money on hand before the first close's trades.
 
     Returns
     -------
-    ndarray, same shape
+    ndarray, same shape, float64
     """
-    out = np.array(values_after_trades, dtype="float64", copy=True)
-    out[..., 0] = initial_capital
-    return out
+    values = np.array(values_after_trades, dtype="float64", copy=True)
+    values[0] = initial_capital
+    return values
 
 
-def net_returns(values_after_trades: Floats, initial_capital: float | Floats) -> Floats:
+def net_returns(values: Floats) -> Floats:
     r"""Net return of each bar after the first: :math:`r_t = V_t / V_{t-1} - 1`.
 
     Parameters
     ----------
-    values_after_trades : ndarray, shape (..., n_bars)
-    initial_capital : float or ndarray of shape (...)
-        :math:`V_0`, the value before the first close's trades.
+    values : ndarray, shape (n_bars, ...)
+        The reported value path (:func:`value_path`).
 
     Returns
     -------
-    ndarray, shape (..., n_bars - 1)
+    ndarray, shape (n_bars - 1, ...)
     """
-    values = reported_values(values_after_trades, initial_capital)
-    out: Floats = values[..., 1:] / values[..., :-1] - 1.0
+    out: Floats = values[1:] / values[:-1] - 1.0
     return out
 
 
@@ -68,7 +68,7 @@ def one_way_turnover(traded_value: Floats, values_after_trades: Floats) -> Float
 
     Parameters
     ----------
-    traded_value, values_after_trades : ndarray, shape (..., n_bars)
+    traded_value, values_after_trades : ndarray, shape (n_bars, ...)
 
     Returns
     -------

@@ -123,7 +123,7 @@ def _order(cash, pos, weight, value, price, fee, slip):  # type: ignore[no-untyp
 
 @njit(cache=True)
 def _simulate_one(close, frames, p, q, a, b, trade, cash_col,  # type: ignore[no-untyped-def]
-                  lag, fee, slip, init_cash, values, traded, status):
+                  lag, fee, slip, init_cash, values, traded, pre, status, firsts):
     """One trial; array arguments are indexed, never sliced, in the bar loop (speed)."""
     n, k = close.shape
     pos = np.zeros(k)  # in-simulation state: drives the order sizes
@@ -141,7 +141,17 @@ def _simulate_one(close, frames, p, q, a, b, trade, cash_col,  # type: ignore[no
     fees = np.full(k, fee)
     slips = np.full(k, slip)
     fees[cash_col], slips[cash_col] = 0.0, 0.0  # the cash asset trades free
+    first_decision = -1
     for t in range(n):
+        # value before this close's trades: last close's cash and shares at this close
+        if t == 0:
+            pre[t] = init_cash
+        else:
+            held = 0.0
+            for j in range(k):
+                if assets[j] != 0.0:
+                    held += assets[j] * close[t, j]
+            pre[t] = cash_rep + held
         # decision row t: validate_weights' checks (a row partly NaN, an infinite
         # weight, one below -1e-9, a sum above 1 + 1e-9; the first failing row of
         # each), then kept until it executes; an all-NaN row is no trade
@@ -169,6 +179,8 @@ def _simulate_one(close, frames, p, q, a, b, trade, cash_col,  # type: ignore[no
                 ring[slot, j] = x
             if not all_nan:
                 decided[slot] = True
+                if first_decision < 0:
+                    first_decision = t
                 if any_nan and checks[1] < 0:
                     checks[1] = t
                 if total > 1.0 + _WEIGHT_TOL and checks[4] < 0:
@@ -244,6 +256,9 @@ def _simulate_one(close, frames, p, q, a, b, trade, cash_col,  # type: ignore[no
                 asset_value += assets[j] * close[t, j]
         values[t] = cash_rep + asset_value
         traded[t] = turnover
+        if t == 0:  # the cash asset held after the first close's trades
+            firsts[0] = assets[cash_col] * close[0, cash_col] if assets[cash_col] != 0.0 else 0.0
+    firsts[1] = first_decision
     status[0], status[1] = 0, -1
     for c in range(1, 5):
         if checks[c] >= 0:
@@ -253,7 +268,7 @@ def _simulate_one(close, frames, p, q, a, b, trade, cash_col,  # type: ignore[no
 
 @njit(cache=True)
 def simulate_compact(close, frames, first, second, a, b, trade, cash_col,  # type: ignore[no-untyped-def]
-                     lag, fee, slip, init_cash, values, traded, status):
+                     lag, fee, slip, init_cash, values, traded, pre, status, firsts):
     """Simulate every trial of a compact batch decision on one market.
 
     Parameters
@@ -275,15 +290,21 @@ def simulate_compact(close, frames, first, second, a, b, trade, cash_col,  # typ
     fee, slip : ndarray, shape (n_trials,)
         Fees and slippage as fractions of traded value / price (non-cash assets).
     init_cash : ndarray, shape (n_trials,)
-    values, traded : ndarray, shape (n_trials, n_bars)
-        Output: portfolio value after each close's trades, and the bar's traded
-        value ``sum |size × fill price|``.
+    values, traded, pre : ndarray, shape (n_trials, n_bars)
+        Output: portfolio value after each close's trades, the bar's traded value
+        ``sum |size × fill price|``, and the value before the close's trades (the
+        previous close's cash and shares at this close's prices; the initial cash
+        at bar 0), as vectorbt's ``cash()`` and ``assets()`` give them.
     status : ndarray of int64, shape (n_trials, 2)
         Output: ``(code, row)`` of the first weight rule a trial's decisions break
         (codes of :data:`CHECK_NAMES`, in ``validate_weights``' order, over every
         decision row, executed or not), ``(0, -1)`` if none; such a trial's values
         are meaningless.
+    firsts : ndarray, shape (n_trials, 2)
+        Output: the value held in the cash asset after the first close's trades,
+        and the first decision row (a traded row that is not all NaN; -1: none).
     """
     for i in range(a.shape[0]):
         _simulate_one(close, frames, first[i], second[i], a[i], b[i], trade[i], cash_col,
-                      lag[i], fee[i], slip[i], init_cash[i], values[i], traded[i], status[i])
+                      lag[i], fee[i], slip[i], init_cash[i], values[i], traded[i], pre[i],
+                      status[i], firsts[i])

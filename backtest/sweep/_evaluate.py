@@ -16,13 +16,14 @@ import numpy.typing as npt
 import pandas as pd
 
 from backtest.engine import validate_weights
-from backtest.engine._accounting import net_returns, one_way_turnover
+from backtest.engine._accounting import net_returns, one_way_turnover, value_path
 from backtest.engine._kernel import simulate_compact
 from backtest.engine.result import result_stats
 from backtest.strategy import BatchDecision, MarketData
 from backtest.sweep._types import MarketSlot, PreparedSweep, Trial
 
-__all__ = ["ChunkResult", "decide_trials", "evaluate_chunk", "simulate_trials"]
+__all__ = ["ChunkResult", "Simulated", "decide_trials", "evaluate_chunk", "reported",
+           "simulate_trials"]
 
 Floats = npt.NDArray[np.float64]
 
@@ -122,17 +123,36 @@ def _invalid_rows(
     return bad
 
 
-def simulate_trials(
-    trials: list[Trial], batch: BatchDecision, slot: MarketSlot
-) -> tuple[Floats, Floats, npt.NDArray[np.int64]]:
-    """Values after each close's trades, traded values (each (n_trials, n_bars)), checks.
+@dataclass(frozen=True, eq=False)
+class Simulated:
+    """The kernel's raw output for some trials (arrays of shape (n_trials, n_bars)).
 
-    The checks (shape (n_trials, 2)) flag trials whose weights break the engine's
-    rules (:func:`backtest.engine._kernel.simulate_compact`).
+    Attributes
+    ----------
+    values, traded, pre : ndarray
+        Value after each close's trades, traded value, value before the trades.
+    first_cash : ndarray, shape (n_trials,)
+        Value held in the cash asset after the first close's trades.
+    first_decision : ndarray of int64, shape (n_trials,)
+        First decision row (-1: none).
+    status : ndarray of int64, shape (n_trials, 2)
+        The first broken weight rule and its row ((0, -1): none).
     """
-    n = slot.close.shape[0]
-    values, traded = np.empty((len(trials), n)), np.empty((len(trials), n))
-    status = np.empty((len(trials), 2), dtype=np.int64)
+
+    values: Floats
+    traded: Floats
+    pre: Floats
+    first_cash: Floats
+    first_decision: npt.NDArray[np.int64]
+    status: npt.NDArray[np.int64]
+
+
+def simulate_trials(trials: list[Trial], batch: BatchDecision, slot: MarketSlot) -> Simulated:
+    """Run the kernel (:func:`backtest.engine._kernel.simulate_compact`) on ``batch``."""
+    n_trials, n = len(trials), slot.close.shape[0]
+    values, traded, pre = np.empty((n_trials, n)), np.empty((n_trials, n)), np.empty((n_trials, n))
+    status = np.empty((n_trials, 2), dtype=np.int64)
+    firsts = np.empty((n_trials, 2))
     simulate_compact(
         slot.close, np.ascontiguousarray(batch.frames, dtype="float64"),
         np.ascontiguousarray(batch.first, dtype=np.int64),
@@ -144,9 +164,22 @@ def simulate_trials(
         np.array([t.costs.fees_bps / 1e4 for t in trials]),
         np.array([t.costs.slippage_bps / 1e4 for t in trials]),
         np.array([t.initial_capital for t in trials], dtype="float64"),
-        values, traded, status,
+        values, traded, pre, status, firsts,
     )
-    return values, traded, status
+    return Simulated(values=values, traded=traded, pre=pre, first_cash=firsts[:, 0],
+                     first_decision=firsts[:, 1].astype(np.int64), status=status)
+
+
+def reported(trials: list[Trial], sim: Simulated) -> tuple[Floats, Floats]:
+    """Net returns (n_trials, n_bars - 1) and one-way turnover (n_trials, n_bars).
+
+    Through the engine's accounting functions (:mod:`backtest.engine._accounting`),
+    the ones ``run_backtest`` reports with; they take bars on axis 0.
+    """
+    init = np.array([t.initial_capital for t in trials], dtype="float64")
+    returns = net_returns(value_path(sim.values.T, init)).T
+    turnover = one_way_turnover(sim.traded.T, sim.values.T).T
+    return returns, turnover
 
 
 def _metrics(trial: Trial, returns: Floats, turnover: Floats,
@@ -168,11 +201,9 @@ def _run_batch(
     trials: list[Trial], batch: BatchDecision, slot: MarketSlot, failed: dict[int, str],
     benchmarks: tuple[pd.Series, ...],
 ) -> list[tuple[int, Floats, pd.Series]]:
-    values, traded, status = simulate_trials(trials, batch, slot)
-    bad = _invalid_rows(trials, batch, status, slot.market, failed)
-    init = np.array([t.initial_capital for t in trials], dtype="float64")
-    returns = net_returns(values, init)
-    turnover = one_way_turnover(traded, values)
+    sim = simulate_trials(trials, batch, slot)
+    bad = _invalid_rows(trials, batch, sim.status, slot.market, failed)
+    returns, turnover = reported(trials, sim)
     out = []
     for i, trial in enumerate(trials):
         if bad[i]:

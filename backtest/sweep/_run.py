@@ -104,7 +104,7 @@ def _warm_up() -> None:
     trade = np.ones((1, 2), dtype=bool)
     simulate_compact(np.ones((2, 2)), frames, idx, idx, one, one, trade, 1, idx,
                      np.zeros(1), np.zeros(1), np.ones(1), np.empty((1, 2)), np.empty((1, 2)),
-                     np.empty((1, 2), dtype=np.int64))
+                     np.empty((1, 2)), np.empty((1, 2), dtype=np.int64), np.empty((1, 2)))
     hysteresis_states(pd.Series([0.0, 1.0]), [0.0], [0.0], [1])
 
 

@@ -14,7 +14,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from backtest.engine import validate_weights
-from backtest.engine._accounting import net_returns
+from backtest.engine._accounting import net_returns, value_path
 from backtest.errors import ConfigError, StrategyError
 from backtest.strategy import BatchDecision
 from backtest.sweep._evaluate import decide_trials, simulate_trials
@@ -125,8 +125,8 @@ def run_segments(prepared: PreparedSweep, segments: Sequence[Segment]) -> pd.Ser
         second=np.zeros(1, dtype=np.int64), a=np.ones((1, n)), b=np.zeros((1, n)),
         trade=~np.isnan(values).all(axis=1)[None, :],
     )
-    value, _, _ = simulate_trials([trial], batch, slot)  # weights validated above
-    returns = net_returns(value, trial.initial_capital)[0]
+    out = simulate_trials([trial], batch, slot)  # weights validated above
+    returns = net_returns(value_path(out.values[0], trial.initial_capital))
     first, last = segments[0].first, segments[-1].last
     return pd.Series(returns[first:last], index=prepared.index[first + 1: last + 1],
                      name="segments")

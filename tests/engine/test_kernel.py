@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from backtest.config import CostModel
 from backtest.engine import run_backtest, validate_weights
-from backtest.engine._accounting import net_returns, one_way_turnover, reported_values
+from backtest.engine._accounting import net_returns, one_way_turnover, value_path
 from backtest.engine._kernel import CHECK_NAMES, simulate_compact
 from backtest.errors import StrategyError
 from backtest.strategy import BatchDecision, Decision
@@ -50,17 +50,25 @@ def _batch(prices: pd.DataFrame, seed: int, trials: int) -> BatchDecision:
 
 
 def _run(prices: pd.DataFrame, batch: BatchDecision, costs: CostModel, lag: int,
-         capital: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+         capital: float, out: dict[str, np.ndarray] | None = None,
+         ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     n_trials, n = batch.a.shape
-    values, traded = np.empty((n_trials, n)), np.empty((n_trials, n))
-    status = np.empty((n_trials, 2), dtype=np.int64)
+    values, traded, pre = np.empty((n_trials, n)), np.empty((n_trials, n)), np.empty((n_trials, n))
+    status, firsts = np.empty((n_trials, 2), dtype=np.int64), np.empty((n_trials, 2))
     simulate_compact(
         np.ascontiguousarray(prices.to_numpy()), batch.frames, batch.first, batch.second,
         batch.a, batch.b, batch.trade, prices.shape[1] - 1, np.full(n_trials, lag),
         np.full(n_trials, costs.fees_bps / 1e4), np.full(n_trials, costs.slippage_bps / 1e4),
-        np.full(n_trials, capital), values, traded, status,
+        np.full(n_trials, capital), values, traded, pre, status, firsts,
     )
+    if out is not None:
+        out.update(pre=pre, first_cash=firsts[:, 0], first_decision=firsts[:, 1])
     return values, traded, status
+
+
+def _returns(values: np.ndarray, capital: float) -> np.ndarray:
+    """Net returns of (n_trials, n_bars) values after trades (the engine's functions)."""
+    return net_returns(value_path(values.T, capital)).T
 
 
 def _kernel(prices: pd.DataFrame, batch: BatchDecision, costs: CostModel, lag: int,
@@ -85,14 +93,14 @@ def test_kernel_equals_vectorbt(seed: int, n: int, k: int, lag: int, fees: float
     batch = _batch(prices, seed + 1, trials=3)
     costs = CostModel(fees_bps=fees, slippage_bps=slip)
     values, traded = _kernel(prices, batch, costs, lag, capital)
-    returns = net_returns(values, capital)
+    returns = _returns(values, capital)
     for i in range(3):
         decision = Decision(pd.DataFrame(batch.weights(i), index=prices.index,
                                          columns=prices.columns))
         res = run_backtest(decision, prices, cash="CASH", costs=costs, execution_lag=lag,
                            periods_per_year=12, initial_capital=capital)
         np.testing.assert_allclose(returns[i], res.returns.to_numpy(), rtol=0, atol=1e-10)
-        np.testing.assert_allclose(reported_values(values[i], capital), res.values.to_numpy(),
+        np.testing.assert_allclose(value_path(values[i], capital), res.values.to_numpy(),
                                    rtol=1e-10, atol=0)
         np.testing.assert_allclose(one_way_turnover(traded[i], values[i]),
                                    res.turnover.to_numpy(), rtol=0, atol=1e-12)
@@ -109,7 +117,7 @@ def test_kernel_is_bit_identical_to_vectorbt_on_a_long_rotation() -> None:
                                          columns=prices.columns))
         res = run_backtest(decision, prices, cash="CASH", costs=costs, execution_lag=1,
                            periods_per_year=12)
-        assert np.array_equal(net_returns(values, 1.0)[i], res.returns.to_numpy())
+        assert np.array_equal(_returns(values, 1.0)[i], res.returns.to_numpy())
 
 
 def test_trials_do_not_interact() -> None:
@@ -196,8 +204,44 @@ def test_returns_compound_to_the_final_value_for_every_lag(lag: int) -> None:
                           second=np.zeros(1, np.int64), a=np.ones((1, 30)), b=np.zeros((1, 30)),
                           trade=np.ones((1, 30), dtype=bool))
     values, _ = _kernel(prices, batch, CostModel(fees_bps=30.0, slippage_bps=10.0), lag, 2.0)
-    returns = net_returns(values, 2.0)[0]
+    returns = _returns(values, 2.0)[0]
     assert np.prod(1 + returns) == pytest.approx(values[0, -1] / 2.0, rel=1e-12)
     if lag == 0:  # the first trade's costs fall into the first return
         free, _ = _kernel(prices, batch, CostModel(), lag, 2.0)
-        assert returns[0] < net_returns(free, 2.0)[0, 0]
+        assert returns[0] < _returns(free, 2.0)[0, 0]
+
+
+@settings(max_examples=20, deadline=None)
+@given(seed=st.integers(0, 100_000), lag=st.integers(0, 2), fees=COST_BPS)
+def test_pre_trade_values_and_first_holdings_are_vectorbts(seed: int, lag: int,
+                                                           fees: float) -> None:
+    # what the turnover of the initial build is measured with: the value before each
+    # close's trades (vectorbt's cash and shares of the previous close at this close's
+    # prices) and the cash asset held after the first close's trades
+    import vectorbt as vbt
+
+    from backtest.engine import execute_targets
+
+    prices = _market(seed, 40, 4)
+    batch = _batch(prices, seed + 1, trials=1)
+    costs = CostModel(fees_bps=fees, slippage_bps=2.0)
+    out: dict[str, np.ndarray] = {}
+    _run(prices, batch, costs, lag, 1.0, out)
+    weights = pd.DataFrame(batch.weights(0), index=prices.index, columns=prices.columns)
+    is_cash = (prices.columns == "CASH").astype(float)
+    pf = vbt.Portfolio.from_orders(
+        close=prices, size=execute_targets(weights.clip(lower=0.0), "CASH", lag),
+        size_type="targetpercent", direction="longonly", price=np.inf, val_price=np.inf,
+        fees=(fees / 1e4 * (1 - is_cash))[None, :], fixed_fees=0.0,
+        slippage=(2e-4 * (1 - is_cash))[None, :], min_size=0.0, max_size=np.inf,
+        allow_partial=True, raise_reject=False, lock_cash=False, init_cash=1.0,
+        cash_sharing=True, group_by=True, call_seq="auto", update_value=False,
+        ffill_val_price=True, engine="rust")  # every setting as backtest/engine/_vbt.py
+    cash = np.asarray(pf.cash(), dtype="float64").reshape(-1)
+    shares = pf.assets().to_numpy()
+    want = np.r_[1.0, cash[:-1] + np.einsum("ij,ij->i", shares[:-1], prices.to_numpy()[1:])]
+    np.testing.assert_allclose(out["pre"][0], want, rtol=1e-12, atol=0)
+    held = pf.asset_value(group_by=False)["CASH"].iloc[0]
+    assert out["first_cash"][0] == pytest.approx(held, rel=1e-12, abs=1e-15)
+    decided = np.flatnonzero(batch.trade[0] & ~np.isnan(batch.weights(0)).all(axis=1))
+    assert out["first_decision"][0] == (decided[0] if len(decided) else -1)
