@@ -71,13 +71,14 @@ def current_rss() -> int:
 def bytes_per_trial(n_bars: int, n_calendar: int, n_assets: int) -> int:
     """Working bytes of one trial inside a chunk.
 
-    Coefficients ``a``, ``b`` (16 per bar), trade and risk-off masks (2), values
-    and traded value (16), returns, turnover and the chunk's returns copy (24),
+    Coefficients ``a``, ``b`` (16 per bar), trade and risk-off masks (2), values,
+    traded value and pre-trade value (24), returns, turnover and the chunk's returns
+    copy (24),
     the reduced result as pickled and received (16), the hysteresis state on the
     whole calendar (2 per calendar bar) and, for strategies without
     ``decide_batch``, one weight frame (8 per asset and bar).
     """
-    return n_bars * (74 + 8 * n_assets) + 2 * n_calendar
+    return n_bars * (82 + 8 * n_assets) + 2 * n_calendar
 
 
 def fixed_scratch(n_bars: int, n_assets: int) -> int:

@@ -67,8 +67,10 @@ def test_chunk_sizes_give_identical_bits(reference: SweepResult, chunk: int) -> 
     _assert_identical(reference, run_sweep(_prepared(), SweepOptions(chunk_trials=chunk)))
 
 
-def test_process_pool_gives_identical_bits(reference: SweepResult) -> None:
-    options = SweepOptions(executor="processes", workers=2, chunk_trials=2)
+@pytest.mark.parametrize("workers", [1, 3])
+def test_process_pools_of_any_size_give_identical_bits(reference: SweepResult,
+                                                       workers: int) -> None:
+    options = SweepOptions(executor="processes", workers=workers, chunk_trials=2)
     _assert_identical(reference, run_sweep(_prepared(), options))
 
 
