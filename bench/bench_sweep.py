@@ -13,8 +13,9 @@ sum seen (shared libraries count once per process, so it overstates). Printed:
 
 1. the 10k sweep, local, on a 2-worker Dask LocalCluster and on a 2-process pool:
    prepare and run seconds, combos/s, CPU seconds of all processes, peak RSS,
-   identical results (sha256 of numbers, returns and metrics). Targets: <= 60 s
-   wall, <= 4 GB peak RSS, dask >= 1.7x local. The machine's load average is
+   identical results (sha256 of numbers, returns and metrics), and local with
+   metrics=False (returns only). Targets: <= 60 s wall, <= 4 GB peak RSS, dask >= 1.7x
+   local. The machine's load average is
    printed first: on cores shared with other work, wall times are not CPU times.
 2. growth in combos (2,500 / 5,000 / 10,000) and in bars (4,000 / 8,000 / ~16,000):
    run seconds and ms per combo should stay flat (linear growth).
@@ -134,7 +135,8 @@ def job_sweep(spec: dict[str, Any]) -> dict[str, Any]:
         raw["run"]["start"] = spec["start"]
     mirror = Path(spec["mirror"]) if spec.get("mirror") else None
     trials = grid(spec["combos"]) if spec.get("grid", True) else spec["trials"]
-    options = SweepOptions(executor=spec["executor"], workers=spec.get("workers"))
+    options = SweepOptions(executor=spec["executor"], workers=spec.get("workers"),
+                           metrics=spec.get("metrics", True))
     with PeakRSS() as rss:
         t0 = time.perf_counter()
         prepared = prepare_sweep(raw, trials, source=str(path), base_dir=path.parent,
@@ -234,8 +236,10 @@ def main() -> None:
     print(_row("dask, 2 workers", dask))
     pool = child("sweep", {**base, "combos": full, "executor": "processes", "workers": 2})
     print(_row("process pool, 2 workers", pool))
+    bare = child("sweep", {**base, "combos": full, "executor": "local", "metrics": False})
+    print(_row("local, returns only", bare))
     same = ("identical" if dask["digest"] == local["digest"] == pool["digest"]
-            else "DIFFERENT")
+            else "DIFFERENT")  # (the returns-only run has no metrics: another digest)
     best = min(local["prepare_s"] + local["run_s"], dask["prepare_s"] + dask["run_s"])
     print(f"  results {same} (sha256 {local['digest']}); dask vs local: run "
           f"{local['run_s'] / dask['run_s']:.2f}x, total "
@@ -264,6 +268,7 @@ def main() -> None:
         bt_mean = float(np.mean(peer["seconds"]))
         ours = local["run_s"] / local["combos"]
         ours_total = (local["prepare_s"] + local["run_s"]) / local["combos"]
+        bare_each = bare["run_s"] / bare["combos"]
         per = {r: float(np.mean([t for t, q in zip(peer["seconds"], peer["rebalance"],
                                                     strict=True) if q == r]))
                for r in dict.fromkeys(peer["rebalance"])}
@@ -271,7 +276,9 @@ def main() -> None:
               f"schedule (s per combo: {', '.join(f'{k} {v:.2f}' for k, v in per.items())}): "
               f"{bt_mean:.2f} s per combo; ours "
               f"{1e3 * ours:.2f} ms (run) / {1e3 * ours_total:.2f} ms (prepare + run) per combo "
-              f"-> {bt_mean / ours:.0f}x / {bt_mean / ours_total:.0f}x faster (target >= 250x)")
+              f"-> {bt_mean / ours:.0f}x / {bt_mean / ours_total:.0f}x faster (target >= 250x); "
+              f"returns only (metrics=False) {1e3 * bare_each:.2f} ms -> "
+              f"{bt_mean / bare_each:.0f}x")
     with tempfile.TemporaryDirectory() as cache:
         trials = [{"strategy.enter": float(e), "strategy.exit": float(e - x),
                    "strategy.min_hold_periods": h}

@@ -199,14 +199,17 @@ def _metrics(trial: Trial, returns: Floats, turnover: Floats,
 
 def _run_batch(
     trials: list[Trial], batch: BatchDecision, slot: MarketSlot, failed: dict[int, str],
-    benchmarks: tuple[pd.Series, ...],
-) -> list[tuple[int, Floats, pd.Series]]:
+    benchmarks: tuple[pd.Series, ...] | None,
+) -> list[tuple[int, Floats, pd.Series | None]]:
     sim = simulate_trials(trials, batch, slot)
     bad = _invalid_rows(trials, batch, sim.status, slot.market, failed)
     returns, turnover = reported(trials, sim)
     out = []
     for i, trial in enumerate(trials):
         if bad[i]:
+            continue
+        if benchmarks is None:  # returns only
+            out.append((trial.number, returns[i], None))
             continue
         risk_off = None if batch.risk_off is None else batch.risk_off[i]
         try:
@@ -219,27 +222,34 @@ def _run_batch(
     return out
 
 
-def evaluate_chunk(prepared: PreparedSweep, positions: Sequence[int]) -> ChunkResult:
-    """Run the trials at ``positions`` of ``prepared.trials``; reduce to returns and metrics."""
+def evaluate_chunk(
+    prepared: PreparedSweep, positions: Sequence[int], metrics: bool = True
+) -> ChunkResult:
+    """Run the trials at ``positions`` of ``prepared.trials``; reduce to returns and metrics.
+
+    ``metrics=False``: returns only (the result's metrics have no columns).
+    """
     groups: dict[tuple[int, type], list[Trial]] = {}
     for p in positions:
         trial = prepared.trials[p]
         groups.setdefault((trial.market, type(trial.strategy)), []).append(trial)
     failed: dict[int, str] = {}
-    rows: list[tuple[int, Floats, pd.Series]] = []
+    rows: list[tuple[int, Floats, pd.Series | None]] = []
+    benchmarks = prepared.benchmark_returns if metrics else None
     for (market, _), trials in groups.items():
         slot = prepared.markets[market]
         batches, why = decide_trials(trials, slot)
         failed.update(why)
         for members, batch in batches:
-            rows += _run_batch(members, batch, slot, failed, prepared.benchmark_returns)
+            rows += _run_batch(members, batch, slot, failed, benchmarks)
     rows.sort(key=lambda row: row[0])
     n = len(prepared.index) - 1
-    names = tuple(str(k) for k in rows[0][2].index) if rows else ()
+    first = rows[0][2] if rows else None
+    names = tuple(str(k) for k in first.index) if first is not None else ()
     return ChunkResult(
         numbers=np.array([r[0] for r in rows], dtype=np.int64),
         returns=np.array([r[1] for r in rows], dtype="float64").reshape(len(rows), n),
-        metrics=np.array([r[2].to_numpy(dtype="float64") for r in rows],
+        metrics=np.array([r[2].to_numpy(dtype="float64") for r in rows if r[2] is not None],
                          dtype="float64").reshape(len(rows), len(names)),
         metric_names=names,
         failed=failed,

@@ -44,19 +44,20 @@ _WORKER_PREPARED: PreparedSweep | None = None
 
 def run_chunks(
     prepared: PreparedSweep, chunks: Sequence[Chunk], collect: Collect, *,
-    executor: str, workers: int, scheduler: str | None, timeout: float,
+    executor: str, workers: int, scheduler: str | None, timeout: float, metrics: bool,
 ) -> None:
     """Evaluate every chunk; ``collect(chunk, ChunkResult or failure message)`` for each.
 
-    ``timeout``: seconds to start a local Dask cluster or reach ``scheduler``.
+    ``timeout``: seconds to start a local Dask cluster or reach ``scheduler``;
+    ``metrics``: compute the trials' metrics (else returns only).
     """
     if executor == "local":
         for chunk in chunks:
-            collect(chunk, evaluate_chunk(prepared, chunk))
+            collect(chunk, evaluate_chunk(prepared, chunk, metrics))
     elif executor == "processes":
-        _run_pool(prepared, chunks, collect, workers)
+        _run_pool(prepared, chunks, collect, workers, metrics)
     else:
-        _run_dask(prepared, chunks, collect, workers, scheduler, timeout)
+        _run_dask(prepared, chunks, collect, workers, scheduler, timeout, metrics)
 
 
 # -- a local process pool ------------------------------------------------------------
@@ -75,9 +76,9 @@ def _exit_with(parent: int) -> None:
     os._exit(1)
 
 
-def _evaluate_in_worker(chunk: Chunk) -> ChunkResult:
+def _evaluate_in_worker(chunk: Chunk, metrics: bool) -> ChunkResult:
     assert _WORKER_PREPARED is not None, "pool worker without a prepared sweep"
-    return evaluate_chunk(_WORKER_PREPARED, chunk)
+    return evaluate_chunk(_WORKER_PREPARED, chunk, metrics)
 
 
 def _stop_pool(pool: ProcessPoolExecutor) -> None:
@@ -91,7 +92,7 @@ def _stop_pool(pool: ProcessPoolExecutor) -> None:
 
 
 def _run_pool(prepared: PreparedSweep, chunks: Sequence[Chunk], collect: Collect,
-              workers: int) -> None:
+              workers: int, metrics: bool) -> None:
     todo = list(range(len(chunks)))
     attempts = [0] * len(chunks)
     context = multiprocessing.get_context("spawn")  # no fork of a threaded parent
@@ -101,7 +102,7 @@ def _run_pool(prepared: PreparedSweep, chunks: Sequence[Chunk], collect: Collect
         retry: list[int] = []
         try:
             futures: dict[Future[ChunkResult], int] = {
-                pool.submit(_evaluate_in_worker, chunks[c]): c for c in todo
+                pool.submit(_evaluate_in_worker, chunks[c], metrics): c for c in todo
             }
             pending = set(futures)
             while pending:
@@ -156,7 +157,7 @@ def _connect(workers: int, scheduler: str | None, timeout: float) -> tuple[Any, 
 
 
 def _run_dask(prepared: PreparedSweep, chunks: Sequence[Chunk], collect: Collect,
-              workers: int, scheduler: str | None, timeout: float) -> None:
+              workers: int, scheduler: str | None, timeout: float, metrics: bool) -> None:
     from dask.distributed import TimeoutError as DaskTimeout
     from dask.distributed import wait as dask_wait
     from distributed.scheduler import KilledWorker
@@ -165,7 +166,7 @@ def _run_dask(prepared: PreparedSweep, chunks: Sequence[Chunk], collect: Collect
     futures: dict[Any, int] = {}
     try:
         [payload] = client.scatter([prepared], broadcast=True, hash=False)
-        futures = {client.submit(evaluate_chunk, payload, chunk, pure=False): c
+        futures = {client.submit(evaluate_chunk, payload, chunk, metrics, pure=False): c
                    for c, chunk in enumerate(chunks)}
         pending = set(futures)
         alone_since: float | None = None

@@ -42,6 +42,7 @@ class _Collector:
             if self.metrics is None and len(result.numbers):
                 self.names = result.metric_names
                 self.metrics = np.full((len(self.done), len(self.names)), np.nan)
+            assert self.metrics is not None or not len(result.numbers)
             for j, number in enumerate(result.numbers):
                 i = self.row[int(number)]
                 self.returns[i] = result.returns[j]
@@ -162,7 +163,8 @@ def run_sweep(
         _warm_up()
         run_chunks(prepared, _chunks(prepared, plan.chunk), collector,
                    executor=options.executor, workers=max(workers, 1),
-                   scheduler=options.scheduler, timeout=options.start_timeout_s)
+                   scheduler=options.scheduler, timeout=options.start_timeout_s,
+                   metrics=options.metrics)
     return collector.result()
 
 

@@ -54,6 +54,10 @@ class SweepOptions:
         Force the number of trials per task (default: sized from ``max_memory``).
     start_timeout_s : float
         Seconds to start a local cluster or reach ``scheduler`` and a worker.
+    metrics : bool
+        Compute every trial's metrics (``SweepResult.metrics``); they are more than
+        half of a sweep's work at daily frequency. ``False``: returns only, and
+        ``metrics`` has no columns.
     """
 
     executor: Executor = "local"
@@ -62,6 +66,7 @@ class SweepOptions:
     max_memory: int | None = None
     chunk_trials: int | None = None
     start_timeout_s: float = 60.0
+    metrics: bool = True
 
     def __post_init__(self) -> None:
         if self.executor not in EXECUTORS:

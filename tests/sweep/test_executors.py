@@ -157,3 +157,15 @@ def test_bad_options_are_config_errors(kwargs: dict[str, Any], message: str) -> 
 
     with pytest.raises(ConfigError, match=message):
         SweepOptions(**kwargs)
+
+
+@pytest.mark.parametrize("executor", ["local", "processes"])
+def test_returns_only_gives_the_same_returns(reference: SweepResult, executor: str) -> None:
+    options = SweepOptions(executor=executor, workers=2, chunk_trials=5,  # type: ignore[arg-type]
+                           metrics=False)
+    result = run_sweep(_prepared(), options)
+    assert np.array_equal(result.numbers, reference.numbers)
+    assert result.returns.tobytes() == reference.returns.tobytes()
+    assert result.metrics.shape == (len(result.numbers), 0)
+    assert list(result.metrics.index) == list(result.numbers)
+    assert result.failed == reference.failed
