@@ -33,6 +33,7 @@ bench: $(STAMP)  ## print the performance figures
 	$(BIN)/python bench/bench_stats.py
 	BACKTEST_SHARED_DATA=$(SHARED_DATA) $(BIN)/python bench/bench_report.py --mirror $(SHARED_DATA)
 	$(BIN)/python bench/bench_thesis.py
+	BACKTEST_SHARED_DATA=$(SHARED_DATA) $(BIN)/python bench/bench_sweep.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from backtest.config import CostModel
+from backtest.engine._accounting import net_returns, one_way_turnover, value_path
 from backtest.engine._vbt import simulate
 from backtest.engine.result import BacktestResult, PlotKind
 from backtest.errors import StrategyError
@@ -92,7 +93,8 @@ def run_backtest(
         initial_capital=initial_capital,
         days_per_bar=365.25 / periods_per_year,
     )
-    value = sim.value
+    after = sim.value.to_numpy()
+    values = value_path(after, initial_capital)
     cash_returns = prices[cash].pct_change().iloc[1:]
     risk_off = None
     if decision.risk_off is not None:
@@ -100,11 +102,12 @@ def run_backtest(
     return BacktestResult(
         label=label,
         kind=kind,
-        returns=value.pct_change().iloc[1:].rename(label),
-        values=value.rename(label),
-        weights=sim.asset_value.div(value, axis=0),
+        returns=pd.Series(net_returns(values), index=prices.index[1:], name=label),
+        values=pd.Series(values, index=prices.index, name=label),
+        weights=sim.asset_value.div(sim.value, axis=0),
         targets=targets,
-        turnover=(0.5 * sim.traded_value / value).rename("turnover"),
+        turnover=pd.Series(one_way_turnover(sim.traded_value.to_numpy(), after),
+                           index=prices.index, name="turnover"),
         cash_returns=cash_returns.rename("cash"),
         risk_off=risk_off,
         periods_per_year=periods_per_year,

@@ -56,8 +56,14 @@ def test_engine_equals_numpy_reference(seed: int, lag: int, fees: float, slip: f
     per_asset = np.array([fees, fees, fees, 0.0]) / 1e4  # the cash asset trades free
     ref = simulate_reference(prices.to_numpy(), executed, per_asset,
                              np.array([slip, slip, slip, 0.0]) / 1e4, 1.0)
-    np.testing.assert_allclose(res.values.to_numpy(), ref, rtol=1e-10, atol=0)
-    np.testing.assert_allclose(res.returns.to_numpy(), ref[1:] / ref[:-1] - 1, rtol=0, atol=1e-10)
+    # values[0] is the initial capital (before bar 0's trades: with lag 0 they cost
+    # the first return); after it, the value after each close's trades
+    assert res.values.iloc[0] == 1.0
+    np.testing.assert_allclose(res.values.to_numpy()[1:], ref[1:], rtol=1e-10, atol=0)
+    expected = np.r_[1.0, ref[1:]]
+    np.testing.assert_allclose(res.returns.to_numpy(), expected[1:] / expected[:-1] - 1,
+                               rtol=0, atol=1e-10)
+    assert np.prod(1 + res.returns.to_numpy()) == pytest.approx(ref[-1], rel=1e-12)
 
 
 def test_execution_lag_trades_one_bar_later() -> None:
