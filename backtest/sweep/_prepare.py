@@ -29,7 +29,7 @@ from backtest.data.base import FetchedSeries, SeriesRequest
 from backtest.data.dataset import Dataset, Loader, build_dataset
 from backtest.engine import run_backtest
 from backtest.errors import BacktestError, ConfigError, DataError
-from backtest.runner import load_strategy, prepare_market
+from backtest.runner import conventions, load_strategy, prepare_market
 from backtest.strategy import MarketData
 from backtest.sweep._types import MarketSlot, PreparedSweep, Trial
 
@@ -323,4 +323,7 @@ def _assemble(
             pd.Series(r.to_numpy(), index=base_slot.cash_returns.index, name=r.name)
             for r in benchmarks.series
         ),
+        fingerprint=base_data.fingerprint,
+        sources=tuple(base_data.sources),
+        conventions=conventions(base, base_data, index),
     )

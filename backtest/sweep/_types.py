@@ -11,6 +11,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from backtest.config import CostModel, RunConfig
+from backtest.data.dataset import SeriesInfo
 from backtest.errors import ConfigError
 from backtest.strategy import MarketData
 
@@ -159,6 +160,12 @@ class PreparedSweep:
     benchmark_returns : tuple of pd.Series
         The benchmarks trials are measured against (beta, alpha, information
         ratio, tracking error), one per distinct market, engine setting and label.
+    fingerprint : str
+        The base dataset's fingerprint (sha256 of every input value and date).
+    sources : tuple of SeriesInfo
+        The base dataset's series (alias, id, lag, first/last date...).
+    conventions : mapping
+        The conventions of the base config on the common window (as in a run's JSON).
     """
 
     config: RunConfig
@@ -170,6 +177,9 @@ class PreparedSweep:
     benchmarks: Mapping[str, Floats]
     cash_returns: Floats
     n_trials: int
+    fingerprint: str
+    sources: tuple[SeriesInfo, ...]
+    conventions: Mapping[str, Any]
     benchmark_returns: tuple[pd.Series, ...] = ()
 
     def trial(self, number: int) -> Trial:

@@ -20,7 +20,7 @@ from backtest.errors import ConfigError
 from backtest.tune._result import TuneResult, flatten_numbers
 from backtest.tune._run import run_tune
 from backtest.tune._space import Parameter, Space, Trial, check_space, parse_param, parse_spec
-from backtest.tune._sweep import SweepOptions
+from backtest.sweep import SweepOptions
 
 __all__ = [
     "Parameter",

@@ -34,7 +34,7 @@ if TYPE_CHECKING:
     from backtest.stats import Gate
     from backtest.tune._protocol import FoldSelection
     from backtest.tune._space import Space
-    from backtest.tune._sweep import PreparedSweep, SweepResult
+    from backtest.sweep import PreparedSweep, SweepResult
 
 __all__ = ["assemble", "search_hash", "verdict"]
 

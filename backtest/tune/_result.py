@@ -55,7 +55,7 @@ from backtest.tune._space import Space, Trial
 
 if TYPE_CHECKING:
     from backtest.stats import Gate
-    from backtest.tune._sweep import SweepResult
+    from backtest.sweep import SweepResult
 
 __all__ = ["SCHEMA_VERSION", "TrialTable", "TuneResult", "check_baseline", "flatten_numbers"]
 

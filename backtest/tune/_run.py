@@ -37,7 +37,7 @@ from backtest.tune._protocol import (
 )
 from backtest.tune._result import TrialTable, TuneResult
 from backtest.tune._space import Space, check_space
-from backtest.tune._sweep import Segment, SweepOptions, prepare_sweep, run_segments, run_sweep
+from backtest.sweep import Segment, SweepOptions, prepare_sweep, run_segments, run_sweep
 
 __all__ = ["run_tune"]
 
