@@ -22,8 +22,8 @@ from backtest.engine.result import result_stats
 from backtest.strategy import BatchDecision, MarketData
 from backtest.sweep._types import MarketSlot, PreparedSweep, Trial
 
-__all__ = ["ChunkResult", "Simulated", "decide_trials", "evaluate_chunk", "reported",
-           "simulate_trials"]
+__all__ = ["ChunkResult", "Simulated", "decide_trials", "evaluate_chunk", "generic_decision",
+           "reported", "simulate_trials"]
 
 Floats = npt.NDArray[np.float64]
 
@@ -54,7 +54,7 @@ def _describe(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {exc}"
 
 
-def _generic(trial: Trial, slot: MarketSlot) -> BatchDecision:
+def generic_decision(trial: Trial, slot: MarketSlot) -> BatchDecision:
     """One strategy without ``decide_batch``: ``decide`` and the engine's validation."""
     market = slot.market
     decision = trial.strategy.decide(market)
@@ -99,7 +99,7 @@ def decide_trials(
             if batch_fn is not None:
                 batch = batch_fn([trial.strategy], slot.market)
             else:
-                batch = _generic(trial, slot)
+                batch = generic_decision(trial, slot)
         except Exception as exc:  # a failed trial is recorded, never fatal
             failed[trial.number] = _describe(exc)
             continue

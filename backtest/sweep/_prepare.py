@@ -27,10 +27,10 @@ from backtest.config import RunConfig, parse_config, set_path
 from backtest.config._overrides import plain
 from backtest.data.base import FetchedSeries, SeriesRequest
 from backtest.data.dataset import Dataset, Loader, build_dataset
-from backtest.engine import run_backtest
 from backtest.errors import BacktestError, ConfigError, DataError
 from backtest.runner import conventions, load_strategy, prepare_market
 from backtest.strategy import MarketData
+from backtest.sweep._evaluate import generic_decision, reported, simulate_trials
 from backtest.sweep._types import MarketSlot, PreparedSweep, Trial
 
 __all__ = ["prepare_sweep"]
@@ -161,16 +161,22 @@ def _slot(market: MarketData, cash: str) -> MarketSlot:
 
 def _benchmark_returns(config: RunConfig, label: str, market: MarketData,
                        cash: str) -> pd.Series:
-    """Returns of benchmark ``label`` of ``config``, run through the vectorbt engine."""
+    """Returns of benchmark ``label`` of ``config``, simulated by the sweep's kernel.
+
+    The kernel equals the vectorbt engine bit for bit (``tests/engine/test_kernel.py``)
+    and needs no vectorbt import, which costs a tune more than its benchmarks do.
+    """
     spec = next(b for b in config.benchmarks if b.label == label)
-    strategy = load_strategy(spec.kind, spec.params, f"strategy {spec.label!r}")
-    result = run_backtest(
-        strategy.decide(market), market.prices.loc[market.index], cash=cash,
-        costs=config.costs, execution_lag=config.run.execution_lag,
-        periods_per_year=market.periods_per_year, initial_capital=config.run.initial_capital,
-        label=spec.label, kind=spec.kind,
-    )
-    return result.returns
+    run = config.run
+    trial = Trial(number=-1, market=0,
+                  strategy=load_strategy(spec.kind, spec.params, f"strategy {spec.label!r}"),
+                  label=spec.label, kind=spec.kind, costs=config.costs,
+                  execution_lag=run.execution_lag, initial_capital=run.initial_capital,
+                  periods_per_year=market.periods_per_year)
+    slot = _slot(market, cash)
+    sim = simulate_trials([trial], generic_decision(trial, slot), slot)
+    returns, _ = reported([trial], sim)
+    return pd.Series(returns[0], index=slot.cash_returns.index, name=spec.label)
 
 
 def _benchmarks(config: RunConfig, market: MarketData, cash: str) -> dict[str, pd.Series]:

@@ -17,10 +17,10 @@ from typing import Any
 
 from backtest.config import RunConfig, default_config_path, parse_config, read_config
 from backtest.errors import ConfigError
+from backtest.sweep import SweepOptions
 from backtest.tune._result import TuneResult, flatten_numbers
 from backtest.tune._run import run_tune
 from backtest.tune._space import Parameter, Space, Trial, check_space, parse_param, parse_spec
-from backtest.sweep import SweepOptions
 
 __all__ = [
     "Parameter",

@@ -32,9 +32,9 @@ from backtest.tune._result import (
 if TYPE_CHECKING:
     from backtest.config import RunConfig
     from backtest.stats import Gate
+    from backtest.sweep import PreparedSweep, SweepResult
     from backtest.tune._protocol import FoldSelection
     from backtest.tune._space import Space
-    from backtest.sweep import PreparedSweep, SweepResult
 
 __all__ = ["assemble", "search_hash", "verdict"]
 

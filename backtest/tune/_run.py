@@ -8,6 +8,7 @@ space and the protocol, and returns an immutable :class:`TuneResult`.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +28,7 @@ from backtest.stats import (
     pbo_cscv,
     spa_test,
 )
+from backtest.sweep import Segment, SweepOptions, prepare_sweep, run_segments, run_sweep
 from backtest.tune._document import assemble
 from backtest.tune._protocol import (
     in_sample_positions,
@@ -37,7 +39,6 @@ from backtest.tune._protocol import (
 )
 from backtest.tune._result import TrialTable, TuneResult
 from backtest.tune._space import Space, check_space
-from backtest.sweep import Segment, SweepOptions, prepare_sweep, run_segments, run_sweep
 
 __all__ = ["run_tune"]
 
@@ -97,7 +98,9 @@ def run_tune(
     trials = space.draw()
     prepared = prepare_sweep(config.raw, [t.params for t in trials], source=config.source,
                              base_dir=Path(config.source).parent, load=load)
-    sweep = run_sweep(prepared, options or SweepOptions(), progress)
+    # tune scores trials with vectorized objectives on its own windows: the sweep's
+    # per-trial metrics (most of a sweep's work) would be thrown away
+    sweep = run_sweep(prepared, replace(options or SweepOptions(), metrics=False), progress)
     ppy = config.run.ppy
     index, cash = sweep.index, sweep.cash_returns
     label = _benchmark(config, sweep.benchmarks)
