@@ -145,3 +145,17 @@ def test_run_benchmark_defaults_to_the_first_buy_and_hold_of_an_asset() -> None:
     # the strategy under test is not a benchmark
     with pytest.raises(ConfigError, match="is not a benchmark"):
         load_config(None, ["run.benchmark='Duration rotation'"])
+
+
+def test_replace_strategy_equals_a_full_parse() -> None:
+    from pathlib import Path
+
+    from backtest.config import replace_strategy
+
+    base = load_config()
+    raw = apply_overrides(base.raw, ["strategy.enter=0.7", "strategy.exit=-0.2",
+                                     "strategy.label=other"])
+    fast = replace_strategy(base, raw)
+    full = parse_config(raw, source=base.source, base=Path(base.source).parent)
+    assert fast == full and fast.config_hash == full.config_hash
+    assert fast.strategy.params["enter"] == 0.7 and fast.strategy.label == "other"

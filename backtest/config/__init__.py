@@ -6,6 +6,7 @@ are rejected with the list of valid ones. See the README's config reference.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import importlib.util
 import json
@@ -49,6 +50,7 @@ __all__ = [
     "load_config",
     "parse_config",
     "read_config",
+    "replace_strategy",
     "set_path",
     "split_path",
 ]
@@ -336,6 +338,17 @@ def parse_config(
     )
     _check_benchmark(config)
     return config
+
+
+def replace_strategy(config: RunConfig, raw: Mapping[str, Any]) -> RunConfig:
+    """``config`` with the ``[strategy]`` table of ``raw``, every other section unchanged.
+
+    What :func:`parse_config` gives for ``raw`` when ``raw`` differs from
+    ``config.raw`` only in ``[strategy]`` (no other section reads that table), at a
+    fraction of the cost: a sweep over strategy parameters parses one table per trial.
+    """
+    strategy = _strategy(config.run.name, _table(raw, "strategy", config.source), "strategy")
+    return dataclasses.replace(config, strategy=strategy, raw=raw)
 
 
 def _check_benchmark(config: RunConfig) -> None:

@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from backtest.config import RunConfig, parse_config, set_path
+from backtest.config import RunConfig, parse_config, replace_strategy, set_path, split_path
 from backtest.config._overrides import plain
 from backtest.data.base import FetchedSeries, SeriesRequest
 from backtest.data.dataset import Dataset, Loader, build_dataset
@@ -68,24 +68,38 @@ def _keys(config: RunConfig) -> tuple[str, str]:
 
 
 def _parse_trial(
-    number: int, base: RunConfig, params: Mapping[str, Any], source: str, base_dir: Path
+    number: int, base: _Parsed, params: Mapping[str, Any], source: str, base_dir: Path
 ) -> _Parsed:
-    """A trial's config and strategy; ConfigError when either cannot be built."""
-    raw: dict[str, Any] = plain(base.raw)
-    for path, value in params.items():
-        set_path(raw, path, plain(value))
-    config = parse_config(raw, source=source, base=base_dir)
+    """A trial's config and strategy; ConfigError when either cannot be built.
+
+    A trial that only sets ``strategy.*`` paths shares every other section with the
+    base config, so only its ``[strategy]`` table is parsed again (the same result
+    as :func:`parse_config`, tested); any other path re-parses the whole config.
+    """
+    cfg = base.config
+    if all(split_path(path)[0] == "strategy" for path in params):
+        raw: dict[str, Any] = {**cfg.raw, "strategy": plain(cfg.raw.get("strategy", {}))}
+        for path, value in params.items():
+            set_path(raw, path, plain(value))
+        config = replace_strategy(cfg, raw)
+        keys = (base.dataset_key, base.market_key)
+    else:
+        raw = plain(cfg.raw)
+        for path, value in params.items():
+            set_path(raw, path, plain(value))
+        config = parse_config(raw, source=source, base=base_dir)
+        keys = _keys(config)
     spec = config.strategy
     strategy = load_strategy(spec.kind, spec.params, f"strategy {spec.label!r}")
     if spec.label in {b.label for b in config.benchmarks}:
         raise ConfigError("strategy labels must be unique (strategy.label and benchmark names)")
     for name in ("frequency", "periods_per_year"):
-        if getattr(config.run, name) != getattr(base.run, name):
+        if getattr(config.run, name) != getattr(cfg.run, name):
             raise ConfigError(
                 f"run.{name} = {getattr(config.run, name)!r} differs from the base config's "
-                f"{getattr(base.run, name)!r}; the trials of a sweep share one calendar"
+                f"{getattr(cfg.run, name)!r}; the trials of a sweep share one calendar"
             )
-    return _Parsed(number, config, strategy, *_keys(config))
+    return _Parsed(number, config, strategy, *keys)
 
 
 def _check_paths(trials: Sequence[Mapping[str, Any]]) -> None:
@@ -256,11 +270,12 @@ def prepare_sweep(
     _check_paths(trials)
     load = _memoized(load)
     base = parse_config(plain(raw), source=source, base=base_dir)
+    base_parsed = _Parsed(-1, base, None, *_keys(base))
     parsed: dict[int, _Parsed] = {}
     invalid: dict[int, str] = {}
     for number, params in enumerate(trials):
         try:
-            parsed[number] = _parse_trial(number, base, params, source, base_dir)
+            parsed[number] = _parse_trial(number, base_parsed, params, source, base_dir)
         except ConfigError as exc:
             invalid[number] = str(exc)
     datasets: dict[str, Dataset | BacktestError] = {}
