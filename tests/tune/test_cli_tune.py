@@ -200,3 +200,20 @@ def test_progress_bar_only_on_a_terminal_after_a_few_seconds(monkeypatch):
     silent, stop_silent = cli_tune._progress(quiet=True)
     silent(3)
     stop_silent()
+
+
+def test_same_json_bytes_whatever_the_executor(passing, tmp_path):
+    _, out = passing
+    args = [*PARAMS, "--gate", "trials.failed == 0", "--gate", "pbo <= 1"]
+    local = invoke([*args, "--json", str(tmp_path / "local.json")])
+    pool = invoke([*args, "--executor", "processes", "--workers", "2",
+                   "--json", str(tmp_path / "pool.json")])
+    assert local.exit_code == pool.exit_code == 0, pool.output
+
+    def body(path):
+        doc = json.loads(path.read_text())
+        doc.pop("generated_at")
+        return json.dumps(doc, sort_keys=True)
+
+    assert body(tmp_path / "local.json") == body(tmp_path / "pool.json")
+    assert body(tmp_path / "local.json") == body(out / "t.json")  # and run after run
