@@ -35,6 +35,7 @@ bench: $(STAMP)  ## print the performance figures
 	$(BIN)/python bench/bench_thesis.py
 	$(BIN)/python bench/bench_kill.py
 	$(BIN)/python bench/fuzz.py
+	BACKTEST_SHARED_DATA=$(SHARED_DATA) $(BIN)/python bench/bench_sweep.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

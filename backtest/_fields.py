@@ -21,7 +21,7 @@ import typing
 from collections.abc import Mapping
 from typing import Any, TypeVar
 
-from backtest.errors import ConfigError
+from backtest.errors import ConfigError, UnknownKeyError
 
 __all__ = ["MAX_INT", "build_dataclass", "describe", "field_names"]
 
@@ -67,11 +67,11 @@ def build_dataclass(cls: type[T], table: Mapping[str, Any], where: str) -> T:
     valid = field_names(cls)
     unknown = sorted(str(k) for k in set(table) - set(valid))
     if unknown:
-        raise ConfigError(
+        raise UnknownKeyError(
             f"{where}: unknown key{'s' if len(unknown) > 1 else ''} {', '.join(unknown)}; "
             f"valid keys: {', '.join(valid)}"
         )
-    hints = typing.get_type_hints(cls)
+    hints = _type_hints(cls)
     kwargs = {k: _coerce(v, hints[k], f"{where}.{k}") for k, v in table.items()}
     try:
         return cls(**kwargs)
@@ -87,6 +87,20 @@ def build_dataclass(cls: type[T], table: Mapping[str, Any], where: str) -> T:
         if missing:
             raise ConfigError(f"{where}: missing required key {', '.join(missing)}") from None
         raise ConfigError(f"{where}: {exc}") from None
+
+
+_HINTS: dict[type[Any], dict[str, Any]] = {}
+
+
+def _type_hints(cls: type[Any]) -> dict[str, Any]:
+    """``typing.get_type_hints`` of ``cls``, evaluated once per class (a memo, not a setting).
+
+    Evaluating string annotations is slow, and a sweep builds the dataclasses of
+    every trial's config.
+    """
+    if cls not in _HINTS:
+        _HINTS[cls] = typing.get_type_hints(cls)
+    return _HINTS[cls]
 
 
 def _coerce(value: Any, hint: Any, where: str) -> Any:

@@ -17,6 +17,7 @@ __all__ = [
     "ResultFileError",
     "StaleDataWarning",
     "StrategyError",
+    "UnknownKeyError",
 ]
 
 
@@ -26,6 +27,10 @@ class BacktestError(Exception):
 
 class ConfigError(BacktestError):
     """A run configuration is missing, malformed or names something unknown."""
+
+
+class UnknownKeyError(ConfigError):
+    """A table has a key its dataclass does not define (the message lists the valid ones)."""
 
 
 class DataError(BacktestError):

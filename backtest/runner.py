@@ -30,6 +30,7 @@ from backtest.strategy import MarketData, SleeveSet, Strategy, rebalance_mask
 
 __all__ = [
     "RunResult",
+    "conventions",
     "library_versions",
     "load_strategy",
     "prepare_market",
@@ -117,22 +118,27 @@ class RunResult:
 
     def conventions(self) -> dict[str, Any]:
         """The conventions every report shows."""
-        run, costs = self.config.run, self.config.costs
-        return {
-            "frequency": run.frequency,
-            "periods_per_year": self.dataset.periods_per_year,
-            "execution_lag_bars": run.execution_lag,
-            "fees_bps": costs.fees_bps,
-            "slippage_bps": costs.slippage_bps,
-            "cash_asset": self.dataset.cash,
-            "risk_free": f"per-period return of the cash asset {self.dataset.cash!r}",
-            "start": str(self.window[0].date()),
-            "end": str(self.window[-1].date()),
-            "bars": len(self.window),
-            "initial_capital": run.initial_capital,
-            "benchmark": self.config.benchmark[0],
-            "benchmark_rule": self.config.benchmark[1],
-        }
+        return conventions(self.config, self.dataset, self.window)
+
+
+def conventions(config: RunConfig, dataset: Dataset, window: pd.DatetimeIndex) -> dict[str, Any]:
+    """The conventions every report shows, for ``config`` on ``dataset`` over ``window``."""
+    run, costs = config.run, config.costs
+    return {
+        "frequency": run.frequency,
+        "periods_per_year": dataset.periods_per_year,
+        "execution_lag_bars": run.execution_lag,
+        "fees_bps": costs.fees_bps,
+        "slippage_bps": costs.slippage_bps,
+        "cash_asset": dataset.cash,
+        "risk_free": f"per-period return of the cash asset {dataset.cash!r}",
+        "start": str(window[0].date()),
+        "end": str(window[-1].date()),
+        "bars": len(window),
+        "initial_capital": run.initial_capital,
+        "benchmark": config.benchmark[0],
+        "benchmark_rule": config.benchmark[1],
+    }
 
 
 def load_strategy(kind: str, params: Mapping[str, Any], where: str = "strategy") -> Strategy:

@@ -24,6 +24,7 @@ from backtest.errors import ConfigError
 
 __all__ = [
     "CALENDAR_SCHEDULES",
+    "BatchDecision",
     "Decision",
     "MarketData",
     "Rebalance",
@@ -154,6 +155,69 @@ class Decision:
     risk_off: pd.Series | None = None
 
 
+@dataclass(frozen=True, eq=False)
+class BatchDecision:
+    r"""The decisions of several strategies on one market, in compact form.
+
+    Every signal-driven strategy of the package mixes two weight frames (sleeves)
+    with per-bar coefficients and trades on a mask. Trial ``i`` decides at row ``d``
+
+    .. math:: w_{i,d} = a_{i,d}\,P_{i}[d] + b_{i,d}\,Q_{i}[d]
+              \quad\text{where } \mathrm{trade}_{i,d},
+
+    with ``P_i = frames[first[i]]`` and ``Q_i = frames[second[i]]``; elsewhere (and
+    where the mix is all NaN) it does not trade. A zero coefficient drops its term
+    (``a = 0`` gives exactly ``b·Q``), so a 0/1 pair selects a sleeve bit for bit.
+    :meth:`weights` materializes one trial's ``Decision.weights``; the sweep
+    kernel reads the compact form directly.
+
+    Attributes
+    ----------
+    frames : ndarray, shape (n_frames, n_bars, n_assets)
+        Candidate weight frames on ``MarketData.index`` (columns = assets).
+    first, second : ndarray of int64, shape (n_trials,)
+    a, b : ndarray of float64, shape (n_trials, n_bars)
+    trade : ndarray of bool, shape (n_trials, n_bars)
+    risk_off : ndarray of bool, shape (n_trials, n_bars), or None
+        The risk-off state, for strategies that have one.
+    """
+
+    frames: npt.NDArray[np.float64]
+    first: npt.NDArray[np.int64]
+    second: npt.NDArray[np.int64]
+    a: npt.NDArray[np.float64]
+    b: npt.NDArray[np.float64]
+    trade: npt.NDArray[np.bool_]
+    risk_off: npt.NDArray[np.bool_] | None = None
+
+    def __len__(self) -> int:
+        return int(self.a.shape[0])
+
+    def targets(self, i: int) -> npt.NDArray[np.float64]:
+        """Trial ``i``'s mix on every row, traded or not: shape (n_bars, n_assets)."""
+        p, q = self.frames[self.first[i]], self.frames[self.second[i]]
+        a, b = self.a[i][:, None], self.b[i][:, None]
+        with np.errstate(invalid="ignore"):
+            out: npt.NDArray[np.float64] = np.where(
+                a == 0.0, b * q, np.where(b == 0.0, a * p, a * p + b * q)
+            )
+        return out
+
+    def weights(self, i: int) -> npt.NDArray[np.float64]:
+        """Trial ``i``'s ``Decision.weights`` values: the mix on traded rows, NaN elsewhere."""
+        out = self.targets(i)
+        out[~self.trade[i]] = np.nan
+        return out
+
+    def decision(self, i: int, market: MarketData) -> Decision:
+        """Trial ``i`` as the :class:`Decision` its strategy's ``decide`` returns."""
+        weights = pd.DataFrame(self.weights(i), index=market.index, columns=market.prices.columns)
+        risk_off = None
+        if self.risk_off is not None:
+            risk_off = pd.Series(self.risk_off[i], index=market.index, name="risk_off")
+        return Decision(weights=weights, risk_off=risk_off)
+
+
 class Strategy(Protocol):
     """A frozen dataclass with ``name`` and ``decide``."""
 
@@ -199,6 +263,12 @@ class SignalDriven(Protocol):
     def switch_levels(self) -> SwitchLevels:
         """Where the state flips."""
         ...
+
+
+# A strategy class may also offer ``decide_batch(cls, strategies, market) ->
+# BatchDecision`` (a classmethod): the decisions of many parameter sets at once,
+# row ``i`` equal to ``strategies[i].decide(market)``. Sweeps use it when present and
+# call ``decide`` per strategy otherwise.
 
 
 def rebalance_mask(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import ClassVar, Literal
 
@@ -12,6 +12,7 @@ import pandas as pd
 from backtest.errors import ConfigError
 from backtest.signals import months_to_bars
 from backtest.strategy import (
+    BatchDecision,
     Decision,
     MarketData,
     Rebalance,
@@ -188,6 +189,32 @@ class TrendRule:
         weights = off.where(flags, on)
         trade = trade_mask(market.index, self.rebalance, state)
         return Decision(weights=no_trade_except(weights, trade), risk_off=state)
+
+    @classmethod
+    def decide_batch(cls, strategies: Sequence[TrendRule], market: MarketData) -> BatchDecision:
+        """Every strategy's ``decide`` at once: row ``i`` is ``strategies[i].decide(market)``.
+
+        The rule is evaluated once per distinct sleeve, look-back and checking schedule.
+        """
+        from strategies._batch import SLEEVES, sleeve_frames, trade_masks
+
+        states = np.empty((len(strategies), len(market.index)), dtype=bool)
+        rules: dict[tuple[str, int, str], np.ndarray] = {}
+        for i, s in enumerate(strategies):
+            checked = s.rebalance if s.rebalance in ("weekly", "monthly") else "every_bar"
+            key = (s.sleeve, s.lookback_months, checked)
+            if key not in rules:
+                rules[key] = s.risk_off(market).to_numpy(dtype=bool)
+            states[i] = rules[key]
+        return BatchDecision(
+            frames=sleeve_frames(market),
+            first=np.array([SLEEVES.index(s.sleeve) for s in strategies], dtype=np.int64),
+            second=np.array([SLEEVES.index(s.risk_off_sleeve) for s in strategies], dtype=np.int64),
+            a=(~states).astype("float64"),
+            b=states.astype("float64"),
+            trade=trade_masks(market.index, [s.rebalance for s in strategies], states),
+            risk_off=states,
+        )
 
 
 def _sleeve_index(members: pd.DataFrame, prices: pd.DataFrame) -> pd.Series:

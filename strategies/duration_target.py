@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import ClassVar
 
@@ -10,7 +10,14 @@ import numpy as np
 import pandas as pd
 
 from backtest.errors import ConfigError
-from backtest.strategy import Decision, MarketData, Rebalance, SwitchLevels, trade_mask
+from backtest.strategy import (
+    BatchDecision,
+    Decision,
+    MarketData,
+    Rebalance,
+    SwitchLevels,
+    trade_mask,
+)
 from strategies._common import composite_on_window, no_trade_except, signal_fraction, validate_band
 
 __all__ = ["DurationTargeting"]
@@ -80,6 +87,10 @@ class DurationTargeting:
 
     def _target(self, composite: pd.Series) -> pd.Series:
         f = signal_fraction(composite, low=self.signal_low, high=self.signal_high, shape="linear")
+        return self._target_of(f)
+
+    def _target_of(self, f: pd.Series) -> pd.Series:
+        """``D* = D_max - (D_max - D_min) · f`` from the signal map ``f``."""
         span = self.duration_max_years - self.duration_min_years
         return (self.duration_max_years - span * f).rename("target_years")
 
@@ -121,26 +132,83 @@ class DurationTargeting:
             index=market.index, columns=market.prices.columns
         )
 
-    def decide(self, market: MarketData) -> Decision:
-        """Long/short/cash weights whose duration is the target (see the class notes)."""
+    def _sleeve_durations(
+        self, market: MarketData
+    ) -> tuple[pd.DataFrame, pd.DataFrame, np.ndarray, np.ndarray]:
+        """Long and short sleeves on the window and their durations ``D_L``, ``D_S``."""
         long, short = market.sleeve("long"), market.sleeve("short")
         held = (long.fillna(0.0) > 0) | (short.fillna(0.0) > 0)
         members = [str(c) for c in held.columns[held.any().to_numpy()]]
         durations = self._asset_durations(market, members).to_numpy()
-        target = self.target_years(market).to_numpy()
-        d_long = _sleeve_duration(long.to_numpy(), durations)
-        d_short = _sleeve_duration(short.to_numpy(), durations)
+        return (long, short, _sleeve_duration(long.to_numpy(), durations),
+                _sleeve_duration(short.to_numpy(), durations))
+
+    def _mix(
+        self, target: np.ndarray, d_long: np.ndarray, d_short: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Coefficients ``a`` (long sleeve), ``b`` (short sleeve) and the tradable rows."""
         ok = np.isfinite(target) & np.isfinite(d_long) & np.isfinite(d_short)
         ok &= d_long - d_short > _EPS_YEARS
         with np.errstate(invalid="ignore", divide="ignore"):
             a = np.clip((target - d_short) / (d_long - d_short), 0.0, 1.0)
             b = np.where(target >= d_short, 1.0 - a, target / d_short)
-        a, b = np.where(ok, a, np.nan), np.where(ok, b, np.nan)
+        return np.where(ok, a, np.nan), np.where(ok, b, np.nan), ok
+
+    def decide(self, market: MarketData) -> Decision:
+        """Long/short/cash weights whose duration is the target (see the class notes)."""
+        long, short, d_long, d_short = self._sleeve_durations(market)
+        target = self.target_years(market)
+        a, b, ok = self._mix(target.to_numpy(), d_long, d_short)
         weights = long.fillna(0.0) * a[:, None] + short.fillna(0.0) * b[:, None]
         weights[~ok] = np.nan
         state = self.risk_off_state(market.signal["composite"]).reindex(market.index)
         trade = trade_mask(market.index, self.rebalance, state)
         return Decision(weights=no_trade_except(weights, trade), risk_off=state)
+
+    @classmethod
+    def decide_batch(
+        cls, strategies: Sequence[DurationTargeting], market: MarketData
+    ) -> BatchDecision:
+        """Every strategy's ``decide`` at once: row ``i`` is ``strategies[i].decide(market)``.
+
+        Sleeve durations are computed once per distinct ``durations_years``, the
+        signal map once per distinct ``(signal_low, signal_high)``.
+        """
+        from strategies._batch import exact_key, trade_masks
+
+        composite, full = composite_on_window(market), market.signal["composite"]
+        shape = (len(strategies), len(market.index))
+        a, b = np.empty(shape), np.empty(shape)
+        ok, states = np.empty(shape, dtype=bool), np.empty(shape, dtype=bool)
+        sleeves: dict[tuple[object, ...], tuple[np.ndarray, np.ndarray]] = {}
+        fractions: dict[tuple[object, ...], pd.Series] = {}
+        rules: dict[tuple[object, ...], np.ndarray] = {}
+        for i, s in enumerate(strategies):
+            key = exact_key(*sorted(s.durations_years.items()))
+            if key not in sleeves:
+                sleeves[key] = s._sleeve_durations(market)[2:]
+            band = exact_key(s.signal_low, s.signal_high)
+            if band not in fractions:
+                fractions[band] = signal_fraction(
+                    composite, low=s.signal_low, high=s.signal_high, shape="linear"
+                )
+            rule = (*band, *exact_key(s.duration_max_years, s.duration_min_years))
+            if rule not in rules:
+                rules[rule] = s.risk_off_state(full).reindex(market.index).to_numpy(dtype=bool)
+            target = s._target_of(fractions[band])
+            a[i], b[i], ok[i] = s._mix(target.to_numpy(), *sleeves[key])
+            states[i] = rules[rule]
+        trade = trade_masks(market.index, [s.rebalance for s in strategies], states) & ok
+        sleeve = [market.sleeve(name).fillna(0.0).to_numpy() for name in ("long", "short")]
+        return BatchDecision(
+            frames=np.stack(sleeve),
+            first=np.zeros(len(strategies), dtype=np.int64),
+            second=np.ones(len(strategies), dtype=np.int64),
+            a=a,
+            b=b,
+            trade=trade,
+            risk_off=states,
+        )
 
 
 def _sleeve_duration(weights: np.ndarray, durations: np.ndarray) -> np.ndarray:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import ClassVar, Literal
 
@@ -10,7 +11,14 @@ import pandas as pd
 
 from backtest.errors import ConfigError
 from backtest.signals import regime_state
-from backtest.strategy import Decision, MarketData, Rebalance, SwitchLevels, trade_mask
+from backtest.strategy import (
+    BatchDecision,
+    Decision,
+    MarketData,
+    Rebalance,
+    SwitchLevels,
+    trade_mask,
+)
 from strategies._common import (
     MapShape,
     composite_on_window,
@@ -84,6 +92,41 @@ class BinaryRotation:
         trade = trade_mask(market.index, self.rebalance, state)
         return Decision(weights=no_trade_except(weights, trade), risk_off=state.astype(bool))
 
+    @classmethod
+    def decide_batch(
+        cls, strategies: Sequence[BinaryRotation], market: MarketData
+    ) -> BatchDecision:
+        """Every strategy's ``decide`` at once: row ``i`` is ``strategies[i].decide(market)``.
+
+        The hysteresis runs in one compiled loop per parameter set
+        (:func:`strategies._batch.hysteresis_states`); sleeves are shared.
+        """
+        from strategies._batch import (
+            SLEEVES,
+            hysteresis_states,
+            on_window,
+            sleeve_frames,
+            trade_masks,
+        )
+
+        composite = market.signal["composite"]
+        full = hysteresis_states(
+            composite,
+            [s.enter for s in strategies],
+            [s.enter if s.exit is None else s.exit for s in strategies],
+            [s.min_hold_periods for s in strategies],
+        )
+        states = on_window(full, composite.index, market.index, fill=False)
+        return BatchDecision(
+            frames=sleeve_frames(market),
+            first=np.zeros(len(strategies), dtype=np.int64),
+            second=np.array([SLEEVES.index(s.risk_off_sleeve) for s in strategies], dtype=np.int64),
+            a=(~states).astype("float64"),
+            b=states.astype("float64"),
+            trade=trade_masks(market.index, [s.rebalance for s in strategies], states),
+            risk_off=states,
+        )
+
 
 @dataclass(frozen=True, kw_only=True)
 class GradedTilt:
@@ -152,12 +195,48 @@ class GradedTilt:
         mid = 0.5 * (self.low + self.high)
         return SwitchLevels(mid, mid, 1)
 
+    def risk_off_weight(self, f: pd.Series) -> pd.Series:
+        """``w_off = short_weight_min + (short_weight_max - short_weight_min) · f``."""
+        return self.short_weight_min + (self.short_weight_max - self.short_weight_min) * f
+
     def decide(self, market: MarketData) -> Decision:
         """``1 - w_off`` in the long sleeve, ``w_off`` in the risk-off sleeve."""
         f = self.fraction(market)
-        w_off = self.short_weight_min + (self.short_weight_max - self.short_weight_min) * f
-        w = w_off.to_numpy()[:, None]
+        w = self.risk_off_weight(f).to_numpy()[:, None]
         weights = market.sleeve("long") * (1.0 - w) + market.sleeve(self.risk_off_sleeve) * w
         state = self.risk_off_state(market.signal["composite"]).reindex(market.index)
         trade = trade_mask(market.index, self.rebalance, state)
         return Decision(weights=no_trade_except(weights, trade), risk_off=state)
+
+    @classmethod
+    def decide_batch(cls, strategies: Sequence[GradedTilt], market: MarketData) -> BatchDecision:
+        """Every strategy's ``decide`` at once: row ``i`` is ``strategies[i].decide(market)``.
+
+        The map ``f`` is computed once per distinct ``(shape, low, high)``.
+        """
+        from strategies._batch import SLEEVES, exact_key, sleeve_frames, trade_masks
+
+        composite = composite_on_window(market)
+        full = market.signal["composite"]
+        shape = (len(strategies), len(market.index))
+        a, b, states = np.empty(shape), np.empty(shape), np.empty(shape, dtype=bool)
+        maps: dict[tuple[object, ...], tuple[pd.Series, np.ndarray]] = {}
+        for i, s in enumerate(strategies):
+            key = exact_key(s.shape, s.low, s.high)
+            if key not in maps:
+                maps[key] = (
+                    signal_fraction(composite, low=s.low, high=s.high, shape=s.shape),
+                    s.risk_off_state(full).reindex(market.index).to_numpy(dtype=bool),
+                )
+            f, state = maps[key]
+            w_off = s.risk_off_weight(f).to_numpy()
+            a[i], b[i], states[i] = 1.0 - w_off, w_off, state
+        return BatchDecision(
+            frames=sleeve_frames(market),
+            first=np.zeros(len(strategies), dtype=np.int64),
+            second=np.array([SLEEVES.index(s.risk_off_sleeve) for s in strategies], dtype=np.int64),
+            a=a,
+            b=b,
+            trade=trade_masks(market.index, [s.rebalance for s in strategies], states),
+            risk_off=states,
+        )

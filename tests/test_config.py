@@ -205,3 +205,17 @@ def test_strategy_parameters_are_checked_before_any_data_is_read(override, messa
     with pytest.raises(ConfigError) as info:
         backtest.run(overrides=[override], load=no_data)
     assert message in str(info.value)
+
+
+def test_replace_strategy_equals_a_full_parse() -> None:
+    from pathlib import Path
+
+    from backtest.config import replace_strategy
+
+    base = load_config()
+    raw = apply_overrides(base.raw, ["strategy.enter=0.7", "strategy.exit=-0.2",
+                                     "strategy.label=other"])
+    fast = replace_strategy(base, raw)
+    full = parse_config(raw, source=base.source, base=Path(base.source).parent)
+    assert fast == full and fast.config_hash == full.config_hash
+    assert fast.strategy.params["enter"] == 0.7 and fast.strategy.label == "other"

@@ -234,9 +234,10 @@ def main() -> None:
 
 
 def _register() -> None:
-    from backtest.cli import data, regimes, run, signal, thesis
+    from backtest.cli import data, regimes, run, signal, thesis, tune
 
     run.register(app)
+    tune.register(app)
     regimes.register(app)
     thesis.register(app)
     signal.register(app)

@@ -6,6 +6,7 @@ are rejected with the list of valid ones. See the README's config reference.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import importlib.util
 import json
@@ -29,8 +30,9 @@ from backtest.config._overrides import (
 )
 from backtest.config._sleeves import SleeveSpec
 from backtest.config._thesis import ThesisSpec
+from backtest.config._tune import Objective, SearchKind, TuneSection, WalkForwardSpec
 from backtest.data.expr import parse_expr
-from backtest.errors import ConfigError
+from backtest.errors import ConfigError, UnknownKeyError
 from backtest.signals import SignalSpec, component_from_table, suggested_id
 
 __all__ = [
@@ -38,11 +40,15 @@ __all__ = [
     "CostModel",
     "DataConfig",
     "MacroSpec",
+    "Objective",
     "RunConfig",
     "RunSection",
+    "SearchKind",
     "SleeveSpec",
     "StrategySpec",
     "ThesisSpec",
+    "TuneSection",
+    "WalkForwardSpec",
     "apply_overrides",
     "check_overrides",
     "default_catalog_path",
@@ -51,12 +57,15 @@ __all__ = [
     "get_path",
     "load_config",
     "parse_config",
+    "read_config",
+    "replace_strategy",
     "set_path",
     "split_path",
 ]
 
 SECTIONS = (
     "run", "costs", "data", "signal", "sleeves", "strategy", "benchmarks", "regimes", "thesis",
+    "tune",
 )
 
 
@@ -150,6 +159,7 @@ class RunConfig:
     strategy: StrategySpec
     benchmarks: tuple[StrategySpec, ...]
     regimes_catalog: Path
+    tune: TuneSection = field(default_factory=TuneSection)
     source: str = "<string>"
     thesis: ThesisSpec = field(default_factory=ThesisSpec)
     raw: Mapping[str, Any] = field(default_factory=dict, repr=False, compare=False)
@@ -221,8 +231,12 @@ def default_catalog_path() -> Path:
     return Path(backtest.regimes.__file__).parent / "regimes.toml"
 
 
-def load_config(path: str | Path | None = None, overrides: Sequence[str] = ()) -> RunConfig:
-    """Read, override and parse a TOML run config (``None`` = the default config)."""
+def read_config(path: str | Path | None = None, overrides: Sequence[str] = ()) -> dict[str, Any]:
+    """Read a TOML run config and apply ``--set`` overrides, without validating it.
+
+    ``None`` reads the default config. The result is plain data (dates as ISO
+    strings) for :func:`parse_config`.
+    """
     check_overrides(overrides, [path] if path is not None else [])
     path = Path(path) if path is not None else default_config_path()
     try:
@@ -235,7 +249,13 @@ def load_config(path: str | Path | None = None, overrides: Sequence[str] = ()) -
         raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: malformed TOML: {exc}") from None
-    return parse_config(apply_overrides(raw, overrides), source=str(path), base=path.parent)
+    return apply_overrides(raw, overrides)
+
+
+def load_config(path: str | Path | None = None, overrides: Sequence[str] = ()) -> RunConfig:
+    """Read, override and parse a TOML run config (``None`` = the default config)."""
+    path = Path(path) if path is not None else default_config_path()
+    return parse_config(read_config(path, overrides), source=str(path), base=path.parent)
 
 
 def _table(raw: Mapping[str, Any], key: str, where: str) -> Mapping[str, Any]:
@@ -305,7 +325,7 @@ def parse_config(
     """Validate a parsed TOML mapping into a :class:`RunConfig`."""
     unknown = sorted(set(raw) - set(SECTIONS))
     if unknown:
-        raise ConfigError(
+        raise UnknownKeyError(
             f"{source}: unknown section{'s' if len(unknown) > 1 else ''} "
             f"{', '.join(unknown)}; valid sections: {', '.join(SECTIONS)}"
         )
@@ -344,7 +364,7 @@ def parse_config(
     regimes = _table(raw, "regimes", source)
     catalog = regimes.get("catalog")
     if set(regimes) - {"catalog"}:
-        raise ConfigError("regimes: unknown keys; valid keys: catalog")
+        raise UnknownKeyError("regimes: unknown keys; valid keys: catalog")
     if catalog is None:
         catalog_path = default_catalog_path()
     else:
@@ -365,12 +385,24 @@ def parse_config(
             for name in benchmarks
         ),
         regimes_catalog=catalog_path,
+        tune=build_dataclass(TuneSection, _table(raw, "tune", source), "tune"),
         source=source,
         thesis=thesis,
         raw=raw,
     )
     _check_benchmark(config)
     return config
+
+
+def replace_strategy(config: RunConfig, raw: Mapping[str, Any]) -> RunConfig:
+    """``config`` with the ``[strategy]`` table of ``raw``, every other section unchanged.
+
+    What :func:`parse_config` gives for ``raw`` when ``raw`` differs from
+    ``config.raw`` only in ``[strategy]`` (no other section reads that table), at a
+    fraction of the cost: a sweep over strategy parameters parses one table per trial.
+    """
+    strategy = _strategy(config.run.name, _table(raw, "strategy", config.source), "strategy")
+    return dataclasses.replace(config, strategy=strategy, raw=raw)
 
 
 def _check_benchmark(config: RunConfig) -> None:

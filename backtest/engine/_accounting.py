@@ -34,15 +34,18 @@ import numpy as np
 __all__ = ["bar_turnover", "net_returns", "value_path"]
 
 
-def value_path(values_after_trades: np.ndarray, initial_capital: float) -> np.ndarray:
+def value_path(
+    values_after_trades: np.ndarray, initial_capital: float | np.ndarray
+) -> np.ndarray:
     """The reported value path: the initial capital at bar 0, then value after each close.
 
     Parameters
     ----------
     values_after_trades : np.ndarray
         Shape (n_bars, ...): portfolio value after the trades at each close.
-    initial_capital : float
-        The money on hand before the first close's trades.
+    initial_capital : float or np.ndarray
+        The money on hand before the first close's trades (shape (...) for several
+        paths side by side).
 
     Returns
     -------

@@ -14,7 +14,7 @@ from backtest.metrics import Metric, build_bar, compute_metrics
 if TYPE_CHECKING:
     import plotly.graph_objects as go
 
-__all__ = ["BacktestResult", "PlotKind"]
+__all__ = ["BacktestResult", "PlotKind", "result_stats"]
 
 PlotKind = Literal["equity", "drawdown", "weights"]
 
@@ -84,7 +84,7 @@ class BacktestResult:
 
     @cached_property
     def _stats(self) -> pd.Series:
-        return compute_metrics(
+        return result_stats(
             self.returns,
             self.cash_returns,
             periods_per_year=self.periods_per_year,
@@ -137,3 +137,44 @@ class BacktestResult:
         )
         frame.index.name = "date"
         return frame
+
+
+def result_stats(
+    returns: pd.Series,
+    cash_returns: pd.Series,
+    *,
+    periods_per_year: int,
+    turnover: pd.Series,
+    build: int | None,
+    risk_off: pd.Series | None,
+    benchmark: pd.Series | None = None,
+) -> pd.Series:
+    """The metrics of :meth:`BacktestResult.stats` from a result's series.
+
+    One place for the rule, shared by :class:`BacktestResult` and the sweep engine
+    (:mod:`backtest.sweep`), which has the series but no result object.
+
+    Parameters
+    ----------
+    returns, cash_returns : pd.Series
+        Net returns and the cash asset's returns, one per bar after the first.
+    periods_per_year : int
+    turnover : pd.Series
+        One-way turnover on every bar of the window (bar 0 included).
+    build : int or None
+        Position of the initial build (:func:`backtest.metrics.build_bar`).
+    risk_off : pd.Series or None
+        Risk-off state on the bars of ``returns``.
+    benchmark : pd.Series or None
+        The run's benchmark returns on the bars of ``returns`` (beta, alpha,
+        information ratio, tracking error; NaN without it).
+    """
+    return compute_metrics(
+        returns,
+        cash_returns,
+        periods_per_year=periods_per_year,
+        turnover=turnover,
+        build=build,
+        risk_off=risk_off,
+        benchmark=benchmark,
+    )

@@ -18,17 +18,33 @@ Examples
 
 from __future__ import annotations
 
-from backtest.report._compare import Comparison, compare_runs
-from backtest.report._runs import RunData, read_results, run_from_document
-from backtest.report.context import build_context
-from backtest.report.html import render_html, write_report
-from backtest.report.json import (
-    SCHEMA_VERSION,
-    compare_document,
-    to_compare_json,
-    to_json,
-    write_json,
-)
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from backtest.report._compare import Comparison, compare_runs
+    from backtest.report._runs import RunData, read_results, run_from_document
+    from backtest.report.context import build_context
+    from backtest.report.html import render_html, write_report
+    from backtest.report.json import (
+        SCHEMA_VERSION,
+        compare_document,
+        to_compare_json,
+        to_json,
+        write_json,
+    )
+
+# names are imported on first use: the JSON helpers (used by tune) do not pay for the
+# figures and templates of the HTML pages
+_LAZY = {
+    "Comparison": "backtest.report._compare", "compare_runs": "backtest.report._compare",
+    "RunData": "backtest.report._runs", "read_results": "backtest.report._runs",
+    "run_from_document": "backtest.report._runs", "build_context": "backtest.report.context",
+    "render_html": "backtest.report.html", "write_report": "backtest.report.html",
+    "SCHEMA_VERSION": "backtest.report.json", "compare_document": "backtest.report.json",
+    "to_compare_json": "backtest.report.json", "to_json": "backtest.report.json",
+    "write_json": "backtest.report.json",
+}
 
 __all__ = [
     "SCHEMA_VERSION",
@@ -45,3 +61,9 @@ __all__ = [
     "write_json",
     "write_report",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        return getattr(import_module(_LAZY[name]), name)
+    raise AttributeError(f"module 'backtest.report' has no attribute {name!r}")

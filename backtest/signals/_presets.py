@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from typing import Any, Final, Literal
 
 from backtest._fields import build_dataclass
-from backtest.errors import ConfigError
+from backtest.errors import ConfigError, UnknownKeyError
 from backtest.signals._composite import ComponentSpec, Transform
 
 __all__ = [
@@ -226,9 +226,5 @@ def component_from_table(
     out.update(values)
     try:
         return build_dataclass(ComponentSpec, out, where)
-    except ConfigError as exc:
-        if "unknown key" in str(exc):
-            raise ConfigError(
-                f"{exc}, preset, {', '.join(_MONTH_KEYS)}"
-            ) from None
-        raise
+    except UnknownKeyError as exc:
+        raise UnknownKeyError(f"{exc}, preset, {', '.join(_MONTH_KEYS)}") from None

@@ -118,7 +118,7 @@ def _bootstrap_counts(n_bars: int, block_size: int, reps: int, seed: int) -> Flo
     return counts
 
 
-@numba.njit(cache=False, nogil=True)  # type: ignore[untyped-decorator,misc,unused-ignore]
+@numba.njit(cache=True, nogil=True)  # type: ignore[untyped-decorator,misc,unused-ignore]
 def _kernel_sums(
     demeaned: FloatArray, q: float, power: FloatArray, power_to_end: FloatArray
 ) -> FloatArray:  # pragma: no cover - compiled by numba

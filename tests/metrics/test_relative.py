@@ -77,3 +77,20 @@ def test_beta_and_alpha_recover_a_linear_relation(scale: float, shift: float) ->
     # the information ratio does not change when both series move by the same amount
     np.testing.assert_allclose(m.information_ratio(r + 0.01, B + 0.01, 12),
                                m.information_ratio(r, B, 12), rtol=1e-6, equal_nan=True)
+
+
+@settings(max_examples=40, deadline=None)
+@given(seed=st.integers(0, 10_000), n=st.integers(3, 60))
+def test_aligned_series_skip_the_join_with_the_same_result(seed: int, n: int) -> None:
+    # same dates and no NaN: the relative metrics skip the inner join; an extra date on
+    # the benchmark (dropped by the join) must not change any of them
+    rng = np.random.default_rng(seed)
+    idx = pd.date_range("2000-01-31", periods=n, freq="ME")
+    r = pd.Series(rng.normal(0.01, 0.05, n), index=idx)
+    b = pd.Series(rng.normal(0.01, 0.04, n), index=idx)
+    rf = pd.Series(rng.uniform(0.0, 0.003, n), index=idx)
+    extra = pd.concat([b, pd.Series([0.5], index=[idx[-1] + pd.offsets.MonthEnd(1)])])
+    for fn, args in ((m.beta, (rf,)), (m.alpha, (rf, 12)), (m.tracking_error, (12,)),
+                     (m.information_ratio, (12,))):
+        fast, joined = fn(r, b, *args), fn(r, extra, *args)
+        assert fast == joined or (math.isnan(fast) and math.isnan(joined)), fn.__name__

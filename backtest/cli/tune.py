@@ -1,0 +1,278 @@
+"""``backtest tune``: sweep, select in sample, judge out of sample, gate → exit code."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+from backtest.errors import ConfigError
+
+if TYPE_CHECKING:
+    from backtest.tune import TuneResult
+
+__all__ = ["register"]
+
+_EXIT_GATE = 3
+_EXIT_INTERRUPTED = 130
+_PROGRESS_AFTER_S = 2.0  # a bar appears only for sweeps that take longer than this
+
+
+def _parse_bytes(text: str | None) -> int | None:
+    """``"4GB"``, ``"512MB"``, ``"2GiB"`` or a number of bytes."""
+    if text is None:
+        return None
+    units = {"": 1, "B": 1, "KB": 10**3, "MB": 10**6, "GB": 10**9,
+             "KIB": 2**10, "MIB": 2**20, "GIB": 2**30}
+    raw = text.strip().upper().replace(" ", "")
+    number = raw.rstrip("KMGIB")
+    unit = raw[len(number):]
+    try:
+        value = float(number) * units[unit]
+    except (ValueError, KeyError):
+        raise ConfigError(f"--max-memory {text!r}: expected e.g. 4GB, 512MB or bytes") from None
+    if value <= 0:
+        raise ConfigError(f"--max-memory {text!r}: must be > 0")
+    return int(value)
+
+
+def _progress(quiet: bool) -> tuple[Callable[[int], None], Callable[[], None]]:
+    """A Rich progress bar with ETA on stderr, started only once a sweep runs a while."""
+    from rich.console import Console
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
+
+    console = Console(stderr=True)
+    if quiet or not console.is_terminal:
+        return (lambda n: None), (lambda: None)
+    state: dict[str, Any] = {"done": 0, "t0": time.monotonic(), "bar": None, "task": None}
+
+    def advance(n: int) -> None:
+        state["done"] += n
+        if state["bar"] is None and time.monotonic() - state["t0"] > _PROGRESS_AFTER_S:
+            bar = Progress(TextColumn("tune"), BarColumn(), MofNCompleteColumn(),
+                           TimeElapsedColumn(), TextColumn("ETA"), TimeRemainingColumn(),
+                           console=console, transient=True)
+            bar.start()
+            state["bar"], state["task"] = bar, bar.add_task("trials", total=None)
+        if state["bar"] is not None:
+            state["bar"].update(state["task"], completed=state["done"])
+
+    def stop() -> None:
+        if state["bar"] is not None:
+            state["bar"].stop()
+
+    return advance, stop
+
+
+def _write_outputs(result: TuneResult, *, json_file: Path | None, summary: Path | None,
+                   junit: Path | None, report: Path | None, heatmap: tuple[str, ...],
+                   env: dict[str, str]) -> list[Path]:
+    """Write every requested output atomically; append the summary to the step summary."""
+    from datetime import UTC, datetime
+
+    from backtest.report._io import write_text_atomic
+    from backtest.tune._outputs import to_junit, to_markdown
+
+    doc = result.to_json(generated_at=datetime.now(UTC).isoformat(timespec="seconds"))
+    written = []
+    if json_file is not None:
+        text = json.dumps(doc, separators=(",", ":"), allow_nan=False, ensure_ascii=False)
+        written.append(write_text_atomic(json_file, text + "\n", "tune JSON"))
+    markdown = to_markdown(doc)
+    step = env.get("GITHUB_STEP_SUMMARY")
+    if summary is not None and not (step and Path(step).resolve() == summary.resolve()):
+        written.append(write_text_atomic(summary, markdown, "tune summary"))
+    if step:
+        try:
+            with Path(step).open("a", encoding="utf-8") as handle:
+                handle.write(markdown)
+        except OSError as exc:
+            raise ConfigError(f"cannot append to $GITHUB_STEP_SUMMARY {step}: "
+                              f"{exc.strerror or exc}") from None
+    if junit is not None:
+        written.append(write_text_atomic(junit, to_junit(doc), "JUnit file"))
+    if report is not None:
+        from backtest.tune._html import render_tune_html
+
+        written.append(write_text_atomic(report, render_tune_html(doc, heatmap=heatmap),
+                                         "tune report"))
+    return written
+
+
+def tune(
+    ctx: typer.Context,
+    config: Annotated[Path | None, typer.Argument(
+        help="Run config with an optional [tune] section (default: "
+             "strategies/duration_rotation.toml).")] = None,
+    params: Annotated[list[str] | None, typer.Option(
+        "--param", help="PATH=SPEC to sweep: start:stop:step (inclusive), a,b,c, or one "
+                        "value; repeatable; wins over [tune.params].")] = None,
+    search: Annotated[str | None, typer.Option(
+        "--search", help="grid (every combination) or random.")] = None,
+    trials: Annotated[int | None, typer.Option(
+        "--trials", help="Random search: number of combinations.")] = None,
+    seed: Annotated[int | None, typer.Option(
+        "--seed", help="Seed of the random search and the bootstraps.")] = None,
+    objective: Annotated[str | None, typer.Option(
+        "--objective", help="sharpe | sortino | calmar | cagr | excess (over --benchmark).")
+    ] = None,
+    benchmark: Annotated[str | None, typer.Option(
+        "--benchmark", help="Benchmark label to judge against (default: the first).")] = None,
+    holdout: Annotated[float | None, typer.Option(
+        "--holdout", help="Share of bars at the end kept out of sample (no walk-forward).")
+    ] = None,
+    walk_forward: Annotated[bool | None, typer.Option(
+        "--walk-forward/--no-walk-forward",
+        help="Walk-forward folds (lengths from --train/--test/--step or [tune.walk_forward]).")
+    ] = None,
+    train: Annotated[str | None, typer.Option(
+        "--train", help="Walk-forward train length: bars (120) or months (120m).")] = None,
+    test: Annotated[str | None, typer.Option("--test", help="Test length (bars or 36m).")
+                    ] = None,
+    step: Annotated[str | None, typer.Option(
+        "--step", help="Step between folds (default: --test).")] = None,
+    purge: Annotated[int | None, typer.Option(
+        "--purge", help="Bars left out between each train window and its test window.")
+    ] = None,
+    anchored: Annotated[bool | None, typer.Option(
+        "--anchored/--rolling", help="Expanding (anchored) or rolling train windows.")] = None,
+    gates: Annotated[list[str] | None, typer.Option(
+        "--gate", help="Gate expression, e.g. 'oos.sharpe >= 0.3'; repeatable; replaces "
+                       "[tune] gates.")] = None,
+    baseline: Annotated[Path | None, typer.Option(
+        "--baseline", help="A previous tune --json; a gated number worse by more than "
+                           "--tolerance fails.")] = None,
+    tolerance: Annotated[float, typer.Option(
+        "--tolerance", help="Allowed worsening against --baseline, in the number's units.")
+    ] = 0.05,
+    json_file: Annotated[Path | None, typer.Option("--json", help="Write the JSON here.")
+                         ] = None,
+    summary: Annotated[Path | None, typer.Option(
+        "--summary", help="Write a Markdown job summary (also appended to "
+                          "$GITHUB_STEP_SUMMARY when set).")] = None,
+    junit: Annotated[Path | None, typer.Option(
+        "--junit", help="Write JUnit XML, one test case per gate.")] = None,
+    report: Annotated[Path | None, typer.Option("--report", help="Write the HTML report.")
+                      ] = None,
+    heatmap: Annotated[str | None, typer.Option(
+        "--heatmap", help="Two parameters for the report's heatmap: PATH_X,PATH_Y.")] = None,
+    executor: Annotated[str, typer.Option(
+        "--executor", help="local (one process) | processes | dask.")] = "local",
+    workers: Annotated[int | None, typer.Option(
+        "--workers", help="Processes or Dask workers (default: all cores).")] = None,
+    scheduler: Annotated[str | None, typer.Option(
+        "--scheduler", help="Dask scheduler address (tcp://host:8786); none starts a local "
+                            "cluster.")] = None,
+    max_memory: Annotated[str | None, typer.Option(
+        "--max-memory", help="Memory budget of the sweep (e.g. 4GB; default: a quarter of "
+                             "RAM, at most 4 GB).")] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", help="No progress bar.")] = False,
+    overrides: Annotated[list[str] | None, typer.Option(
+        "--set", help="Override a config value: section.key=value (TOML value), repeatable.")
+    ] = None,
+) -> None:
+    """Sweep parameters, select in sample, judge out of sample; gates set the exit code.
+
+    Exit codes: 0 every gate passed; 3 a gate or baseline check failed; 1 user error;
+    2 usage.
+
+    Example:
+
+        backtest tune --param strategy.enter=-1:1:0.25 --param strategy.exit=-0.5,0
+        --walk-forward --train 120m --test 36m --gate 'oos.sharpe >= 0.3'
+        --gate 'pbo <= 0.5' --json reports/tune.json --summary reports/tune.md
+    """
+    from backtest.cli import state
+    from backtest.tune import SweepOptions, run_tune, tune_config
+
+    lengths = {"train": train, "test": test, "step": step, "anchored": anchored}
+    if not walk_forward and any(v is not None for v in lengths.values()):
+        raise ConfigError("--train/--test/--step/--anchored need --walk-forward")
+    # --walk-forward: on, with these lengths over the file's; --no-walk-forward or
+    # --holdout alone: off; neither: as the file says
+    wf: Any = (lengths if walk_forward
+               else False if walk_forward is False or holdout is not None else None)
+    cfg = tune_config(
+        config, overrides=overrides or (), params=params or (), gates=gates or (),
+        tune={"search": search, "trials": trials, "seed": seed, "objective": objective,
+              "benchmark": benchmark, "holdout": holdout, "purge": purge,
+              "walk_forward": wf, "heatmap": heatmap.split(",") if heatmap else None},
+    )
+    if executor not in ("local", "processes", "dask"):
+        raise ConfigError(f"--executor {executor!r}: valid: local, processes, dask")
+    base = _read_baseline(baseline)
+    options = SweepOptions(executor=executor,  # type: ignore[arg-type]
+                           workers=workers, scheduler=scheduler,
+                           max_memory=_parse_bytes(max_memory))
+    advance, stop = _progress(quiet)
+    try:
+        result = run_tune(cfg, load=state(ctx).loader(), options=options, baseline=base,
+                          tolerance=tolerance, progress=advance)
+    except KeyboardInterrupt:
+        stop()
+        typer.echo("tune interrupted: no output written", err=True)
+        raise typer.Exit(_EXIT_INTERRUPTED) from None
+    finally:
+        stop()
+    paths = _write_outputs(result, json_file=json_file, summary=summary, junit=junit,
+                           report=report, heatmap=tuple(cfg.tune.heatmap),
+                           env=dict(os.environ))
+    _print(result, paths)
+    if result.exit_code:
+        raise typer.Exit(result.exit_code)
+
+
+def _read_baseline(path: Path | None) -> dict[str, Any] | None:
+    if path is None:
+        return None
+    try:
+        doc = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(f"--baseline {path}: file not found") from None
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ConfigError(f"--baseline {path}: not a readable tune JSON ({exc})") from None
+    if not isinstance(doc, dict) or doc.get("kind") != "tune":
+        raise ConfigError(f"--baseline {path}: not a `backtest tune --json` document")
+    return doc
+
+
+def _print(result: TuneResult, paths: list[Path]) -> None:
+    from rich.console import Console
+
+    from backtest.tune._outputs import github_annotations
+
+    doc = result.document
+    out = Console(markup=False, highlight=False)
+    out.print(doc["verdict"])
+    for g in doc["gates"]:
+        out.print(f"gate {g['message']}")
+    base = doc.get("baseline")
+    if base and not (base["config_match"] and base["data_match"]):
+        what = [w for w, ok in (("config", base["config_match"]), ("data", base["data_match"]))
+                if not ok]
+        out.print(f"note: the baseline comes from a different {' and '.join(what)}")
+    for path in paths:
+        out.print(f"wrote {path}")
+    for line in result.failures:
+        typer.echo(line, err=True)
+    if os.environ.get("GITHUB_ACTIONS") == "true":
+        for line in github_annotations(doc):
+            sys.stdout.write(line + "\n")
+
+
+def register(app: typer.Typer) -> None:
+    """Add the command to the main app."""
+    app.command()(tune)

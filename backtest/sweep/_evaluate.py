@@ -1,0 +1,266 @@
+"""Evaluate a chunk of trials: decide in batches, simulate with the kernel, reduce.
+
+This is what a worker runs. A chunk is reduced to its trials' net returns and
+metrics before it is returned, and every trial's numbers depend on that trial
+alone — never on which other trials share its chunk — so results are identical
+bit for bit whatever the chunking and the executor.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+
+from backtest.engine import validate_weights
+from backtest.engine._accounting import bar_turnover, net_returns, value_path
+from backtest.engine._kernel import simulate_compact
+from backtest.engine.result import result_stats
+from backtest.strategy import BatchDecision, MarketData
+from backtest.sweep._types import MarketSlot, PreparedSweep, Trial
+
+__all__ = ["ChunkResult", "Simulated", "decide_trials", "evaluate_chunk", "generic_decision",
+           "reported", "simulate_trials"]
+
+Floats = npt.NDArray[np.float64]
+
+
+@dataclass(frozen=True, eq=False)
+class ChunkResult:
+    """The reduced output of one chunk.
+
+    Attributes
+    ----------
+    numbers : ndarray of int64, shape (n_ok,)
+        Trials that ran, ascending.
+    returns : ndarray, shape (n_ok, n_bars - 1)
+    metrics : ndarray, shape (n_ok, n_metrics)
+    metric_names : tuple of str
+    failed : dict of int to str
+        Trial number → ``"ExcType: message"``.
+    """
+
+    numbers: npt.NDArray[np.int64]
+    returns: Floats
+    metrics: Floats
+    metric_names: tuple[str, ...]
+    failed: dict[int, str]
+
+
+def _describe(exc: BaseException) -> str:
+    return f"{type(exc).__name__}: {exc}"
+
+
+def generic_decision(trial: Trial, slot: MarketSlot) -> BatchDecision:
+    """One strategy without ``decide_batch``: ``decide`` and the engine's validation."""
+    market = slot.market
+    decision = trial.strategy.decide(market)
+    columns = market.prices.columns
+    targets = validate_weights(decision.weights.reindex(columns=columns), trial.label)
+    values = targets.reindex(market.index).to_numpy(dtype="float64")
+    n = len(market.index)
+    risk_off = None
+    if decision.risk_off is not None:
+        risk_off = decision.risk_off.reindex(market.index).to_numpy(dtype=bool)[None, :]
+    return BatchDecision(
+        frames=values[None], first=np.zeros(1, dtype=np.int64),
+        second=np.zeros(1, dtype=np.int64), a=np.ones((1, n)), b=np.zeros((1, n)),
+        trade=~np.isnan(values).all(axis=1)[None, :], risk_off=risk_off,
+    )
+
+
+def decide_trials(
+    trials: Sequence[Trial], slot: MarketSlot
+) -> tuple[list[tuple[list[Trial], BatchDecision]], dict[int, str]]:
+    """Decisions of trials of one strategy class on one market, batched where possible.
+
+    A class with ``decide_batch`` decides all its trials in one call; if that
+    call raises, each trial is decided on its own (a batch of one) so that the
+    error is recorded against the trials that cause it. Others call ``decide``.
+
+    Returns
+    -------
+    batches : list of (trials, BatchDecision)
+    failed : dict of int to str
+    """
+    batch_fn = getattr(type(trials[0].strategy), "decide_batch", None)
+    out: list[tuple[list[Trial], BatchDecision]] = []
+    failed: dict[int, str] = {}
+    if batch_fn is not None and len(trials) > 1:
+        try:
+            return [(list(trials), batch_fn([t.strategy for t in trials], slot.market))], failed
+        except Exception:  # decided one by one below: errors are recorded per trial
+            pass
+    for trial in trials:
+        try:
+            if batch_fn is not None:
+                batch = batch_fn([trial.strategy], slot.market)
+            else:
+                batch = generic_decision(trial, slot)
+        except Exception as exc:  # a failed trial is recorded, never fatal
+            failed[trial.number] = _describe(exc)
+            continue
+        out.append(([trial], batch))
+    return out, failed
+
+
+def _invalid_rows(
+    trials: list[Trial], batch: BatchDecision, status: npt.NDArray[np.int64],
+    market: MarketData, failed: dict[int, str],
+) -> npt.NDArray[np.bool_]:
+    """Trials whose weights break the engine's rules, with the engine's own message."""
+    bad = np.zeros(len(trials), dtype=bool)
+    for i in np.flatnonzero(status[:, 0]):
+        weights = batch.decision(int(i), market).weights
+        try:
+            validate_weights(weights.reindex(columns=market.prices.columns), trials[i].label)
+        except Exception as exc:
+            failed[trials[i].number] = _describe(exc)
+            bad[i] = True
+    return bad
+
+
+@dataclass(frozen=True, eq=False)
+class Simulated:
+    """The kernel's raw output for some trials (arrays of shape (n_trials, n_bars)).
+
+    Attributes
+    ----------
+    values, traded, pre : ndarray
+        Value after each close's trades, traded value, value before the trades.
+    first_cash : ndarray, shape (n_trials,)
+        Value held in the cash asset after the first close's trades.
+    first_decision : ndarray of int64, shape (n_trials,)
+        First decision row (-1: none).
+    status : ndarray of int64, shape (n_trials, 2)
+        The first broken weight rule and its row ((0, -1): none).
+    """
+
+    values: Floats
+    traded: Floats
+    pre: Floats
+    first_cash: Floats
+    first_decision: npt.NDArray[np.int64]
+    status: npt.NDArray[np.int64]
+
+
+def simulate_trials(trials: list[Trial], batch: BatchDecision, slot: MarketSlot) -> Simulated:
+    """Run the kernel (:func:`backtest.engine._kernel.simulate_compact`) on ``batch``."""
+    n_trials, n = len(trials), slot.close.shape[0]
+    values, traded, pre = np.empty((n_trials, n)), np.empty((n_trials, n)), np.empty((n_trials, n))
+    status = np.empty((n_trials, 2), dtype=np.int64)
+    firsts = np.empty((n_trials, 2))
+    simulate_compact(
+        slot.close, np.ascontiguousarray(batch.frames, dtype="float64"),
+        np.ascontiguousarray(batch.first, dtype=np.int64),
+        np.ascontiguousarray(batch.second, dtype=np.int64),
+        np.ascontiguousarray(batch.a, dtype="float64"),
+        np.ascontiguousarray(batch.b, dtype="float64"),
+        np.ascontiguousarray(batch.trade, dtype=bool), slot.cash_col,
+        np.array([t.execution_lag for t in trials], dtype=np.int64),
+        np.array([t.costs.fees_bps / 1e4 for t in trials]),
+        np.array([t.costs.slippage_bps / 1e4 for t in trials]),
+        np.array([t.initial_capital for t in trials], dtype="float64"),
+        values, traded, pre, status, firsts,
+    )
+    return Simulated(values=values, traded=traded, pre=pre, first_cash=firsts[:, 0],
+                     first_decision=firsts[:, 1].astype(np.int64), status=status)
+
+
+def reported(trials: list[Trial], sim: Simulated) -> tuple[Floats, Floats]:
+    """Net returns (n_trials, n_bars - 1) and one-way turnover (n_trials, n_bars).
+
+    Through the engine's accounting functions (:mod:`backtest.engine._accounting`),
+    the ones ``run_backtest`` reports with; they take bars on axis 0.
+    """
+    init = np.array([t.initial_capital for t in trials], dtype="float64")
+    returns = net_returns(value_path(sim.values.T, init)).T
+    turnover = bar_turnover(sim.traded.T, sim.pre.T, sim.first_cash).T
+    return returns, turnover
+
+
+def build_position(trial: Trial, sim: Simulated, row: int) -> int | None:
+    """Trial ``row``'s initial build: its first decision plus the lag (as ``build_bar``)."""
+    first = int(sim.first_decision[row])
+    if first < 0 or first + trial.execution_lag >= sim.values.shape[1]:
+        return None
+    return first + trial.execution_lag
+
+
+def _metrics(trial: Trial, returns: Floats, turnover: Floats, build: int | None,
+             risk_off: npt.NDArray[np.bool_] | None, slot: MarketSlot,
+             benchmark: pd.Series | None) -> pd.Series:
+    bars = slot.cash_returns.index  # the same index object: pandas skips re-aligning
+    return result_stats(
+        pd.Series(returns, index=bars, name=trial.label),
+        slot.cash_returns,
+        periods_per_year=trial.periods_per_year,
+        turnover=pd.Series(turnover, index=slot.market.index, name="turnover"),
+        build=build,
+        risk_off=None if risk_off is None else pd.Series(risk_off[1:], index=bars,
+                                                         name="risk_off"),
+        benchmark=benchmark,
+    )
+
+
+def _run_batch(
+    trials: list[Trial], batch: BatchDecision, slot: MarketSlot, failed: dict[int, str],
+    benchmarks: tuple[pd.Series, ...] | None,
+) -> list[tuple[int, Floats, pd.Series | None]]:
+    sim = simulate_trials(trials, batch, slot)
+    bad = _invalid_rows(trials, batch, sim.status, slot.market, failed)
+    returns, turnover = reported(trials, sim)
+    out = []
+    for i, trial in enumerate(trials):
+        if bad[i]:
+            continue
+        if benchmarks is None:  # returns only
+            out.append((trial.number, returns[i], None))
+            continue
+        risk_off = None if batch.risk_off is None else batch.risk_off[i]
+        try:
+            bench = None if trial.benchmark is None else benchmarks[trial.benchmark]
+            stats = _metrics(trial, returns[i], turnover[i], build_position(trial, sim, i),
+                             risk_off, slot, bench)
+        except Exception as exc:
+            failed[trial.number] = _describe(exc)
+            continue
+        out.append((trial.number, returns[i], stats))
+    return out
+
+
+def evaluate_chunk(
+    prepared: PreparedSweep, positions: Sequence[int], metrics: bool = True
+) -> ChunkResult:
+    """Run the trials at ``positions`` of ``prepared.trials``; reduce to returns and metrics.
+
+    ``metrics=False``: returns only (the result's metrics have no columns).
+    """
+    groups: dict[tuple[int, type], list[Trial]] = {}
+    for p in positions:
+        trial = prepared.trials[p]
+        groups.setdefault((trial.market, type(trial.strategy)), []).append(trial)
+    failed: dict[int, str] = {}
+    rows: list[tuple[int, Floats, pd.Series | None]] = []
+    benchmarks = prepared.benchmark_returns if metrics else None
+    for (market, _), trials in groups.items():
+        slot = prepared.markets[market]
+        batches, why = decide_trials(trials, slot)
+        failed.update(why)
+        for members, batch in batches:
+            rows += _run_batch(members, batch, slot, failed, benchmarks)
+    rows.sort(key=lambda row: row[0])
+    n = len(prepared.index) - 1
+    first = rows[0][2] if rows else None
+    names = tuple(str(k) for k in first.index) if first is not None else ()
+    return ChunkResult(
+        numbers=np.array([r[0] for r in rows], dtype=np.int64),
+        returns=np.array([r[1] for r in rows], dtype="float64").reshape(len(rows), n),
+        metrics=np.array([r[2].to_numpy(dtype="float64") for r in rows if r[2] is not None],
+                         dtype="float64").reshape(len(rows), len(names)),
+        metric_names=names,
+        failed=failed,
+    )

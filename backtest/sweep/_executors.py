@@ -1,0 +1,213 @@
+"""Where chunks run: this process, a local process pool, or a Dask cluster.
+
+Every executor ships the prepared sweep once per worker (the process pool's
+initializer; Dask ``scatter(broadcast=True)``), submits one task per chunk of
+trials and hands each finished chunk to ``collect`` as it completes. A chunk
+whose worker died is retried (by a fresh pool; by Dask's scheduler, up to its
+``allowed-failures``), then recorded as failed — never dropped. Ctrl-C cancels
+every pending task, stops the workers and re-raises. Waits are bounded: cluster
+start-up and connection time out (``SweepOptions.start_timeout_s``) with a
+one-line error, and a cluster that has lost every worker for ``STALL_S`` seconds
+ends the sweep.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import multiprocessing
+import os
+import threading
+import time
+from collections.abc import Callable, Sequence
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
+from typing import Any
+
+from backtest.errors import BacktestError
+from backtest.sweep._evaluate import ChunkResult, evaluate_chunk
+from backtest.sweep._types import PreparedSweep
+
+__all__ = ["STALL_S", "run_chunks"]
+
+#: Seconds a cluster may have no worker at all before the sweep gives up.
+STALL_S = 120.0
+#: Attempts of a chunk whose pool worker died.
+_ATTEMPTS = 3
+_POLL_S = 0.5
+
+Chunk = tuple[int, ...]
+Collect = Callable[[Chunk, ChunkResult | str], None]
+
+_WORKER_PREPARED: PreparedSweep | None = None
+
+
+def run_chunks(
+    prepared: PreparedSweep, chunks: Sequence[Chunk], collect: Collect, *,
+    executor: str, workers: int, scheduler: str | None, timeout: float, metrics: bool,
+) -> None:
+    """Evaluate every chunk; ``collect(chunk, ChunkResult or failure message)`` for each.
+
+    ``timeout``: seconds to start a local Dask cluster or reach ``scheduler``;
+    ``metrics``: compute the trials' metrics (else returns only).
+    """
+    if executor == "local":
+        for chunk in chunks:
+            collect(chunk, evaluate_chunk(prepared, chunk, metrics))
+    elif executor == "processes":
+        _run_pool(prepared, chunks, collect, workers, metrics)
+    else:
+        _run_dask(prepared, chunks, collect, workers, scheduler, timeout, metrics)
+
+
+# -- a local process pool ------------------------------------------------------------
+
+
+def _init_worker(prepared: PreparedSweep, parent: int) -> None:
+    global _WORKER_PREPARED  # the pool initializer ships the sweep once per worker
+    _WORKER_PREPARED = prepared
+    threading.Thread(target=_exit_with, args=(parent,), daemon=True).start()
+
+
+def _exit_with(parent: int) -> None:
+    """End this worker when the process that started it is gone (never an orphan)."""
+    while os.getppid() == parent:
+        time.sleep(1.0)
+    os._exit(1)
+
+
+def _evaluate_in_worker(chunk: Chunk, metrics: bool) -> ChunkResult:
+    assert _WORKER_PREPARED is not None, "pool worker without a prepared sweep"
+    return evaluate_chunk(_WORKER_PREPARED, chunk, metrics)
+
+
+def _stop_pool(pool: ProcessPoolExecutor) -> None:
+    """Cancel what is pending and stop the workers now (running chunks are abandoned)."""
+    processes = list((getattr(pool, "_processes", None) or {}).values())
+    pool.shutdown(wait=False, cancel_futures=True)
+    for process in processes:
+        process.terminate()
+    for process in processes:
+        process.join(timeout=5)
+
+
+def _run_pool(prepared: PreparedSweep, chunks: Sequence[Chunk], collect: Collect,
+              workers: int, metrics: bool) -> None:
+    todo = list(range(len(chunks)))
+    attempts = [0] * len(chunks)
+    context = multiprocessing.get_context("spawn")  # no fork of a threaded parent
+    while todo:
+        pool = ProcessPoolExecutor(max_workers=workers, mp_context=context,
+                                   initializer=_init_worker, initargs=(prepared, os.getpid()))
+        retry: list[int] = []
+        try:
+            futures: dict[Future[ChunkResult], int] = {
+                pool.submit(_evaluate_in_worker, chunks[c], metrics): c for c in todo
+            }
+            pending = set(futures)
+            while pending:
+                done, pending = wait(pending, timeout=_POLL_S, return_when=FIRST_COMPLETED)
+                for future in done:
+                    c = futures.pop(future)  # a finished future holds its result: drop it
+                    try:
+                        collect(chunks[c], future.result())
+                    except BrokenProcessPool:
+                        attempts[c] += 1
+                        if attempts[c] < _ATTEMPTS:
+                            retry.append(c)
+                        else:
+                            collect(chunks[c], f"WorkerDied: a pool worker died {_ATTEMPTS} "
+                                               "times while running this trial's chunk")
+        except BaseException:
+            _stop_pool(pool)
+            raise
+        pool.shutdown(wait=True)
+        todo = sorted(retry)
+
+
+# -- Dask ------------------------------------------------------------------------------
+
+
+def _connect(workers: int, scheduler: str | None, timeout: float) -> tuple[Any, Any]:
+    """A Dask client (and the LocalCluster it owns, if any) with at least one worker."""
+    from dask.distributed import Client, LocalCluster
+
+    cluster = None
+    try:
+        if scheduler is None:
+            cluster = LocalCluster(  # type: ignore[no-untyped-call]
+                n_workers=0, threads_per_worker=1, processes=True, dashboard_address=None,
+                silence_logs=logging.ERROR,
+            )
+            cluster.scale(workers)  # type: ignore[no-untyped-call]
+            client = Client(cluster, timeout=timeout)  # type: ignore[no-untyped-call]
+            client.wait_for_workers(workers, timeout=timeout)
+        else:
+            client = Client(scheduler, timeout=timeout)  # type: ignore[no-untyped-call]
+            client.wait_for_workers(1, timeout=timeout)
+    except (OSError, TimeoutError) as exc:
+        if cluster is not None:
+            cluster.close()
+        where = f"the Dask scheduler at {scheduler}" if scheduler else "a local Dask cluster"
+        raise BacktestError(
+            f"could not start or reach {where} with workers within {timeout:.0f} s "
+            f"({type(exc).__name__}: {exc})"
+        ) from None
+    return client, cluster
+
+
+def _run_dask(prepared: PreparedSweep, chunks: Sequence[Chunk], collect: Collect,
+              workers: int, scheduler: str | None, timeout: float, metrics: bool) -> None:
+    from dask.distributed import TimeoutError as DaskTimeout
+    from dask.distributed import wait as dask_wait
+    from distributed.scheduler import KilledWorker
+
+    client, cluster = _connect(workers, scheduler, timeout)
+    futures: dict[Any, int] = {}
+    try:
+        [payload] = client.scatter([prepared], broadcast=True, hash=False)
+        futures = {client.submit(evaluate_chunk, payload, chunk, metrics, pure=False): c
+                   for c, chunk in enumerate(chunks)}
+        pending = set(futures)
+        alone_since: float | None = None
+        while pending:
+            try:
+                done, pending = dask_wait(  # type: ignore[no-untyped-call]
+                    pending, timeout=_POLL_S, return_when="FIRST_COMPLETED")
+            except (DaskTimeout, TimeoutError):
+                alone_since = _check_workers(client, alone_since)
+                continue
+            for future in done:
+                c = futures.pop(future)
+                try:
+                    result = future.result()
+                except KilledWorker as exc:  # died allowed-failures times: recorded
+                    collect(chunks[c], f"KilledWorker: {exc}")
+                    continue
+                finally:
+                    future.release()  # the worker drops its copy of the result now
+                collect(chunks[c], result)
+                del result
+    except BaseException:
+        with contextlib.suppress(Exception):
+            client.cancel(list(futures))
+        raise
+    finally:
+        client.close()
+        if cluster is not None:
+            cluster.close()
+
+
+def _check_workers(client: Any, alone_since: float | None) -> float | None:
+    """None while the cluster has workers; the time it lost the last; raise after STALL_S."""
+    if client.nthreads():
+        return None
+    now = time.monotonic()
+    if alone_since is None:
+        return now
+    if now - alone_since > STALL_S:
+        raise BacktestError(
+            f"the Dask cluster has had no worker for {STALL_S:.0f} s; start workers "
+            "(dask worker SCHEDULER_ADDRESS) and run the sweep again"
+        )
+    return alone_since

@@ -1,0 +1,196 @@
+"""Assemble the tune document: numbers first, then gates, baseline checks and the verdict.
+
+The verdict is generated from the numbers, never written by hand: what the
+out-of-sample series earned against the benchmark, whether the in-sample best
+survives deflation for the number of trials, how often the search's winner
+fell below the median out of sample (PBO), whether any trial beats the benchmark
+after data snooping (SPA), and whether the selected point is a sharp peak.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+
+from backtest.report.json import to_plain
+from backtest.tune._result import (
+    SCHEMA_VERSION,
+    TrialTable,
+    TuneResult,
+    _series,
+    _span,
+    _window,
+    check_baseline,
+    flatten_numbers,
+)
+
+if TYPE_CHECKING:
+    from backtest.config import RunConfig
+    from backtest.stats import Gate
+    from backtest.sweep import PreparedSweep, SweepResult
+    from backtest.tune._protocol import FoldSelection
+    from backtest.tune._space import Space
+
+__all__ = ["assemble", "search_hash", "verdict"]
+
+_LEVEL = 0.95  # the confidence the verdict's words refer to
+
+
+def _num(value: float, fmt: str = ".2f") -> str:
+    return "undefined" if value is None or not math.isfinite(value) else format(value, fmt)
+
+
+def verdict(doc: Mapping[str, Any]) -> str:
+    """Plain-words verdict from the document's numbers."""
+    proto, oos = doc["protocol"], doc["oos"]
+    span = proto["out_of_sample"]
+    folds = len(doc["folds"])
+    how = "1 holdout fold" if proto["kind"] == "holdout" else f"{folds} walk-forward folds"
+    parts = [f"Out of sample ({span['start']}..{span['end']}, {span['bars']} bars, {how}, "
+             f"selected by {proto['objective']}): Sharpe {_num(oos['sharpe'])}, CAGR "
+             f"{_num(oos['cagr'], '.1%')}, max drawdown {_num(oos['max_drawdown'], '.1%')}"]
+    bench = doc.get("benchmark")
+    if bench:
+        diff = oos["sharpe"] - bench["oos"]["sharpe"]
+        word = "above" if diff > 0 else "below" if diff < 0 else "level with"
+        parts[-1] += (f"; {_num(abs(diff))} Sharpe {word} {bench['label']} "
+                      f"({_num(bench['oos']['sharpe'])})")
+    parts[-1] += "."
+    ds, n = doc["statistics"]["deflated_sharpe"], doc["trials"]["evaluated"]
+    sig = "significant" if ds["dsr"] >= _LEVEL else "not significant"
+    parts.append(f"In-sample best (trial {doc['is']['trial']}, Sharpe {_num(doc['is']['sharpe'])})"
+                 f" deflated over {n} trials: DSR {_num(ds['dsr'], '.3f')}, {sig} at "
+                 f"{_LEVEL:.0%}.")
+    parts.append(f"PBO {_num(doc['pbo'], '.2f')}: the in-sample winner ranked below the "
+                 "out-of-sample median in that share of CSCV splits"
+                 + (" (overfit more often than not)." if doc["pbo"] > 0.5 else "."))
+    spa = doc.get("spa")
+    if spa:
+        beat = "some trial beats" if spa["consistent"] < 1 - _LEVEL else "no trial beats"
+        parts.append(f"SPA (consistent p = {_num(spa['consistent'], '.3f')}): {beat} "
+                     f"{bench['label'] if bench else 'the benchmark'} after data snooping "
+                     f"at {1 - _LEVEL:.0%}.")
+    st = doc["stability"]
+    if st["n_neighbours"]:
+        peak = " — a sharp peak: its neighbours do much worse" if st["sharp_peak"] else ""
+        parts.append(f"Neighbours of the selected point: median {proto['objective']} "
+                     f"{_num(st['neighbour_median'])} vs its own {_num(st['own'])}{peak}.")
+    return " ".join(parts)
+
+
+def search_hash(config: RunConfig) -> str:
+    """sha256 of the effective config without what only judges or displays a search.
+
+    Gates and the heatmap axes do not change a single number of the search, so a
+    baseline made with other gates still counts as the same config.
+    """
+    raw = json.loads(json.dumps(config.raw, default=str))
+    tune = raw.get("tune")
+    if isinstance(tune, dict):
+        tune.pop("gates", None)
+        tune.pop("heatmap", None)
+    return hashlib.sha256(json.dumps(raw, sort_keys=True).encode()).hexdigest()
+
+
+def _protocol(config: RunConfig, folds: Sequence[FoldSelection], label: str | None,
+              index: pd.DatetimeIndex, is_pos: Any, oos_pos: Any) -> dict[str, Any]:
+    section, first = config.tune, folds[0].fold
+    wf = section.walk_forward
+    out: dict[str, Any] = {
+        "kind": "holdout" if wf is None else "walk_forward",
+        "objective": section.objective, "benchmark": label,
+        "holdout": section.holdout if wf is None else None,
+        "train_bars": int(first.train.stop - first.train.start),
+        "test_bars": int(first.test.stop - first.test.start),
+        "step_bars": (int(folds[1].fold.test.start - first.test.start)
+                      if len(folds) > 1 else None),
+        "purge_bars": section.purge,
+        "anchored": None if wf is None else wf.anchored,
+        "in_sample": _window(index, is_pos), "out_of_sample": _window(index, oos_pos),
+    }
+    return out
+
+
+def assemble(
+    *,
+    config: RunConfig,
+    space: Space,
+    prepared: PreparedSweep,
+    sweep: SweepResult,
+    table: TrialTable,
+    selections: Sequence[FoldSelection],
+    oos_returns: pd.Series,
+    benchmark: tuple[str, pd.Series] | None,
+    summary: Mapping[str, Any],
+    statistics: Mapping[str, Any],
+    positions: tuple[Any, Any],
+    gates: Sequence[Gate],
+    baseline: Mapping[str, Any] | None,
+    tolerance: float,
+    versions: Mapping[str, str],
+) -> TuneResult:
+    """Build the document of a finished tune and judge its gates (see :mod:`._result`)."""
+    index = sweep.index
+    is_pos, oos_pos = positions
+    params_of = {t.number: dict(t.params) for t in table.trials}
+    doc: dict[str, Any] = {
+        "schema_version": SCHEMA_VERSION, "kind": "tune",
+        "generated_by": f"dcf-regime {versions.get('dcf-regime', 'unknown')}",
+        "config": {"source": config.source, "hash": search_hash(config),
+                   "effective": to_plain(config.raw)},
+        "data": {"fingerprint": prepared.fingerprint,
+                 "sources": [to_plain(s) for s in prepared.sources]},
+        "versions": dict(versions), "seed": config.tune.seed,
+        "conventions": to_plain(prepared.conventions),
+        "space": {"search": space.search, "grid_size": space.size,
+                  "params": [{"path": p.path, "spec": p.spec, "values": to_plain(p.values)}
+                             for p in space.parameters]},
+        "protocol": _protocol(config, selections, benchmark and benchmark[0], index,
+                              is_pos, oos_pos),
+        "trials": {"requested": len(table.trials), "evaluated": len(sweep.numbers),
+                   "invalid": len(sweep.invalid), "failed": len(sweep.failed),
+                   "list": to_plain(table.rows())},
+        "folds": [{"number": s.fold.number, "train": _span(index, s.fold.train),
+                   "test": _span(index, s.fold.test), "trial": s.trial,
+                   "params": to_plain(params_of[s.trial]),
+                   "train_objective": to_plain(s.train_objective),
+                   "test_objective": to_plain(s.test_objective)} for s in selections],
+        "selected": {"trial": selections[-1].trial,
+                     "params": to_plain(params_of[selections[-1].trial])},
+        **to_plain(dict(summary)),
+        "dsr": to_plain(statistics["deflated_sharpe"].dsr),
+        "pbo": to_plain(statistics["pbo"].pbo),
+        "spa": None if statistics["spa"] is None else to_plain(statistics["spa"]),
+        "stability": to_plain(statistics["stability"]),
+        "statistics": {"deflated_sharpe": to_plain(statistics["deflated_sharpe"]),
+                       "pbo": to_plain(statistics["pbo"])},
+        "series": {"oos": _series(oos_returns)},
+    }
+    if benchmark is not None:
+        doc["series"]["benchmark_oos"] = _series(benchmark[1])
+    values = flatten_numbers(doc)
+    outcomes = [gate.evaluate(values) for gate in gates]
+    doc["gates"] = [{"expr": o.text, "passed": bool(o.passed), "lhs": to_plain(o.lhs),
+                     "rhs": to_plain(o.rhs), "message": o.message} for o in outcomes]
+    failures = [f"gate {o.message}" for o in outcomes if not o.passed]
+    doc["baseline"] = None
+    if baseline is not None:
+        report = check_baseline(gates, values, baseline, tolerance=tolerance,
+                                config_hash=search_hash(config),
+                                fingerprint=prepared.fingerprint)
+        doc["baseline"] = to_plain(report)
+        failures += [f"baseline {c['expr']}: {c['message']}" for c in report["checks"]
+                     if not c["passed"]]
+    doc["failures"] = failures
+    doc["verdict"] = verdict(doc)
+    doc["exit_code"] = 3 if failures else 0
+    return TuneResult(config=config, table=table, selections=tuple(selections),
+                      oos_returns=oos_returns,
+                      benchmark_returns=None if benchmark is None else benchmark[1],
+                      document=doc)
+
