@@ -97,10 +97,11 @@ def test_figures_live_with_the_report_and_stay_pure() -> None:
 
 def test_analysis_is_pure_and_uses_only_the_chosen_statistics_libraries() -> None:
     # backtest.analysis: numpy/pandas/scipy, arch (bootstrap), statsmodels (Newey-West);
-    # no engine, data, report or CLI; the orchestration lives in backtest/evaluate.py
+    # the pure statistics of backtest.stats (block lengths); no engine, data, report or
+    # CLI; the orchestration lives in backtest/evaluate.py
     third_party = {"numpy", "pandas", "scipy", "arch", "statsmodels"}
     internal = ("backtest.errors", "backtest._typing", "backtest.regimes", "backtest.signals",
-                "backtest.metrics", "backtest.analysis")
+                "backtest.metrics", "backtest.analysis", "backtest.stats")
     for path in (ROOT / "backtest" / "analysis").rglob("*.py"):
         for module in _imports(path):
             top = module.split(".")[0]
