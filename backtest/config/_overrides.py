@@ -21,6 +21,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from backtest._fields import describe
 from backtest.errors import ConfigError
 
 __all__ = [
@@ -106,19 +107,7 @@ def _child(node: Any, part: str, shown: str) -> tuple[Any, str | int]:
         )
     if isinstance(node, dict):
         return node, part
-    raise ConfigError(f"{shown} is {_what(node)}, not a table or an array of tables")
-
-
-def _what(value: Any) -> str:
-    if isinstance(value, bool):
-        return f"a boolean ({str(value).lower()})"
-    if isinstance(value, int | float):
-        return f"a number ({value})"
-    if isinstance(value, str):
-        return f"a string ({value!r})"
-    if isinstance(value, list):
-        return "an array"
-    return "a table"
+    raise ConfigError(f"{shown} is {describe(node)}, not a table or an array of tables")
 
 
 def set_path(raw: dict[str, Any], path: str, value: Any) -> None:
