@@ -8,6 +8,7 @@ bit for bit whatever the chunking and the executor.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -19,6 +20,7 @@ from backtest.engine import validate_weights
 from backtest.engine._accounting import bar_turnover, net_returns, value_path
 from backtest.engine._kernel import simulate_compact
 from backtest.engine.result import result_stats
+from backtest.metrics._batch import METRIC_NAMES, compute_metrics_batch
 from backtest.strategy import BatchDecision, MarketData
 from backtest.sweep._types import MarketSlot, PreparedSweep, Trial
 
@@ -209,27 +211,61 @@ def _metrics(trial: Trial, returns: Floats, turnover: Floats, build: int | None,
 def _run_batch(
     trials: list[Trial], batch: BatchDecision, slot: MarketSlot, failed: dict[int, str],
     benchmarks: tuple[pd.Series, ...] | None,
-) -> list[tuple[int, Floats, pd.Series | None]]:
+) -> list[tuple[int, Floats, Floats | None]]:
     sim = simulate_trials(trials, batch, slot)
     bad = _invalid_rows(trials, batch, sim.status, slot.market, failed)
     returns, turnover = reported(trials, sim)
-    out = []
-    for i, trial in enumerate(trials):
-        if bad[i]:
-            continue
-        if benchmarks is None:  # returns only
-            out.append((trial.number, returns[i], None))
-            continue
-        risk_off = None if batch.risk_off is None else batch.risk_off[i]
-        try:
-            bench = None if trial.benchmark is None else benchmarks[trial.benchmark]
-            stats = _metrics(trial, returns[i], turnover[i], build_position(trial, sim, i),
-                             risk_off, slot, bench)
-        except Exception as exc:
-            failed[trial.number] = _describe(exc)
-            continue
-        out.append((trial.number, returns[i], stats))
+    ok = [i for i in range(len(trials)) if not bad[i]]
+    if benchmarks is None:  # returns only
+        return [(trials[i].number, returns[i], None) for i in ok]
+    stats: dict[int, Floats] = {}
+    groups: dict[tuple[int, int | None], list[int]] = {}
+    for i in ok:
+        groups.setdefault((trials[i].periods_per_year, trials[i].benchmark), []).append(i)
+    for (ppy, which), rows in groups.items():
+        bench = None if which is None else benchmarks[which]
+        with contextlib.suppress(Exception):  # else measured one by one below, errors per trial
+            stats |= dict(zip(rows, _batch_metrics(rows, ppy, bench, returns, turnover, batch,
+                                                   trials, sim, slot), strict=True))
+    out: list[tuple[int, Floats, Floats | None]] = []
+    for i in ok:
+        trial = trials[i]
+        if i not in stats:
+            risk_off = None if batch.risk_off is None else batch.risk_off[i]
+            try:
+                bench = None if trial.benchmark is None else benchmarks[trial.benchmark]
+                stats[i] = _metrics(trial, returns[i], turnover[i],
+                                    build_position(trial, sim, i), risk_off, slot,
+                                    bench).to_numpy(dtype="float64")
+            except Exception as exc:
+                failed[trial.number] = _describe(exc)
+                continue
+        out.append((trial.number, returns[i], stats[i]))
     return out
+
+
+def _batch_metrics(rows: list[int], ppy: int, bench: pd.Series | None, returns: Floats,
+                   turnover: Floats, batch: BatchDecision, trials: list[Trial],
+                   sim: Simulated, slot: MarketSlot) -> Floats:
+    """:func:`~backtest.metrics._batch.compute_metrics_batch` of ``rows`` (same ppy and benchmark).
+
+    Raises when a series has a gap (NaN) or the benchmark other dates, which the
+    per-trial path aligns.
+    """
+    if bench is not None and not bench.index.equals(slot.cash_returns.index):
+        raise ValueError("benchmark on other dates: measured one series at a time")
+    picked = returns[rows]
+    cash = slot.cash_returns.to_numpy(dtype="float64")
+    bench_values = None if bench is None else bench.to_numpy(dtype="float64")
+    if (np.isnan(picked).any() or np.isnan(cash).any()
+            or (bench_values is not None and np.isnan(bench_values).any())):
+        raise ValueError("gaps: measured one series at a time")
+    risk_off = None if batch.risk_off is None else batch.risk_off[rows][:, 1:]
+    return compute_metrics_batch(
+        picked, cash, periods_per_year=ppy, turnover=turnover[rows],
+        builds=[build_position(trials[i], sim, i) for i in rows],
+        risk_off=risk_off, benchmark=bench_values,
+    )
 
 
 def evaluate_chunk(
@@ -244,7 +280,7 @@ def evaluate_chunk(
         trial = prepared.trials[p]
         groups.setdefault((trial.market, type(trial.strategy)), []).append(trial)
     failed: dict[int, str] = {}
-    rows: list[tuple[int, Floats, pd.Series | None]] = []
+    rows: list[tuple[int, Floats, Floats | None]] = []
     benchmarks = prepared.benchmark_returns if metrics else None
     for (market, _), trials in groups.items():
         slot = prepared.markets[market]
@@ -254,12 +290,11 @@ def evaluate_chunk(
             rows += _run_batch(members, batch, slot, failed, benchmarks)
     rows.sort(key=lambda row: row[0])
     n = len(prepared.index) - 1
-    first = rows[0][2] if rows else None
-    names = tuple(str(k) for k in first.index) if first is not None else ()
+    names = METRIC_NAMES if metrics and rows else ()
     return ChunkResult(
         numbers=np.array([r[0] for r in rows], dtype=np.int64),
         returns=np.array([r[1] for r in rows], dtype="float64").reshape(len(rows), n),
-        metrics=np.array([r[2].to_numpy(dtype="float64") for r in rows if r[2] is not None],
+        metrics=np.array([r[2] for r in rows if r[2] is not None],
                          dtype="float64").reshape(len(rows), len(names)),
         metric_names=names,
         failed=failed,
