@@ -99,7 +99,7 @@ def run_tune(
     prepared = prepare_sweep(config.raw, [t.params for t in trials], source=config.source,
                              base_dir=Path(config.source).parent, load=load)
     # tune scores trials with vectorized objectives on its own windows: the sweep's
-    # per-trial metrics (most of a sweep's work) would be thrown away
+    # per-trial metrics (a third of a sweep's work at daily frequency) would be thrown away
     sweep = run_sweep(prepared, replace(options or SweepOptions(), metrics=False), progress)
     ppy = config.run.ppy
     index, cash = sweep.index, sweep.cash_returns
