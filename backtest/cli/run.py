@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from backtest.cli._options import SetOption
 from backtest.errors import BacktestError, ConfigError
 
 if TYPE_CHECKING:
@@ -18,7 +19,6 @@ if TYPE_CHECKING:
 
 __all__ = ["register", "run_documents"]
 
-_SET_HELP = "Override a config value: section.key=value (TOML value), repeatable."
 _NO_HTML_HELP = "Write no HTML report (JSON and terminal tables only)."
 
 
@@ -76,7 +76,7 @@ def run(
     json_file: Annotated[
         Path | None, typer.Option("--json", help="Write the JSON result here instead.")
     ] = None,
-    overrides: Annotated[list[str] | None, typer.Option("--set", help=_SET_HELP)] = None,
+    overrides: SetOption = None,
     no_html: Annotated[bool, typer.Option("--no-html", help=_NO_HTML_HELP)] = False,
 ) -> None:
     """Run a strategy and its benchmarks; print metrics; write HTML and JSON.
@@ -125,7 +125,7 @@ def compare(
         Path | None,
         typer.Option("--json", help="Write every run in one schema-versioned JSON file."),
     ] = None,
-    overrides: Annotated[list[str] | None, typer.Option("--set", help=_SET_HELP)] = None,
+    overrides: SetOption = None,
     no_html: Annotated[bool, typer.Option("--no-html", help=_NO_HTML_HELP)] = False,
 ) -> None:
     """Run several configs and compare all their strategies in one HTML report.

@@ -13,6 +13,7 @@ from rich import box
 from rich.console import Group
 from rich.table import Table
 
+from backtest.cli._options import SetOption
 from backtest.errors import ConfigError
 
 if TYPE_CHECKING:
@@ -111,10 +112,7 @@ def signal(
     json_file: Annotated[
         Path | None, typer.Option("--json", help="Also write the reading as JSON here.")
     ] = None,
-    overrides: Annotated[
-        list[str] | None,
-        typer.Option("--set", help="Override a config value: section.key=value, repeatable."),
-    ] = None,
+    overrides: SetOption = None,
 ) -> None:
     """Today's reading: each component's last value, when it became known, z and contribution.
 

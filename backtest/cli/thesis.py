@@ -8,6 +8,7 @@ from typing import Annotated
 
 import typer
 
+from backtest.cli._options import SetOption
 from backtest.errors import ConfigError
 
 __all__ = ["register"]
@@ -30,10 +31,7 @@ def thesis(
         Path | None,
         typer.Option("--json", help="Also write the run's JSON result (with the thesis) here."),
     ] = None,
-    overrides: Annotated[
-        list[str] | None,
-        typer.Option("--set", help="Override a config value: section.key=value, repeatable."),
-    ] = None,
+    overrides: SetOption = None,
 ) -> None:
     """Test the thesis: the spread by signal state with CIs, its prediction, the mechanism.
 

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from backtest.cli._options import SetOption
 from backtest.errors import ConfigError
 
 if TYPE_CHECKING:
@@ -180,9 +181,7 @@ def tune(
         "--max-memory", help="Memory budget of the sweep (e.g. 4GB; default: a quarter of "
                              "RAM, at most 4 GB).")] = None,
     quiet: Annotated[bool, typer.Option("--quiet", help="No progress bar.")] = False,
-    overrides: Annotated[list[str] | None, typer.Option(
-        "--set", help="Override a config value: section.key=value (TOML value), repeatable.")
-    ] = None,
+    overrides: SetOption = None,
 ) -> None:
     """Sweep parameters, select in sample, judge out of sample; gates set the exit code.
 
