@@ -224,7 +224,7 @@ def _strategy(config: RunConfig) -> object:
     Not imported from the runner, which imports the engine (vectorbt): a reading needs
     neither prices nor the engine.
     """
-    from strategies import REGISTRY
+    from backtest.strategies import REGISTRY
 
     spec = config.strategy
     if spec.kind not in REGISTRY:

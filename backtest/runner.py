@@ -147,7 +147,7 @@ def load_strategy(kind: str, params: Mapping[str, Any], where: str = "strategy")
     The runner looks kinds up, not the contract (:mod:`backtest.strategy`), so the
     contract never imports the implementations that import it.
     """
-    from strategies import REGISTRY
+    from backtest.strategies import REGISTRY
 
     if kind not in REGISTRY:
         raise ConfigError(f"{where}: unknown kind {kind!r}; valid kinds: {', '.join(REGISTRY)}")

@@ -313,9 +313,7 @@ def test_a_foreign_warning_is_shown_once_and_the_command_ends() -> None:
     ],
 )
 def test_a_set_without_equals_says_what_was_meant(monkeypatch, args, message) -> None:
-    from backtest.config import default_config_path
-
-    monkeypatch.chdir(default_config_path().parents[1])
+    monkeypatch.chdir(Path(__file__).resolve().parents[1])  # the repository: strategies/*.toml
     result = runner.invoke(app, args)
     assert result.exit_code == 1
     assert result.output.strip() == message

@@ -19,7 +19,7 @@ from lookahead import assert_same_up_to, future_loader
 import backtest
 from backtest.config import RunConfig, parse_config
 from backtest.data.synthetic import SyntheticProvider
-from strategies import REGISTRY
+from backtest.strategies import REGISTRY
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "strategies" / "synthetic_rotation.toml"
 PROVIDER = SyntheticProvider()

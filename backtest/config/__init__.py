@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
-import importlib.util
 import json
 import tomllib
 from collections.abc import Mapping, Sequence
@@ -198,15 +197,15 @@ class RunConfig:
 
 
 def default_config_path() -> Path:
-    """``strategies/duration_rotation.toml`` of the installed package.
+    """``duration_rotation.toml`` as installed with the package (``backtest/configs/``).
 
-    Found without importing ``strategies`` (the config layer never loads the
-    implementations; the runner does).
+    The repository keeps the run configs in ``strategies/``; the package ships a copy of
+    each (symbolic links in the source tree) so an installed ``backtest run`` has them.
     """
-    spec = importlib.util.find_spec("strategies")
-    if spec is None or spec.origin is None:
-        raise ConfigError("the strategies package is not installed; reinstall dcf-regime")
-    return Path(spec.origin).parent / "duration_rotation.toml"
+    path = Path(__file__).resolve().parents[1] / "configs" / "duration_rotation.toml"
+    if not path.is_file():
+        raise ConfigError(f"the packaged default config is missing ({path}); reinstall dcf-regime")
+    return path
 
 
 def find_default_config(cwd: Path) -> tuple[Path, str]:

@@ -97,7 +97,7 @@ def _workers(options: SweepOptions) -> int:
 def _warm_up() -> None:
     """Compile (or load from numba's cache) the kernels once, before workers start."""
     from backtest.engine._kernel import simulate_compact
-    from strategies._batch import hysteresis_states
+    from backtest.strategies._batch import hysteresis_states
 
     one = np.ones((1, 2))
     frames = np.zeros((1, 2, 2))

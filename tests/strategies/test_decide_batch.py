@@ -13,9 +13,9 @@ from hypothesis import strategies as st
 from backtest.errors import ConfigError
 from backtest.runner import load_strategy
 from backtest.signals import regime_state
+from backtest.strategies import BinaryRotation, DurationTargeting, GradedTilt, TrendRule
+from backtest.strategies._batch import hysteresis_states, trade_masks
 from backtest.strategy import MarketData
-from strategies import BinaryRotation, DurationTargeting, GradedTilt, TrendRule
-from strategies._batch import hysteresis_states, trade_masks
 
 SCHEDULES = ["every_bar", "weekly", "monthly", "never", "on_change"]
 LEVELS = st.sampled_from([-1.5, -0.5, -0.0, 0.0, 0.25, 0.5, 1.0, 2.0])

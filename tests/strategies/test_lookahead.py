@@ -15,7 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from backtest.runner import load_strategy
-from strategies import REGISTRY
+from backtest.strategies import REGISTRY
 
 DURATIONS = {"LONG1": 25.0, "LONG2": 18.0, "MID": 8.0, "SHORT1": 3.0, "SHORT2": 1.0}
 

@@ -13,13 +13,7 @@ from hypothesis import strategies as st
 
 from backtest.errors import ConfigError
 from backtest.runner import load_strategy
-from backtest.strategy import (
-    MarketData,
-    SleeveSet,
-    rebalance_mask,
-    trade_mask,
-)
-from strategies import (
+from backtest.strategies import (
     REGISTRY,
     AlwaysShort,
     BinaryRotation,
@@ -28,6 +22,12 @@ from strategies import (
     GradedTilt,
     StaticMix,
     TrendRule,
+)
+from backtest.strategy import (
+    MarketData,
+    SleeveSet,
+    rebalance_mask,
+    trade_mask,
 )
 
 COLUMNS = ["L", "S", "C"]

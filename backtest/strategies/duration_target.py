@@ -10,6 +10,12 @@ import numpy as np
 import pandas as pd
 
 from backtest.errors import ConfigError
+from backtest.strategies._common import (
+    composite_on_window,
+    no_trade_except,
+    signal_fraction,
+    validate_band,
+)
 from backtest.strategy import (
     BatchDecision,
     Decision,
@@ -18,7 +24,6 @@ from backtest.strategy import (
     SwitchLevels,
     trade_mask,
 )
-from strategies._common import composite_on_window, no_trade_except, signal_fraction, validate_band
 
 __all__ = ["DurationTargeting"]
 
@@ -174,7 +179,7 @@ class DurationTargeting:
         Sleeve durations are computed once per distinct ``durations_years``, the
         signal map once per distinct ``(signal_low, signal_high)``.
         """
-        from strategies._batch import exact_key, trade_masks
+        from backtest.strategies._batch import exact_key, trade_masks
 
         composite, full = composite_on_window(market), market.signal["composite"]
         shape = (len(strategies), len(market.index))

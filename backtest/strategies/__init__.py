@@ -5,9 +5,9 @@
 
 from __future__ import annotations
 
-from strategies.benchmarks import AlwaysShort, BuyAndHold, StaticMix, TrendRule
-from strategies.duration_target import DurationTargeting
-from strategies.rotation import BinaryRotation, GradedTilt
+from backtest.strategies.benchmarks import AlwaysShort, BuyAndHold, StaticMix, TrendRule
+from backtest.strategies.duration_target import DurationTargeting
+from backtest.strategies.rotation import BinaryRotation, GradedTilt
 
 __all__ = [
     "REGISTRY",

@@ -11,6 +11,13 @@ import pandas as pd
 
 from backtest.errors import ConfigError
 from backtest.signals import regime_state
+from backtest.strategies._common import (
+    MapShape,
+    composite_on_window,
+    no_trade_except,
+    signal_fraction,
+    validate_band,
+)
 from backtest.strategy import (
     BatchDecision,
     Decision,
@@ -18,13 +25,6 @@ from backtest.strategy import (
     Rebalance,
     SwitchLevels,
     trade_mask,
-)
-from strategies._common import (
-    MapShape,
-    composite_on_window,
-    no_trade_except,
-    signal_fraction,
-    validate_band,
 )
 
 __all__ = ["BinaryRotation", "GradedTilt"]
@@ -101,7 +101,7 @@ class BinaryRotation:
         The hysteresis runs in one compiled loop per parameter set
         (:func:`strategies._batch.hysteresis_states`); sleeves are shared.
         """
-        from strategies._batch import (
+        from backtest.strategies._batch import (
             SLEEVES,
             hysteresis_states,
             on_window,
@@ -214,7 +214,7 @@ class GradedTilt:
 
         The map ``f`` is computed once per distinct ``(shape, low, high)``.
         """
-        from strategies._batch import SLEEVES, exact_key, sleeve_frames, trade_masks
+        from backtest.strategies._batch import SLEEVES, exact_key, sleeve_frames, trade_masks
 
         composite = composite_on_window(market)
         full = market.signal["composite"]

@@ -11,6 +11,7 @@ import pandas as pd
 
 from backtest.errors import ConfigError
 from backtest.signals import months_to_bars
+from backtest.strategies._common import check_assets, no_trade_except
 from backtest.strategy import (
     BatchDecision,
     Decision,
@@ -20,7 +21,6 @@ from backtest.strategy import (
     rebalance_mask,
     trade_mask,
 )
-from strategies._common import check_assets, no_trade_except
 
 __all__ = ["AlwaysShort", "BuyAndHold", "StaticMix", "TrendRule"]
 
@@ -196,7 +196,7 @@ class TrendRule:
 
         The rule is evaluated once per distinct sleeve, look-back and checking schedule.
         """
-        from strategies._batch import SLEEVES, sleeve_frames, trade_masks
+        from backtest.strategies._batch import SLEEVES, sleeve_frames, trade_masks
 
         states = np.empty((len(strategies), len(market.index)), dtype=bool)
         rules: dict[tuple[str, int, str], np.ndarray] = {}
