@@ -30,7 +30,7 @@ from backtest.data.dataset import (
     max_age_days,
 )
 from backtest.data.expr import parse_expr
-from backtest.errors import ConfigError, DataError
+from backtest.errors import DataError
 from backtest.signals import ComponentSpec, component_contributions, compute_signal
 from backtest.strategy import SignalDriven, SwitchLevels
 
@@ -224,13 +224,11 @@ def _strategy(config: RunConfig) -> object:
     Not imported from the runner, which imports the engine (vectorbt): a reading needs
     neither prices nor the engine.
     """
-    from backtest.strategies import REGISTRY
+    from backtest.strategies import resolve_kind
 
     spec = config.strategy
-    if spec.kind not in REGISTRY:
-        raise ConfigError(f"strategy: unknown kind {spec.kind!r}; valid kinds: "
-                          f"{', '.join(REGISTRY)}")
-    return build_dataclass(REGISTRY[spec.kind], spec.params, "strategy")
+    cls = resolve_kind(spec.kind, base_dir=config.base_dir, where="strategy")
+    return build_dataclass(cls, spec.params, "strategy")
 
 
 def _state(

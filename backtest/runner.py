@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from functools import cached_property
 from importlib import metadata
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -26,7 +27,7 @@ from backtest.engine import BacktestResult, run_backtest
 from backtest.errors import ConfigError, DataError
 from backtest.regimes import Regime, load_catalog, regime_table, signal_timing
 from backtest.signals import compute_signal
-from backtest.strategy import MarketData, SleeveSet, Strategy, rebalance_mask
+from backtest.strategy import MarketData, SleeveSet, Strategy, decide, rebalance_mask
 
 __all__ = [
     "RunResult",
@@ -141,20 +142,25 @@ def conventions(config: RunConfig, dataset: Dataset, window: pd.DatetimeIndex) -
     }
 
 
-def load_strategy(kind: str, params: Mapping[str, Any], where: str = "strategy") -> Strategy:
-    """Instantiate a registered strategy, rejecting unknown parameters.
+def load_strategy(
+    kind: str, params: Mapping[str, Any], where: str = "strategy", *,
+    base_dir: Path | None = None,
+) -> Strategy:
+    """Instantiate a strategy by its config ``kind``, rejecting unknown parameters.
 
-    The runner looks kinds up, not the contract (:mod:`backtest.strategy`), so the
-    contract never imports the implementations that import it.
+    ``kind`` is a built-in name, ``module:Class`` (imported from ``base_dir``, the
+    config's directory) or an installed entry point
+    (:func:`backtest.strategies.resolve_kind`). The runner looks kinds up, not the
+    contract (:mod:`backtest.strategy`), so the contract never imports the
+    implementations that import it.
     """
-    from backtest.strategies import REGISTRY
+    from backtest.strategies import resolve_kind
 
-    if kind not in REGISTRY:
-        raise ConfigError(f"{where}: unknown kind {kind!r}; valid kinds: {', '.join(REGISTRY)}")
-    cls = REGISTRY[kind]
+    cls = resolve_kind(kind, base_dir=base_dir, where=where)
     if not field_names(cls) and params:
         raise ConfigError(f"{where}: {kind} takes no parameters")
-    return build_dataclass(cls, params, where)
+    strategy: Strategy = build_dataclass(cls, params, where)
+    return strategy
 
 
 def trading_window(
@@ -351,7 +357,7 @@ def prepare_market(config: RunConfig, dataset: Dataset) -> MarketData:
 def run(config: RunConfig, *, load: Loader) -> RunResult:
     """Run every strategy of ``config`` on the data that ``load`` serves."""
     run_cfg = config.run
-    strategies = {s.label: (s, load_strategy(s.kind, s.params, s.path))
+    strategies = {s.label: (s, load_strategy(s.kind, s.params, s.path, base_dir=config.base_dir))
                   for s in config.strategies}
     if len(strategies) != len(config.strategies):
         raise ConfigError("strategy labels must be unique (strategy.label and benchmark names)")
@@ -368,7 +374,7 @@ def run(config: RunConfig, *, load: Loader) -> RunResult:
     results = {}
     for label, (spec, strategy) in strategies.items():
         try:
-            decision = strategy.decide(market)
+            decision = decide(strategy, market, f"strategy {label!r} ({spec.kind})")
         except ConfigError as exc:  # e.g. it holds a sleeve configured empty
             raise ConfigError(f"strategy {label!r} ({spec.kind}): {exc}") from None
         results[label] = run_backtest(

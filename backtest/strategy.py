@@ -13,17 +13,19 @@ instead of recomputing them elsewhere or passing them through a shared dict.
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from typing import ClassVar, Literal, Protocol, runtime_checkable
+from typing import Any, ClassVar, Literal, Protocol, runtime_checkable
 
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from backtest.errors import ConfigError
+from backtest.errors import BacktestError, ConfigError, StrategyError
 
 __all__ = [
     "CALENDAR_SCHEDULES",
+    "BarView",
     "BatchDecision",
     "Decision",
     "MarketData",
@@ -33,6 +35,7 @@ __all__ = [
     "Strategy",
     "SwitchLevels",
     "check_calendar_schedule",
+    "decide",
     "rebalance_mask",
     "state_flips",
     "trade_mask",
@@ -219,13 +222,165 @@ class BatchDecision:
 
 
 class Strategy(Protocol):
-    """A frozen dataclass with ``name`` and ``decide``."""
+    """A frozen dataclass with ``name`` and ``decide`` (or ``decide_bar``, see :func:`decide`)."""
 
     name: ClassVar[str]
 
     def decide(self, market: MarketData) -> Decision:
         """Return target weights decided with information up to each close."""
         ...
+
+
+@dataclass(frozen=True, eq=False)
+class BarView:
+    """What a strategy deciding one bar at a time sees at the close of ``date``.
+
+    Everything is cut at ``date``: a ``decide_bar`` cannot look ahead, whatever it does.
+
+    Attributes
+    ----------
+    date : pd.Timestamp
+        The close being decided.
+    position : int
+        Its position in the trading window (0 = the first bar).
+    prices : pd.DataFrame
+        Total-return indices of every asset up to and including ``date`` (with the
+        history before the window).
+    signal : pd.DataFrame
+        Component z-scores and ``composite`` up to and including ``date``.
+    long, short, cash : pd.Series
+        The sleeves' weights at ``date`` (one per asset; NaN where a sleeve is not
+        formed yet). ``cash`` is 1 on the cash asset.
+    periods_per_year : int
+    """
+
+    date: pd.Timestamp
+    position: int
+    prices: pd.DataFrame
+    signal: pd.DataFrame
+    long: pd.Series
+    short: pd.Series
+    cash: pd.Series
+    periods_per_year: int
+
+    @property
+    def assets(self) -> list[str]:
+        """Asset columns."""
+        return list(self.prices.columns)
+
+    @property
+    def composite(self) -> float:
+        """The composite at ``date`` (NaN when undefined)."""
+        return float(self.signal["composite"].iloc[-1])
+
+
+def _bar_views(market: MarketData) -> Iterator[BarView]:
+    """One :class:`BarView` per bar of the window, each cut at its own close."""
+    prices, signal = market.prices, market.signal
+    sleeves = {name: market.sleeve(name) for name in ("long", "short", "cash")
+               if name not in market.sleeves.empty}
+    empty = pd.Series(np.nan, index=prices.columns)
+    price_end = prices.index.get_indexer(market.index)
+    signal_end = signal.index.searchsorted(market.index, side="right")
+    for i, date in enumerate(market.index):
+        rows = {name: frame.iloc[i] for name, frame in sleeves.items()}
+        yield BarView(
+            date=date, position=i,
+            prices=prices.iloc[: price_end[i] + 1], signal=signal.iloc[: signal_end[i]],
+            long=rows.get("long", empty), short=rows.get("short", empty),
+            cash=rows["cash"], periods_per_year=market.periods_per_year,
+        )
+
+
+def _by_bar(strategy: Any, market: MarketData, who: str) -> Decision:
+    """Call ``strategy.decide_bar`` on every bar; weights by asset, None = no trade."""
+    assets = list(market.prices.columns)
+    rows = np.full((len(market.index), len(assets)), np.nan)
+    column = {a: j for j, a in enumerate(assets)}
+    for view in _bar_views(market):
+        try:
+            chosen = strategy.decide_bar(view)
+        except BacktestError as exc:
+            raise StrategyError(f"{who} on the close of {view.date.date()}: {exc}") from exc
+        except Exception as exc:  # the user's code: one line naming it and the bar
+            raise StrategyError(f"{who} raised {type(exc).__name__} on the close of "
+                                f"{view.date.date()}: {exc}") from exc
+        if chosen is None:
+            continue
+        if not isinstance(chosen, Mapping | pd.Series):
+            raise StrategyError(f"{who}: decide_bar returned {type(chosen).__name__} on the "
+                                f"close of {view.date.date()}; expected a mapping of asset to "
+                                "weight, or None for no trade")
+        rows[view.position] = 0.0
+        for asset, weight in dict(chosen).items():
+            if asset not in column:
+                raise StrategyError(f"{who}: decide_bar returned a weight for {asset!r} on the "
+                                    f"close of {view.date.date()}, which is not an asset; "
+                                    f"assets: {', '.join(assets)}")
+            try:
+                rows[view.position, column[asset]] = float(weight)
+            except (TypeError, ValueError):
+                raise StrategyError(f"{who}: the weight of {asset!r} on the close of "
+                                    f"{view.date.date()} is not a number: {weight!r}") from None
+    weights = pd.DataFrame(rows, index=market.index, columns=assets)
+    return Decision(weights=weights, risk_off=_risk_off(strategy, market))
+
+
+def _risk_off(strategy: Any, market: MarketData) -> pd.Series | None:
+    """The state of a strategy with ``risk_off_state`` (:class:`SignalDriven`) on the window."""
+    if not isinstance(strategy, SignalDriven):
+        return None
+    state = strategy.risk_off_state(market.signal["composite"])
+    return state.reindex(market.index, fill_value=False).astype(bool).rename("risk_off")
+
+
+def decide(strategy: Any, market: MarketData, who: str | None = None) -> Decision:
+    """A strategy's :class:`Decision` on ``market``, through whichever form it implements.
+
+    The contract, in order of preference:
+
+    * ``decide(market) -> Decision``: the whole window at once (every built-in);
+    * ``decide_bar(view: BarView) -> Mapping[str, float] | None``: one close at a
+      time, from a view cut at that close (weights by asset, the rest in cash;
+      ``None`` = no trade). Its state, if it has one, comes from
+      ``risk_off_state(composite)`` (:class:`SignalDriven`).
+
+    An exception raised by the strategy's own code is a :class:`StrategyError` naming
+    the strategy (``who``) and, for ``decide_bar``, the close it was deciding; a
+    ``decide`` that returns something else than a :class:`Decision` on the window is
+    one too.
+    """
+    who = who or f"strategy {type(strategy).__name__}"
+    if not callable(getattr(strategy, "decide", None)):
+        if callable(getattr(strategy, "decide_bar", None)):
+            return _by_bar(strategy, market, who)
+        raise StrategyError(f"{who} has neither decide(market) nor decide_bar(view)")
+    try:
+        decision = strategy.decide(market)
+    except BacktestError:
+        raise
+    except Exception as exc:  # the user's code: one line naming it
+        raise StrategyError(f"{who} raised {type(exc).__name__} while deciding "
+                            f"{market.index[0].date()}..{market.index[-1].date()}: {exc}"
+                            ) from exc
+    if not isinstance(decision, Decision) or not isinstance(decision.weights, pd.DataFrame):
+        raise StrategyError(f"{who}: decide returned {type(decision).__name__}; expected a "
+                            "Decision(weights=DataFrame, risk_off=Series or None)")
+    if not decision.weights.index.equals(market.index):
+        raise StrategyError(f"{who}: decide's weights must have one row per bar of the window "
+                            f"({len(market.index)} rows, market.index), got "
+                            f"{len(decision.weights.index)}")
+    unknown = [str(c) for c in decision.weights.columns if c not in market.prices.columns]
+    if unknown:
+        raise StrategyError(f"{who}: decide returned weights for {', '.join(unknown)}, which "
+                            f"are not assets; assets: {', '.join(market.prices.columns)}")
+    missing = [c for c in market.prices.columns if c not in decision.weights.columns]
+    if missing:  # an asset left out of a traded row holds 0
+        traded = decision.weights.notna().any(axis=1).to_numpy()
+        weights = decision.weights.reindex(columns=market.prices.columns)
+        weights.loc[traded, missing] = weights.loc[traded, missing].fillna(0.0)
+        decision = Decision(weights=weights, risk_off=decision.risk_off)
+    return decision
 
 
 @dataclass(frozen=True)

@@ -162,6 +162,8 @@ class RunConfig:
     source: str = "<string>"
     thesis: ThesisSpec = field(default_factory=ThesisSpec)
     raw: Mapping[str, Any] = field(default_factory=dict, repr=False, compare=False)
+    base_dir: Path | None = field(default=None, compare=False)
+    """The config's directory: relative paths and ``kind = "module:Class"`` resolve there."""
 
     @property
     def strategies(self) -> tuple[StrategySpec, ...]:
@@ -388,6 +390,7 @@ def parse_config(
         source=source,
         thesis=thesis,
         raw=raw,
+        base_dir=base,
     )
     _check_benchmark(config)
     return config

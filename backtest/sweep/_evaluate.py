@@ -21,7 +21,7 @@ from backtest.engine._accounting import bar_turnover, net_returns, value_path
 from backtest.engine._kernel import simulate_compact
 from backtest.engine.result import result_stats
 from backtest.metrics._batch import METRIC_NAMES, compute_metrics_batch
-from backtest.strategy import BatchDecision, MarketData
+from backtest.strategy import BatchDecision, MarketData, decide
 from backtest.sweep._types import MarketSlot, PreparedSweep, Trial
 
 __all__ = ["ChunkResult", "Simulated", "decide_trials", "evaluate_chunk", "generic_decision",
@@ -57,9 +57,12 @@ def _describe(exc: BaseException) -> str:
 
 
 def generic_decision(trial: Trial, slot: MarketSlot) -> BatchDecision:
-    """One strategy without ``decide_batch``: ``decide`` and the engine's validation."""
+    """One strategy without ``decide_batch``, decided and checked as the engine does.
+
+    Its decision comes from ``decide`` or ``decide_bar`` (:func:`backtest.strategy.decide`).
+    """
     market = slot.market
-    decision = trial.strategy.decide(market)
+    decision = decide(trial.strategy, market, f"strategy {trial.label!r} ({trial.kind})")
     columns = market.prices.columns
     targets = validate_weights(decision.weights.reindex(columns=columns), trial.label)
     values = targets.reindex(market.index).to_numpy(dtype="float64")

@@ -90,7 +90,8 @@ def _parse_trial(
         config = parse_config(raw, source=source, base=base_dir)
         keys = _keys(config)
     spec = config.strategy
-    strategy = load_strategy(spec.kind, spec.params, f"strategy {spec.label!r}")
+    strategy = load_strategy(spec.kind, spec.params, f"strategy {spec.label!r}",
+                             base_dir=config.base_dir)
     if spec.label in {b.label for b in config.benchmarks}:
         raise ConfigError("strategy labels must be unique (strategy.label and benchmark names)")
     for name in ("frequency", "periods_per_year"):
@@ -183,7 +184,8 @@ def _benchmark_returns(config: RunConfig, label: str, market: MarketData,
     spec = next(b for b in config.benchmarks if b.label == label)
     run = config.run
     trial = Trial(number=-1, market=0,
-                  strategy=load_strategy(spec.kind, spec.params, f"strategy {spec.label!r}"),
+                  strategy=load_strategy(spec.kind, spec.params, f"strategy {spec.label!r}",
+                                         base_dir=config.base_dir),
                   label=spec.label, kind=spec.kind, costs=config.costs,
                   execution_lag=run.execution_lag, initial_capital=run.initial_capital,
                   periods_per_year=market.periods_per_year)

@@ -221,7 +221,8 @@ def check_space(config: RunConfig, space: Space) -> None:
         try:
             cfg = parse_config(raw, source=config.source, base=Path(config.source).parent)
             for spec in cfg.strategies:
-                load_strategy(spec.kind, spec.params, f"strategy {spec.label!r}")
+                load_strategy(spec.kind, spec.params, f"strategy {spec.label!r}",
+                              base_dir=cfg.base_dir)
         except UnknownKeyError as exc:
             raise ConfigError(f"{where}: {exc}") from None
         except ConfigError:

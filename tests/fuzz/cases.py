@@ -100,7 +100,11 @@ _SET_VALUES = ["0", "-1", "1", "2", "0.5", "3", "10", "100000", "nan", "inf", "-
                "true", "[]", "[1, 2]", "{LONG1 = 2.0}", "top_k", "weekly", "logistic",
                '["S5V1"]', "{}", "{a = 1}", "1990-06-30", "2030-01-01", "x]", "'", '"', "",
                "[/bold]", "名前", "embedded:french/NOPE", "cash", "short", "never", "M", "B",
-               "1e-300", "99999999999999999999", "1990-06-30T00:00:00Z"]
+               "1e-300", "99999999999999999999", "1990-06-30T00:00:00Z",
+               # strategy kinds of one's own (module:Class): missing, not a class, not a
+               # dataclass, malformed, and two that load
+               '"no_such_module_x:Thing"', '"json:JSONDecoder"', '"os:sep"', '"a:b:c"', '":"',
+               '"my_rules:"', '"backtest.strategies:BinaryRotation"', '"binary_rotaton"']
 
 
 _SYNTHETIC_PATHS = ["benchmarks.graded_tilt.low", "benchmarks.graded_tilt.high",

@@ -7,6 +7,7 @@ random cut dates and seeds; the inputs after t are either cut off or rewritten.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -16,6 +17,9 @@ from hypothesis import strategies as st
 
 from backtest.runner import load_strategy
 from backtest.strategies import REGISTRY
+from backtest.strategy import decide
+
+REPO = Path(__file__).resolve().parents[2]
 
 DURATIONS = {"LONG1": 25.0, "LONG2": 18.0, "MID": 8.0, "SHORT1": 3.0, "SHORT2": 1.0}
 
@@ -36,11 +40,13 @@ CASES: list[tuple[str, dict[str, Any]]] = [
     ("trend_rule", {}),
     ("trend_rule", {"rebalance": "every_bar", "risk_off_sleeve": "short", "lookback_months": 6}),
     ("always_short", {}),
+    # the repository's example plugin (strategies/my_rules.py), decided bar by bar
+    ("my_rules:CalmTilt", {"calm": 0.25, "width": 0.5}),
 ]
 
 
 def test_every_registered_strategy_is_covered() -> None:
-    assert {kind for kind, _ in CASES} == set(REGISTRY)
+    assert {kind for kind, _ in CASES if ":" not in kind} == set(REGISTRY)
 
 
 @pytest.mark.parametrize(("kind", "params"), CASES, ids=[f"{k}-{i}" for i, (k, _) in
@@ -57,13 +63,13 @@ def test_inputs_after_t_change_nothing_up_to_t(
     where: float, mode: str,
 ) -> None:
     ppy = 252 if daily else 12
-    strategy = load_strategy(kind, params)
+    strategy = load_strategy(kind, params, base_dir=REPO / "strategies")
     full = make_market(seed, ppy)
     t = full.index[int(where * (len(full.index) - 3))]
     cut_bar = full.prices.index.get_loc(t)
     other = make_market(seed, ppy, cut=cut_bar, mode=mode)
     assert other.index[0] == full.index[0]
-    a, b = strategy.decide(full), strategy.decide(other)
+    a, b = decide(strategy, full), decide(strategy, other)
     upto = full.index[full.index <= t]
     pd.testing.assert_frame_equal(a.weights.loc[upto], b.weights.loc[upto])
     if a.risk_off is not None:

@@ -1,0 +1,1 @@
+../backtest/scaffold/template/strategies/my_rules.py
