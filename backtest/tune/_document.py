@@ -13,15 +13,19 @@ import hashlib
 import json
 import math
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
 import pandas as pd
 
+from backtest.errors import ConfigError
 from backtest.report.json import to_plain
 from backtest.tune._result import (
     SCHEMA_VERSION,
     TrialTable,
     TuneResult,
+    _judged,
     _series,
     _span,
     _window,
@@ -33,10 +37,46 @@ if TYPE_CHECKING:
     from backtest.config import RunConfig
     from backtest.stats import Gate
     from backtest.sweep import PreparedSweep, SweepResult
+    from backtest.tune._placebo import PlaceboPlan
     from backtest.tune._protocol import FoldSelection
     from backtest.tune._space import Space
 
-__all__ = ["assemble", "search_hash", "verdict"]
+__all__ = ["PlaceboSearch", "assemble", "gated_numbers", "reads_placebo", "search_hash",
+           "verdict"]
+
+#: How the placebo signals are made (shown in every output that shows placebo numbers).
+PLACEBO_METHOD = ("circular shift of the composite signal (every component with it) by at "
+                  "least min_shift_bars, drawn without replacement")
+
+
+@dataclass(frozen=True)
+class PlaceboSearch:
+    """One placebo search, judged: its numbers as a real search's (None: every trial failed)."""
+
+    shift: int
+    summary: Mapping[str, Any] | None
+    statistics: Mapping[str, Any] | None
+    failed: int
+
+
+def reads_placebo(gate: Gate) -> bool:
+    """True when the gate reads a ``placebo.*`` number (judged on the real search only)."""
+    return any(name.split(".")[0] == "placebo" for name in gate.names)
+
+
+def gated_numbers(summary: Mapping[str, Any], statistics: Mapping[str, Any],
+                  trials: Mapping[str, Any]) -> dict[str, Any]:
+    """The part of a tune document that gates read, for one search (real or placebo)."""
+    ds, pbo = statistics.get("deflated_sharpe"), statistics.get("pbo")
+    return {
+        **to_plain(dict(summary)),
+        "dsr": None if ds is None else to_plain(ds.dsr),
+        "pbo": None if pbo is None else to_plain(pbo.pbo),
+        "spa": None if statistics.get("spa") is None else to_plain(statistics["spa"]),
+        "stability": (None if statistics.get("stability") is None
+                      else to_plain(statistics["stability"])),
+        "trials": dict(trials),
+    }
 
 _LEVEL = 0.95  # the confidence the verdict's words refer to
 
@@ -75,12 +115,28 @@ def verdict(doc: Mapping[str, Any]) -> str:
         parts.append(f"SPA (consistent p = {_num(spa['consistent'], '.3f')}): {beat} "
                      f"{bench['label'] if bench else 'the benchmark'} after data snooping "
                      f"at {1 - _LEVEL:.0%}.")
+    placebo = doc.get("placebo")
+    if placebo:
+        p = placebo["p"]
+        reading = ("better than nearly every placebo" if p is not None and p <= 1 - _LEVEL
+                   else "no better than a signal with the same values and no timing")
+        parts.append(f"Placebo test ({placebo['n']} circular shifts of the signal by at least "
+                     f"{placebo['min_shift_bars']} bars): out-of-sample "
+                     f"{placebo['objective']} {_num(placebo['real'])} against a placebo median "
+                     f"of {_num(_median(placebo['values']))}, p = {_num(p, '.3f')} — "
+                     f"{reading}; the gates pass {_num(placebo['pass_rate'], '.0%')} of the "
+                     "placebo searches.")
     st = doc["stability"]
     if st["n_neighbours"]:
         peak = " — a sharp peak: its neighbours do much worse" if st["sharp_peak"] else ""
         parts.append(f"Neighbours of the selected point: median {proto['objective']} "
                      f"{_num(st['neighbour_median'])} vs its own {_num(st['own'])}{peak}.")
     return " ".join(parts)
+
+
+def _median(values: Sequence[float | None]) -> float:
+    finite = [v for v in values if v is not None and math.isfinite(v)]
+    return float(np.median(finite)) if finite else math.nan
 
 
 def search_hash(config: RunConfig) -> str:
@@ -133,10 +189,13 @@ def assemble(
     baseline: Mapping[str, Any] | None,
     tolerance: float,
     versions: Mapping[str, str],
+    placebo: tuple[PlaceboPlan, Sequence[PlaceboSearch]] | None = None,
 ) -> TuneResult:
     """Build the document of a finished tune and judge its gates (see :mod:`._result`)."""
     index = sweep.index
     is_pos, oos_pos = positions
+    trials = {"requested": len(table.trials), "evaluated": len(sweep.numbers),
+              "invalid": len(sweep.invalid), "failed": len(sweep.failed)}
     params_of = {t.number: dict(t.params) for t in table.trials}
     doc: dict[str, Any] = {
         "schema_version": SCHEMA_VERSION, "kind": "tune",
@@ -152,9 +211,7 @@ def assemble(
                              for p in space.parameters]},
         "protocol": _protocol(config, selections, benchmark and benchmark[0], index,
                               is_pos, oos_pos),
-        "trials": {"requested": len(table.trials), "evaluated": len(sweep.numbers),
-                   "invalid": len(sweep.invalid), "failed": len(sweep.failed),
-                   "list": to_plain(table.rows())},
+        "trials": {**trials, "list": to_plain(table.rows())},
         "folds": [{"number": s.fold.number, "train": _span(index, s.fold.train),
                    "test": _span(index, s.fold.test), "trial": s.trial,
                    "params": to_plain(params_of[s.trial]),
@@ -162,17 +219,17 @@ def assemble(
                    "test_objective": to_plain(s.test_objective)} for s in selections],
         "selected": {"trial": selections[-1].trial,
                      "params": to_plain(params_of[selections[-1].trial])},
-        **to_plain(dict(summary)),
-        "dsr": to_plain(statistics["deflated_sharpe"].dsr),
-        "pbo": to_plain(statistics["pbo"].pbo),
-        "spa": None if statistics["spa"] is None else to_plain(statistics["spa"]),
-        "stability": to_plain(statistics["stability"]),
+        **{k: v for k, v in gated_numbers(summary, statistics, trials).items()
+           if k != "trials"},
         "statistics": {"deflated_sharpe": to_plain(statistics["deflated_sharpe"]),
                        "pbo": to_plain(statistics["pbo"])},
         "series": {"oos": _series(oos_returns)},
     }
     if benchmark is not None:
         doc["series"]["benchmark_oos"] = _series(benchmark[1])
+    if placebo is not None:
+        doc["placebo"] = placebo_section(*placebo, gates=gates, real=flatten_numbers(doc),
+                                         objective=config.tune.objective, trials=trials)
     values = flatten_numbers(doc)
     outcomes = [gate.evaluate(values) for gate in gates]
     doc["gates"] = [{"expr": o.text, "passed": bool(o.passed), "lhs": to_plain(o.lhs),
@@ -194,3 +251,83 @@ def assemble(
                       benchmark_returns=None if benchmark is None else benchmark[1],
                       document=doc)
 
+
+
+def placebo_section(plan: PlaceboPlan, searches: Sequence[PlaceboSearch], *,
+                    gates: Sequence[Gate], real: Mapping[str, float], objective: str,
+                    trials: Mapping[str, Any]) -> dict[str, Any]:
+    """Where the real search falls among its placebos, per gated number and per gate.
+
+    ``p`` is the Monte Carlo p-value of the out-of-sample objective
+    (:func:`backtest.tune._placebo.placebo_p`); ``pass_rate`` the share of placebo
+    searches that pass every gate that does not itself read ``placebo.*`` — the gate
+    set's false-pass rate on this very search. A placebo whose trials all failed
+    counts as failing every gate and as worse than the real search.
+    """
+    from backtest.tune._placebo import placebo_p
+
+    judged = [g for g in gates if not reads_placebo(g)]
+    values: list[dict[str, float] | None] = []
+    for search in searches:
+        if search.summary is None or search.statistics is None:
+            values.append(None)
+            continue
+        counts = {**trials, "evaluated": trials["requested"] - trials["invalid"] - search.failed,
+                  "failed": search.failed}
+        values.append(flatten_numbers(gated_numbers(search.summary, search.statistics, counts)))
+    key = f"oos.{objective}"
+    nan = math.nan
+
+    def value(v: Mapping[str, float] | None, name: str) -> float:
+        return nan if v is None else float(v.get(name, nan))
+
+    placebo_objective = [value(v, key) if key in real else nan for v in values]
+    quantities = []
+    for gate in judged:
+        try:
+            found = _judged(gate, real)
+        except KeyError:
+            continue
+        if found is None:
+            continue
+        name, real_value, higher = found
+        others = [nan if v is None else _quantity(gate, v) for v in values]
+        finite = [x for x in others if math.isfinite(x)]
+        quantities.append({"quantity": name, "gate": gate.text, "higher_is_better": higher,
+                           "real": to_plain(real_value),
+                           "p": to_plain(placebo_p(real_value, others, higher)),
+                           "placebo_median": to_plain(float(np.median(finite)) if finite
+                                                      else nan)})
+    passes = [[_passes(g, v) for g in judged] for v in values]
+    every = [all(row) for row in passes] if judged else []
+    return {
+        "n": plan.n, "method": PLACEBO_METHOD, "min_shift_bars": plan.min_shift,
+        "defined_bars": plan.defined_bars, "seed": plan.seed, "shifts": list(plan.shifts),
+        "objective": objective, "real": to_plain(real.get(key, nan)),
+        "values": to_plain(placebo_objective),
+        "p": to_plain(placebo_p(real.get(key, nan), placebo_objective, True)),
+        "pass_rate": to_plain(float(np.mean(every)) if every else nan),
+        "failed_searches": sum(v is None for v in values),
+        "quantities": quantities,
+        "gates": [{"expr": g.text,
+                   "pass_rate": to_plain(float(np.mean([row[i] for row in passes])))}
+                  for i, g in enumerate(judged)],
+    }
+
+
+def _passes(gate: Gate, values: Mapping[str, float] | None) -> bool:
+    """A placebo passes a gate when the gate holds on its numbers (undefined: it fails)."""
+    if values is None:
+        return False
+    try:
+        return gate.evaluate(values).passed
+    except ConfigError:  # a number this placebo search does not have
+        return False
+
+
+def _quantity(gate: Gate, values: Mapping[str, float]) -> float:
+    try:
+        found = _judged(gate, values)
+    except KeyError:
+        return math.nan
+    return math.nan if found is None else float(found[1])

@@ -137,6 +137,23 @@ def _folds(doc: Mapping[str, Any]) -> go.Figure:
     return fig
 
 
+def _placebo(doc: Mapping[str, Any]) -> go.Figure | None:
+    placebo = doc.get("placebo")
+    if not placebo:
+        return None
+    objective = placebo["objective"]
+    values = [v for v in placebo["values"] if v is not None and math.isfinite(v)]
+    fig = go.Figure(go.Histogram(x=values, nbinsx=30, marker={"color": _GREY},
+                                 name=f"{placebo['n']} placebo searches"))
+    if placebo["real"] is not None:
+        fig.add_vline(x=placebo["real"], line={"color": _RED, "width": 3})
+    fig.update_layout(title=f"Out-of-sample {objective}: the real search (red) among "
+                            f"{placebo['n']} placebo searches (p = {_num(placebo['p']):.3f})",
+                      xaxis_title=f"out-of-sample {objective} of the whole search",
+                      yaxis_title="placebo searches", showlegend=False)
+    return fig
+
+
 def render_tune_html(doc: Mapping[str, Any], *, heatmap: Sequence[str] = ()) -> str:
     """The report page of a tune document (``TuneResult.to_json()`` or a saved JSON).
 
@@ -145,8 +162,8 @@ def render_tune_html(doc: Mapping[str, Any], *, heatmap: Sequence[str] = ()) -> 
     """
     figures = {"equity": _spec(_equity(doc)), "logits": _spec(_logits(doc)),
                "scatter": _spec(_scatter(doc)), "folds": _spec(_folds(doc))}
-    heat = _heatmap(doc, heatmap)
-    if heat is not None:
-        figures["heatmap"] = _spec(heat)
+    for name, fig in (("heatmap", _heatmap(doc, heatmap)), ("placebo", _placebo(doc))):
+        if fig is not None:
+            figures[name] = _spec(fig)
     return render_html({"doc": doc, "figures": figures, "generator": doc["generated_by"],
                         "title": f"Tune: {doc['config']['source']}"}, template="tune.html.j2")

@@ -92,6 +92,14 @@ def to_markdown(doc: Mapping[str, Any]) -> str:
         ["Neighbour ratio", st.get("ratio"), "median out-of-sample objective of the grid "
                                              f"neighbours / the selected point's{peak}"],
     ]
+    placebo = doc.get("placebo")
+    if placebo:
+        stats.append(["Placebo p", placebo["p"],
+                      f"out-of-sample {placebo['objective']} among {placebo['n']} placebo "
+                      "searches (signal circularly shifted: same values, no timing); small = "
+                      "the timing matters"])
+        stats.append(["Placebo pass rate", placebo["pass_rate"],
+                      "share of the placebo searches that pass every other gate"])
     lines += [*_table(["Statistic", "Value", "Reading"], stats), ""]
     lines.append(
         f"Trials: {trials['requested']} requested, {trials['evaluated']} evaluated, "

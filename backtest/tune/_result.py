@@ -38,7 +38,9 @@ Gate names are the dotted paths of the numbers in this document (``oos.sharpe``,
 
 from __future__ import annotations
 
+import dataclasses
 import math
+import typing
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property
@@ -48,6 +50,7 @@ import numpy as np
 import pandas as pd
 
 from backtest.config import Objective, RunConfig
+from backtest.errors import ConfigError
 from backtest.report.json import to_plain
 from backtest.stats import baseline_check
 from backtest.tune._protocol import FoldSelection, positions_to_dates
@@ -57,7 +60,8 @@ if TYPE_CHECKING:
     from backtest.stats import Gate
     from backtest.sweep import SweepResult
 
-__all__ = ["SCHEMA_VERSION", "TrialTable", "TuneResult", "check_baseline", "flatten_numbers"]
+__all__ = ["SCHEMA_VERSION", "TrialTable", "TuneResult", "check_baseline", "check_gate_names",
+           "flatten_numbers", "gate_names"]
 
 SCHEMA_VERSION = "1.0"
 _OBJECTIVES: tuple[Objective, ...] = ("sharpe", "sortino", "calmar", "cagr", "excess")
@@ -82,6 +86,47 @@ def flatten_numbers(doc: Mapping[str, Any], prefix: str = "") -> dict[str, float
         elif value is None and prefix:  # an undefined number (NaN in the result)
             out[path] = math.nan
     return out
+
+
+def gate_names(*, benchmark: bool, placebo: bool) -> set[str]:
+    """Every name a gate may read, known before any trial runs.
+
+    The dotted paths of the numbers :func:`flatten_numbers` finds in a tune document
+    (tested equal to a real document's); ``benchmark.*`` and ``spa.*`` need a
+    benchmark, ``placebo.*`` needs ``--placebo``.
+    """
+    from backtest.metrics import Metric
+    from backtest.stats import SPAResult, Stability
+
+    metrics = [str(m) for m in Metric]
+    names = {f"oos.{m}" for m in metrics} | {f"is.{m}" for m in metrics} | {"is.trial"}
+    names |= {"dsr", "pbo"} | {f"trials.{k}" for k in ("requested", "evaluated", "invalid",
+                                                         "failed")}
+    names |= {f"stability.{name}" for name in _number_fields(Stability)}
+    if benchmark:
+        names |= {f"benchmark.{side}.{m}" for side in ("is", "oos") for m in metrics}
+        names |= {f"spa.{name}" for name in _number_fields(SPAResult)}
+    if placebo:
+        names |= {f"placebo.{k}" for k in ("n", "min_shift_bars", "defined_bars", "seed",
+                                           "real", "p", "pass_rate", "failed_searches")}
+    return names
+
+
+def _number_fields(cls: type[Any]) -> list[str]:
+    """Fields of a result dataclass that hold one number (what a gate can read)."""
+    hints = typing.get_type_hints(cls)
+    return [f.name for f in dataclasses.fields(cls) if hints[f.name] in (float, int, bool)]
+
+
+def check_gate_names(gates: Sequence[Gate], *, benchmark: bool, placebo: bool) -> None:
+    """Raise :class:`ConfigError` (with a did-you-mean) for a gate reading an unknown name."""
+    valid = gate_names(benchmark=benchmark, placebo=placebo)
+    for gate in gates:
+        unknown = gate.names - valid
+        if any(name.split(".")[0] == "placebo" for name in unknown) and not placebo:
+            raise ConfigError(f"gate {gate.text!r} reads placebo numbers: add --placebo N "
+                              "(placebo searches to compare the real one with)")
+        gate.validate(valid)
 
 
 @dataclass(frozen=True, eq=False)

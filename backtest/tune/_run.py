@@ -3,12 +3,17 @@
 The library entry point behind ``backtest tune``: :func:`run_tune` takes a parsed
 config whose ``[tune]`` section (merged with the command line) describes the
 space and the protocol, and returns an immutable :class:`TuneResult`.
+
+One function judges a search (:func:`_judge`): the real one, and with
+``placebo=N`` each of N placebo searches (:mod:`backtest.tune._placebo`) — the same
+folds, selection and statistics on the same sweep, so a placebo differs from the
+real search in its signal's timing and nothing else.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +26,8 @@ from backtest.errors import ConfigError
 from backtest.metrics import compute_metrics
 from backtest.runner import library_versions
 from backtest.stats import (
+    Fold,
+    Gate,
     deflated_sharpe_ratio,
     neighbour_stability,
     objective_values,
@@ -28,16 +35,25 @@ from backtest.stats import (
     pbo_cscv,
     spa_test,
 )
-from backtest.sweep import Segment, SweepOptions, prepare_sweep, run_segments, run_sweep
-from backtest.tune._document import assemble
+from backtest.sweep import (
+    PreparedSweep,
+    Segment,
+    SweepOptions,
+    prepare_sweep,
+    run_segments,
+    run_sweep,
+)
+from backtest.tune._document import PlaceboSearch, assemble, reads_placebo
+from backtest.tune._placebo import PlaceboPlan, placebo_rows, with_placebos
 from backtest.tune._protocol import (
+    FoldSelection,
     in_sample_positions,
     make_folds,
     oos_positions,
     select_per_fold,
     stitch_segments,
 )
-from backtest.tune._result import TrialTable, TuneResult
+from backtest.tune._result import TrialTable, TuneResult, check_gate_names
 from backtest.tune._space import Space, check_space
 
 __all__ = ["run_tune"]
@@ -59,6 +75,109 @@ def _metrics(returns: pd.Series, cash: pd.Series, ppy: int) -> dict[str, float]:
     return {k: float(v) for k, v in compute_metrics(returns, cash, periods_per_year=ppy).items()}
 
 
+@dataclass(frozen=True, eq=False)
+class _Context:
+    """What every search of one tune shares: the sweep's bars, cash, benchmark and folds."""
+
+    config: RunConfig
+    prepared: PreparedSweep
+    index: pd.DatetimeIndex
+    cash: np.ndarray
+    label: str | None
+    bench: np.ndarray | None
+    folds: list[Fold]
+    is_pos: np.ndarray
+    oos_pos: np.ndarray
+    n_trials: int
+
+    @property
+    def ppy(self) -> int:
+        return self.config.run.ppy
+
+    def values(self, returns: np.ndarray, objective: Objective, window: Any) -> np.ndarray:
+        return objective_values(
+            returns[:, window], self.cash[window], periods_per_year=self.ppy,
+            objective=objective, benchmark=None if self.bench is None else self.bench[window])
+
+
+@dataclass(frozen=True, eq=False)
+class _Judged:
+    """One search judged: the numbers gates read, and (the real search) what the document shows."""
+
+    numbers: dict[str, Any]
+    selections: list[FoldSelection]
+    oos_returns: pd.Series
+    statistics: dict[str, Any]
+    table: TrialTable | None
+
+
+def _needs(gates: list[Gate]) -> set[str]:
+    """The statistics a placebo search computes: those the (non-placebo) gates read."""
+    return {name.split(".")[0] for gate in gates for name in gate.names}
+
+
+def _judge(ctx: _Context, k: int, numbers_of: np.ndarray, returns: np.ndarray,
+           params: pd.DataFrame, *, table: TrialTable | None,
+           needs: set[str] | None) -> _Judged:
+    """Select per fold, stitch the out-of-sample series, compute the search's statistics.
+
+    ``k`` is the search (0 the real one, k >= 1 the k-th placebo); ``returns`` its
+    trials' rows and ``numbers_of`` their numbers within the search; ``params`` the
+    swept parameters by trial number. ``needs`` (placebos) limits the statistics to
+    those the gates read; None computes everything.
+    """
+    section, ppy, offset = ctx.config.tune, ctx.ppy, k * ctx.n_trials
+    selections = select_per_fold(
+        ctx.folds, lambda w: ctx.values(returns, section.objective, w), numbers_of)
+    segments = [Segment(offset + t, a, b) for t, a, b in stitch_segments(selections)]
+    stitched = run_segments(ctx.prepared, segments)
+    oos_returns = stitched.reindex(ctx.index[ctx.oos_pos])
+    if oos_returns.isna().any():  # the segments cover every test bar by construction
+        raise RuntimeError("tune: the stitched series misses out-of-sample bars (a bug)")
+    index, cash_s = ctx.index, pd.Series(ctx.cash, index=ctx.index)
+    is_pos, oos_pos = ctx.is_pos, ctx.oos_pos
+    is_objective = (table.is_objective if table is not None
+                    else ctx.values(returns, section.objective, is_pos))
+    is_best = int(np.nanargmax(np.where(np.isfinite(is_objective), is_objective, -np.inf)))
+    summary: dict[str, Any] = {
+        "is": {"trial": int(numbers_of[is_best]),
+               **_metrics(pd.Series(returns[is_best, is_pos], index=index[is_pos]),
+                          cash_s.iloc[is_pos], ppy)},
+        "oos": _metrics(oos_returns, cash_s.iloc[oos_pos], ppy),
+    }
+    if ctx.bench is not None and ctx.label is not None:
+        b = pd.Series(ctx.bench, index=index, name=ctx.label)
+        summary["benchmark"] = {"label": ctx.label,
+                                "is": _metrics(b.iloc[is_pos], cash_s.iloc[is_pos], ppy),
+                                "oos": _metrics(b.iloc[oos_pos], cash_s.iloc[oos_pos], ppy)}
+
+    def want(name: str) -> bool:
+        return needs is None or name in needs
+
+    excess = returns - ctx.cash[None, :]
+    statistics: dict[str, Any] = {"deflated_sharpe": None, "pbo": None, "spa": None,
+                                  "stability": None}
+    if want("dsr"):
+        statistics["deflated_sharpe"] = deflated_sharpe_ratio(
+            excess[is_best, is_pos],
+            objective_values(returns[:, is_pos], ctx.cash[is_pos], periods_per_year=1,
+                             objective="sharpe", benchmark=None))
+    if want("pbo"):
+        statistics["pbo"] = pbo_cscv(returns, ctx.cash, periods_per_year=ppy,
+                                     metric=section.objective, benchmark=ctx.bench)
+    if want("spa") and ctx.bench is not None:
+        statistics["spa"] = spa_test(ctx.bench - ctx.cash, excess.T, seed=section.seed)
+    if want("stability"):
+        oos_objective = (table.oos_objective if table is not None
+                         else ctx.values(returns, section.objective, oos_pos))
+        statistics["stability"] = neighbour_stability(
+            params.loc[numbers_of], oos_objective,
+            int(np.searchsorted(numbers_of, selections[-1].trial)),
+            grid=section.search == "grid")
+    return _Judged(numbers=summary, selections=selections, oos_returns=oos_returns,
+                   statistics=statistics, table=table)
+
+
 def run_tune(
     config: RunConfig,
     *,
@@ -67,6 +186,7 @@ def run_tune(
     baseline: Mapping[str, Any] | None = None,
     tolerance: float = 0.05,
     progress: Callable[[int], None] | None = None,
+    placebo: int = 0,
 ) -> TuneResult:
     """Sweep ``config.tune``'s space and judge the selection out of sample.
 
@@ -85,6 +205,10 @@ def run_tune(
         How much worse (in each gated number's units) than the baseline is allowed.
     progress : callable, optional
         Called with the number of trials finished since the last call.
+    placebo : int
+        Re-run the whole search on this many placebo signals (circular shifts of the
+        composite, :mod:`backtest.tune._placebo`) and report where the real result
+        falls among them (``placebo.p``); 0: none.
 
     Returns
     -------
@@ -95,66 +219,51 @@ def run_tune(
                              seed=section.seed)
     check_space(config, space)
     gates = [parse_gate(text) for text in section.gates]
+    check_gate_names(gates, benchmark=bool(config.benchmarks), placebo=placebo > 0)
     trials = space.draw()
     prepared = prepare_sweep(config.raw, [t.params for t in trials], source=config.source,
                              base_dir=Path(config.source).parent, load=load)
+    plan: PlaceboPlan | None = None
+    swept = prepared
+    if placebo:
+        swept, plan = with_placebos(prepared, placebo, seed=section.seed)
     # tune scores trials with vectorized objectives on its own windows: the sweep's
     # per-trial metrics (a third of a sweep's work at daily frequency) would be thrown away
-    sweep = run_sweep(prepared, replace(options or SweepOptions(), metrics=False), progress)
-    ppy = config.run.ppy
-    index, cash = sweep.index, sweep.cash_returns
+    sweep = run_sweep(swept, replace(options or SweepOptions(), metrics=False), progress)
     label = _benchmark(config, sweep.benchmarks)
-    bench = None if label is None else sweep.benchmarks[label]
-    folds = make_folds(section, len(index), ppy)
-
-    def values(objective: Objective, window: Any) -> np.ndarray:
-        return objective_values(
-            sweep.returns[:, window], cash[window], periods_per_year=ppy,
-            objective=objective, benchmark=None if bench is None else bench[window])
-
-    selections = select_per_fold(folds, lambda w: values(section.objective, w), sweep.numbers)
-    stitched = run_segments(prepared, [Segment(t, a, b) for t, a, b in stitch_segments(selections)])
-    oos_returns = stitched.reindex(index[oos_positions(folds)])
-    if oos_returns.isna().any():  # the segments cover every test bar by construction
-        raise RuntimeError("tune: the stitched series misses out-of-sample bars (a bug)")
-    oos_pos = oos_positions(folds)
-    is_pos = in_sample_positions(folds, section.purge)
-    table = TrialTable.build(trials, sweep, space, section.objective, values, is_pos, oos_pos,
-                             with_excess=bench is not None)
-    is_best = int(np.nanargmax(np.where(np.isfinite(table.is_objective),
-                                        table.is_objective, -np.inf)))
-    excess = sweep.returns - cash[None, :]
-    statistics = {
-        "deflated_sharpe": deflated_sharpe_ratio(
-            excess[is_best, is_pos],
-            objective_values(sweep.returns[:, is_pos], cash[is_pos], periods_per_year=1,
-                             objective="sharpe", benchmark=None)),
-        "pbo": pbo_cscv(sweep.returns, cash, periods_per_year=ppy,
-                        metric=section.objective, benchmark=bench),
-        "spa": None if bench is None else spa_test(bench - cash, excess.T, seed=section.seed),
-        "stability": neighbour_stability(
-            table.param_frame, table.oos_objective,
-            int(np.searchsorted(sweep.numbers, selections[-1].trial)),
-            grid=section.search == "grid"),
-    }
-    cash_s = pd.Series(cash, index=index)
-    summary: dict[str, Any] = {
-        "is": {"trial": int(sweep.numbers[is_best]),
-               **_metrics(pd.Series(sweep.returns[is_best, is_pos], index=index[is_pos]),
-                          cash_s.iloc[is_pos], ppy)},
-        "oos": _metrics(oos_returns, cash_s.iloc[oos_pos], ppy),
-    }
-    benchmark = None
-    if bench is not None and label is not None:
-        b = pd.Series(bench, index=index, name=label)
-        summary["benchmark"] = {"label": label,
-                                "is": _metrics(b.iloc[is_pos], cash_s.iloc[is_pos], ppy),
-                                "oos": _metrics(b.iloc[oos_pos], cash_s.iloc[oos_pos], ppy)}
-        benchmark = (label, b.iloc[oos_pos])
+    folds = make_folds(section, len(sweep.index), config.run.ppy)
+    ctx = _Context(config=config, prepared=swept, index=sweep.index, cash=sweep.cash_returns,
+                   label=label, bench=None if label is None else sweep.benchmarks[label],
+                   folds=folds, is_pos=in_sample_positions(folds, section.purge),
+                   oos_pos=oos_positions(folds), n_trials=len(trials))
+    rows, numbers_of = placebo_rows(sweep.numbers, len(trials), 0)
+    real_sweep = replace(sweep, numbers=numbers_of, returns=sweep.returns[rows],
+                         failed={n: e for n, e in sweep.failed.items() if n < len(trials)})
+    table = TrialTable.build(trials, real_sweep, space, section.objective,
+                             lambda o, w: ctx.values(real_sweep.returns, o, w), ctx.is_pos,
+                             ctx.oos_pos, with_excess=ctx.bench is not None)
+    real = _judge(ctx, 0, numbers_of, real_sweep.returns, table.param_frame, table=table,
+                  needs=None)
+    placebos: list[PlaceboSearch] = []
+    if plan is not None:
+        needs = _needs([g for g in gates if not reads_placebo(g)])
+        for k in range(1, plan.n + 1):
+            k_rows, k_numbers = placebo_rows(sweep.numbers, len(trials), k)
+            failed = sum(1 for n in sweep.failed if k * len(trials) <= n < (k + 1) * len(trials))
+            if k_rows.size == 0:  # every trial of this placebo failed: it is judged undefined
+                placebos.append(PlaceboSearch(plan.shifts[k - 1], None, None, failed))
+                continue
+            judged = _judge(ctx, k, k_numbers, sweep.returns[k_rows], table.param_frame,
+                            table=None, needs=needs)
+            placebos.append(PlaceboSearch(plan.shifts[k - 1], judged.numbers,
+                                          judged.statistics, failed))
     return assemble(
-        config=config, space=space, prepared=prepared, sweep=sweep, table=table,
-        selections=selections, oos_returns=oos_returns,
-        benchmark=benchmark, summary=summary, statistics=statistics,
-        positions=(is_pos, oos_pos), gates=gates, baseline=baseline, tolerance=tolerance,
-        versions=library_versions(),
+        config=config, space=space, prepared=prepared, sweep=real_sweep,
+        table=table, selections=real.selections, oos_returns=real.oos_returns,
+        benchmark=None if ctx.bench is None or label is None else (
+            label, pd.Series(ctx.bench, index=ctx.index, name=label).iloc[ctx.oos_pos]),
+        summary=real.numbers, statistics=real.statistics,
+        positions=(ctx.is_pos, ctx.oos_pos), gates=gates, baseline=baseline,
+        tolerance=tolerance, versions=library_versions(),
+        placebo=None if plan is None else (plan, placebos),
     )
