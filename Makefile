@@ -6,12 +6,14 @@ STAMP := $(VENV)/.installed
 # real historical series beside the checkout, read by tests through the csv provider
 SHARED_DATA ?= $(abspath ../shared/data)
 
-.PHONY: run test lint check bench clean
+.PHONY: run test lint check bench clean lock
 
-$(STAMP): pyproject.toml
+# the dependencies from the lock (every version pinned, every file hashed), then this
+# package itself without resolving anything again
+$(STAMP): pyproject.toml requirements/dev.lock
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install --quiet --require-hashes -r requirements/dev.lock
+	$(BIN)/python -m pip install --quiet --no-deps -e .
 	touch $(STAMP)
 
 run: $(STAMP)  ## the default strategy on the embedded data (offline)
@@ -39,3 +41,9 @@ bench: $(STAMP)  ## print the performance figures
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
+
+lock: $(STAMP)  ## re-resolve requirements/*.lock from pyproject.toml (needs the package index)
+	$(BIN)/uv pip compile pyproject.toml --universal --python-version 3.11 --generate-hashes \
+		--no-header --quiet -o requirements/runtime.lock
+	$(BIN)/uv pip compile pyproject.toml --extra dev --universal --python-version 3.11 \
+		--generate-hashes --no-header --quiet -o requirements/dev.lock
