@@ -181,11 +181,12 @@ def tune(
         "--max-memory", help="Memory budget of the sweep (e.g. 4GB; default: a quarter of "
                              "RAM, at most 4 GB).")] = None,
     quiet: Annotated[bool, typer.Option("--quiet", help="No progress bar.")] = False,
-    placebo: Annotated[int, typer.Option(
+    placebo: Annotated[int | None, typer.Option(
         "--placebo", min=0, max=1000,
         help="Re-run the whole search on N placebo signals (circular shifts of the composite "
              "by at least 3 years: same values and persistence, no timing) and report where "
-             "the real result falls: placebo.p, placebo.pass_rate.")] = 0,
+             "the real result falls: placebo.p, placebo.pass_rate; wins over [tune] "
+             "placebo.")] = None,
     overrides: SetOption = None,
 ) -> None:
     """Sweep parameters, select in sample, judge out of sample; gates set the exit code.
@@ -213,7 +214,8 @@ def tune(
         config, overrides=overrides or (), params=params or (), gates=gates or (),
         tune={"search": search, "trials": trials, "seed": seed, "objective": objective,
               "benchmark": benchmark, "holdout": holdout, "purge": purge,
-              "walk_forward": wf, "heatmap": heatmap.split(",") if heatmap else None},
+              "walk_forward": wf, "heatmap": heatmap.split(",") if heatmap else None,
+              "placebo": placebo},
     )
     if executor not in ("local", "processes", "dask"):
         raise ConfigError(f"--executor {executor!r}: valid: local, processes, dask")
@@ -224,7 +226,7 @@ def tune(
     advance, stop = _progress(quiet)
     try:
         result = run_tune(cfg, load=state(ctx).loader(), options=options, baseline=base,
-                          tolerance=tolerance, progress=advance, placebo=placebo)
+                          tolerance=tolerance, progress=advance)
     except KeyboardInterrupt:
         stop()
         typer.echo("tune interrupted: no output written", err=True)

@@ -81,6 +81,9 @@ class TuneSection:
         Gate expressions (``"oos.sharpe >= 0.3"``).
     heatmap : tuple of str
         The two parameters of the report's heatmap (default: the first two).
+    placebo : int
+        Placebo searches to run beside the real one (``--placebo``; 0 = none): the whole
+        search re-run on circular shifts of the signal, so gates can read ``placebo.p``.
     """
 
     params: Mapping[str, Any] = field(default_factory=dict)
@@ -94,6 +97,7 @@ class TuneSection:
     walk_forward: WalkForwardSpec | None = None
     gates: tuple[str, ...] = ()
     heatmap: tuple[str, ...] = ()
+    placebo: int = 0
 
     def __post_init__(self) -> None:
         if not 0.0 < self.holdout < 1.0:
@@ -104,6 +108,8 @@ class TuneSection:
             raise ConfigError(f"tune.trials must be >= 1, got {self.trials}")
         if self.search == "grid" and self.trials is not None:
             raise ConfigError("tune.trials applies only to search = 'random'")
+        if not 0 <= self.placebo <= 1000:
+            raise ConfigError(f"tune.placebo must be between 0 and 1000, got {self.placebo}")
         if len(self.heatmap) not in (0, 2):
             raise ConfigError("tune.heatmap names two parameters, e.g. "
                               '["strategy.enter", "strategy.exit"]')

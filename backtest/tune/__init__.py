@@ -57,7 +57,8 @@ def tune_config(
         ``--param PATH=SPEC``; each replaces the ``[tune.params]`` entry of the same path.
     tune : mapping, optional
         Other ``[tune]`` keys from the command line (``search``, ``trials``, ``seed``,
-        ``objective``, ``benchmark``, ``holdout``, ``walk_forward``, ``heatmap``); a
+        ``objective``, ``benchmark``, ``holdout``, ``walk_forward``, ``heatmap``,
+        ``placebo``); a
         value of ``None`` leaves the file's value.
     gates : sequence of str
         ``--gate`` expressions; when any is given they replace the file's gates.

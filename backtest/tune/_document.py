@@ -150,6 +150,7 @@ def search_hash(config: RunConfig) -> str:
     if isinstance(tune, dict):
         tune.pop("gates", None)
         tune.pop("heatmap", None)
+        tune.pop("placebo", None)  # placebos add numbers; they change none of the search
     return hashlib.sha256(json.dumps(raw, sort_keys=True).encode()).hexdigest()
 
 

@@ -186,7 +186,7 @@ def run_tune(
     baseline: Mapping[str, Any] | None = None,
     tolerance: float = 0.05,
     progress: Callable[[int], None] | None = None,
-    placebo: int = 0,
+    placebo: int | None = None,
 ) -> TuneResult:
     """Sweep ``config.tune``'s space and judge the selection out of sample.
 
@@ -205,16 +205,17 @@ def run_tune(
         How much worse (in each gated number's units) than the baseline is allowed.
     progress : callable, optional
         Called with the number of trials finished since the last call.
-    placebo : int
+    placebo : int, optional
         Re-run the whole search on this many placebo signals (circular shifts of the
         composite, :mod:`backtest.tune._placebo`) and report where the real result
-        falls among them (``placebo.p``); 0: none.
+        falls among them (``placebo.p``); 0: none; default: ``[tune] placebo``.
 
     Returns
     -------
     TuneResult
     """
     section = config.tune
+    placebo = section.placebo if placebo is None else placebo
     space = Space.from_specs(section.params, search=section.search, trials=section.trials,
                              seed=section.seed)
     check_space(config, space)

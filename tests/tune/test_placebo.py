@@ -165,3 +165,17 @@ def test_an_unknown_gate_name_fails_before_the_sweep(monkeypatch) -> None:
     result = CliRunner().invoke(app, ["tune", *PARAMS, "--gate", "oos.sharp >= 0.3"])
     assert result.exit_code == 1
     assert "unknown name 'oos.sharp' (did you mean 'oos.sharpe'?)" in result.output
+
+
+def test_the_config_can_ask_for_placebos_and_the_command_line_wins(tmp_path) -> None:
+    config = tmp_path / "c.toml"
+    config.write_text((REPO / "strategies" / "duration_rotation.toml").read_text()
+                      + "\n[tune]\nplacebo = 3\n")
+    out = tmp_path / "t.json"
+    args = ["tune", str(config), *PARAMS, "--json", str(out)]
+    assert CliRunner().invoke(app, args).exit_code == 0
+    assert json.loads(out.read_text())["placebo"]["n"] == 3
+    assert CliRunner().invoke(app, [*args, "--placebo", "0"]).exit_code == 0
+    assert "placebo" not in json.loads(out.read_text())
+    bad = CliRunner().invoke(app, args + ["--set", "tune.placebo=-1"])
+    assert bad.exit_code == 1 and "tune.placebo must be between 0 and 1000" in bad.output
