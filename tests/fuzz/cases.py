@@ -317,12 +317,16 @@ def _time_limit(seconds: float) -> Iterator[None]:
         signal.signal(signal.SIGALRM, previous)
 
 
-def judge(exit_code: int | None, stderr: str, exception: BaseException | None) -> tuple[str, str]:
-    """Sort a finished command into an outcome, with a one-line detail."""
+def judge(exit_code: int | None, stderr: str, exception: BaseException | None,
+          *, command: str = "") -> tuple[str, str]:
+    """Sort a finished command into an outcome, with a one-line detail.
+
+    Exit 4 is a reading, not an error, for ``signal`` alone (the state is unknown).
+    """
     if exception is not None and not isinstance(exception, SystemExit):
         return "traceback", f"{type(exception).__name__}: {' '.join(str(exception).split())[:200]}"
     lines = [line for line in stderr.splitlines() if line.strip()]
-    if exit_code == 0:
+    if exit_code == 0 or (exit_code == 4 and command == "signal"):
         if any(line.startswith("Error") or "Traceback" in line for line in lines):
             return "unclean_error", lines[-1][:200]
         return "success", ""
@@ -354,5 +358,7 @@ def run_case(case: Case, root: Path, *, limit_s: float = 30.0) -> Result:
     if isinstance(exception, _Hang):
         return Result(case.kind, "hang", None, " ".join(args)[:200],
                       time.perf_counter() - started)
-    outcome, detail = judge(result.exit_code, result.stderr, exception)
+    command = next((a for a in args if a in ("signal", "run", "tune", "data", "regimes",
+                                             "compare", "thesis", "report")), "")
+    outcome, detail = judge(result.exit_code, result.stderr, exception, command=command)
     return Result(case.kind, outcome, result.exit_code, detail, time.perf_counter() - started)

@@ -42,6 +42,11 @@ def test_the_judge_tells_clean_errors_from_the_rest() -> None:
 
     assert judge(0, "", None) == ("success", "")
     assert judge(0, "Warning: stale\n", None) == ("success", "")
+    # exit 4: `signal` read no current state (documented), any other command: a bug
+    assert judge(4, "", None, command="signal") == ("success", "")
+    assert judge(4, "Error: bad\n", None, command="signal")[0] == "unclean_error"
+    assert judge(4, "", None, command="run")[0] == "unclean_error"
+    assert judge(3, "", None, command="signal")[0] == "unclean_error"
     assert judge(1, "Warning: x\nError: bad value\n", None) == ("clean_error", "Error: bad value")
     assert judge(2, "Usage: backtest ...\nError: No such option\n", None)[0] == "clean_error"
     assert judge(1, "Error: one\nError: two\n", None)[0] == "unclean_error"
