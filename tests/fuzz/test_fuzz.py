@@ -1,7 +1,7 @@
 """Malformed inputs through the real CLI: every one ends in success or one clean error line.
 
 A few hundred hypothesis cases in CI over TOML configs, ``--set`` values, CSV files,
-mirror files, cache files and regime catalogs (generators in ``tests/fuzz/cases.py``);
+mirror files, cache files, regime catalogs and ``signal --asof`` values (generators in ``tests/fuzz/cases.py``);
 ``bench/fuzz.py`` runs >= 10,000 and prints the counts per outcome. A case that
 raises anything but a one-line error, prints an error that is not one clean line, or
 runs past 30 s fails here with the case's command and outcome.
@@ -18,7 +18,8 @@ from hypothesis import strategies as st
 
 from fuzz.cases import GENERATORS, run_case
 
-EXAMPLES = {"config": 60, "set": 60, "csv": 50, "mirror": 30, "cache": 40, "catalog": 30}
+EXAMPLES = {"config": 60, "set": 60, "csv": 50, "mirror": 30, "cache": 40, "catalog": 30,
+            "signal": 40}
 
 
 @pytest.mark.slow
