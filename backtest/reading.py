@@ -8,11 +8,22 @@ test in, since when, and how far is the next switch? Only the macro series are
 read (no prices), on a calendar that runs to ``DATE``, through the same
 publication lags as a run (:func:`backtest.data.dataset.align_macro`), so on any
 bar of a run the reading equals the run's composite and state (tested).
+
+The state is *known* when the composite is defined at the bar: enough components
+are present (``[signal] min_components``; every component when it is unset). Absent
+ones are listed with the bar since which they are absent, and the composite is
+rescaled over the present ones exactly as a run does. Otherwise the state is
+*unknown*: the reading claims no current state, no "since" and no distance to a
+switch, says why (how many components are known, how many are needed), and gives
+the state on the last bar at which it was known, labelled as past
+(:class:`PastState`). ``latest=True`` reads the last bar at or before ``asof`` at
+which *every* component is known.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Literal
 
 import numpy as np
 import pandas as pd
@@ -34,7 +45,11 @@ from backtest.errors import DataError
 from backtest.signals import ComponentSpec, component_contributions, compute_signal
 from backtest.strategy import SignalDriven, SwitchLevels
 
-__all__ = ["ComponentReading", "InputReading", "SignalReading", "read_signal"]
+__all__ = ["ComponentReading", "InputReading", "PastState", "SignalReading", "Status",
+           "read_signal"]
+
+#: Whether the state at the reading's bar is known (the composite is defined there).
+Status = Literal["known", "unknown"]
 
 
 @dataclass(frozen=True)
@@ -60,6 +75,8 @@ class InputReading:
         Missing at the bar: nothing released yet, or the last release too old.
     reason : str or None
         Why it is missing (e.g. the series ends).
+    units : str
+        The series' units as its provider states them (``percent``, ``millions of USD``).
     """
 
     alias: str
@@ -72,6 +89,7 @@ class InputReading:
     max_age_days: int
     stale: bool
     reason: str | None
+    units: str
 
 
 @dataclass(frozen=True)
@@ -92,6 +110,10 @@ class ComponentReading:
     inputs : tuple of InputReading
     reason : str or None
         Why it is absent.
+    last_present : pd.Timestamp or None
+        The last bar at or before the reading's at which it counted (None: never).
+    absent_since : pd.Timestamp or None
+        When absent and it counted before: the first bar of its current absence.
     """
 
     name: str
@@ -104,6 +126,30 @@ class ComponentReading:
     present: bool
     inputs: tuple[InputReading, ...]
     reason: str | None
+    last_present: pd.Timestamp | None
+    absent_since: pd.Timestamp | None
+
+
+@dataclass(frozen=True)
+class PastState:
+    """The state on the last bar at which it was known: history, not the present.
+
+    Attributes
+    ----------
+    bar : pd.Timestamp
+        The last bar at or before the reading's at which the composite was defined.
+    composite : float
+        The composite there.
+    state : bool or None
+        The strategy's risk-off state there (None: no composite-driven state).
+    since : pd.Timestamp or None
+        The bar whose close began that state.
+    """
+
+    bar: pd.Timestamp
+    composite: float
+    state: bool | None
+    since: pd.Timestamp | None
 
 
 @dataclass(frozen=True)
@@ -115,7 +161,8 @@ class SignalReading:
     asof : pd.Timestamp
         The date asked for.
     bar : pd.Timestamp
-        The last bar of the run calendar at or before ``asof``.
+        The last bar of the run calendar at or before ``asof``; with ``latest``, the
+        last one at which every component is known.
     components : tuple of ComponentReading
     composite : float or None
         NaN/None when too few components are present (``min_components``).
@@ -124,17 +171,28 @@ class SignalReading:
     strategy, kind : str
         The strategy under test.
     state : bool or None
-        Its risk-off state at the bar (None: it has no composite-driven state).
+        Its risk-off state at the bar; None when it has no composite-driven state or
+        when the state is unknown (``status``).
     since : pd.Timestamp or None
-        The bar whose close began the current state.
+        The bar whose close began the current state (None when unknown).
     levels : SwitchLevels or None
     distance : float or None
         How far (composite units) the composite must move for the next switch:
-        up to ``enter`` when risk-on, down to ``exit`` when risk-off.
-    hold_bars_left : int
-        Bars before ``min_hold`` allows a switch (0: it can switch now).
+        up to ``enter`` when risk-on, down to ``exit`` when risk-off (None when unknown).
+    hold_bars_left : int or None
+        Bars before ``min_hold`` allows a switch (0: it can switch now; None when unknown).
     last_composite : pd.Timestamp or None
         The last bar with a composite (differs from ``bar`` when it is missing).
+    status : {"known", "unknown"}
+        ``unknown`` when the composite is undefined at the bar: fewer components
+        present than it needs (stale beyond their carry limits, not yet released, or
+        still without the z-score's minimum history).
+    latest : bool
+        The bar was asked for as the last one at which every component is known.
+    unknown_reason : str or None
+        Why the state is unknown.
+    last_known : PastState or None
+        When unknown: the state on the last bar at which it was known (None: never).
     """
 
     asof: pd.Timestamp
@@ -149,8 +207,12 @@ class SignalReading:
     since: pd.Timestamp | None
     levels: SwitchLevels | None
     distance: float | None
-    hold_bars_left: int
+    hold_bars_left: int | None
     last_composite: pd.Timestamp | None
+    status: Status
+    latest: bool
+    unknown_reason: str | None
+    last_known: PastState | None
 
 
 def _num(value: object) -> float | None:
@@ -167,8 +229,10 @@ def _input(
     released = np.flatnonzero(known <= bar)
     if not released.size:
         first = known[0].date()
-        return InputReading(alias, series_id, None, None, None, str(lag), None, limit, True,
-                            f"nothing released by {bar.date()}; first release {first}")
+        return InputReading(alias=alias, id=series_id, value=None, observed=None, known=None,
+                            lag=str(lag), age_days=None, max_age_days=limit, stale=True,
+                            reason=f"nothing released by {bar.date()}; first release {first}",
+                            units=fetched.units)
     i = int(released[-1])
     observed, when = fetched.values.index[i], known[i]
     age = int((bar - when).days)
@@ -178,8 +242,9 @@ def _input(
                  else f"the next one is published {known[i + 1].date()}")
         reason = (f"last observed {observed.date()}, known {when.date()}: {age} days old, "
                   f"beyond the {limit}-day carry limit; {later}")
-    return InputReading(alias, series_id, float(fetched.values.iloc[i]), observed, when,
-                        str(lag), age, limit, stale, reason)
+    return InputReading(alias=alias, id=series_id, value=float(fetched.values.iloc[i]),
+                        observed=observed, known=when, lag=str(lag), age_days=age,
+                        max_age_days=limit, stale=stale, reason=reason, units=fetched.units)
 
 
 def _absent_reason(spec: ComponentSpec, inputs: tuple[InputReading, ...],
@@ -192,6 +257,17 @@ def _absent_reason(spec: ComponentSpec, inputs: tuple[InputReading, ...],
         return (f"the z-score needs {spec.min_periods} bars of {spec.transform} history, "
                 f"has {known}")
     return f"the {spec.transform} or its z-score is undefined at this bar (no variance or a gap)"
+
+
+def _presence(present: pd.Series) -> tuple[pd.Timestamp | None, pd.Timestamp | None]:
+    """The last bar a component counted, and the first bar of its current absence."""
+    flags = present.to_numpy(dtype=bool)
+    counted = np.flatnonzero(flags)
+    if not counted.size:
+        return None, None
+    last = int(counted[-1])
+    absent = present.index[last + 1] if last + 1 < len(flags) else None
+    return present.index[last], absent
 
 
 def _components(
@@ -209,11 +285,13 @@ def _components(
         z = _num(signal.loc[bar, spec.name])
         level = parse_expr(spec.series).evaluate(lambda a: macro[a]).loc[:bar]
         is_present = bool(present.loc[bar, spec.name])
+        last_present, absent_since = _presence(present[spec.name].loc[:bar])
         out.append(ComponentReading(
             name=spec.name, series=spec.series, transform=spec.transform, sign=spec.sign,
             weight=spec.weight, z=z, contribution=_num(contributions.loc[bar, spec.name]),
             present=is_present, inputs=inputs,
             reason=None if is_present else _absent_reason(spec, inputs, level.dropna()),
+            last_present=last_present, absent_since=absent_since,
         ))
     return tuple(out)
 
@@ -231,28 +309,65 @@ def _strategy(config: RunConfig) -> object:
     return build_dataclass(cls, spec.params, "strategy")
 
 
-def _state(
-    config: RunConfig, composite: pd.Series, bar: pd.Timestamp
-) -> tuple[str, str, bool | None, pd.Timestamp | None, SwitchLevels | None, float | None, int]:
-    spec = config.strategy
-    strategy = _strategy(config)
-    if not isinstance(strategy, SignalDriven):
-        return spec.label, spec.kind, None, None, None, None, 0
-    state = strategy.risk_off_state(composite).loc[:bar].to_numpy(dtype=bool)
-    flips = np.flatnonzero(state[1:] != state[:-1]) + 1
+@dataclass(frozen=True)
+class _Now:
+    """What a reading says about the state: current when known, else the past one."""
+
+    state: bool | None = None
+    since: pd.Timestamp | None = None
+    distance: float | None = None
+    hold_bars_left: int | None = None
+    last_known: PastState | None = None
+
+
+def _since(state: pd.Series) -> tuple[pd.Timestamp, int]:
+    """The bar whose close began the state in force on the last bar, and bars held."""
+    values = state.to_numpy(dtype=bool)
+    flips = np.flatnonzero(values[1:] != values[:-1]) + 1
     begun = int(flips[-1]) if flips.size else 0
-    since = composite.index[begun]
-    levels = strategy.switch_levels()
-    value = composite.loc[:bar].ffill().iloc[-1]
-    distance = None
-    if np.isfinite(value):
-        distance = float(value - levels.exit) if state[-1] else float(levels.enter - value)
-    held = len(state) - begun
-    return (spec.label, spec.kind, bool(state[-1]), since, levels, distance,
-            max(0, levels.min_hold - held))
+    return state.index[begun], len(values) - begun
 
 
-def read_signal(config: RunConfig, *, load: Loader, asof: pd.Timestamp) -> SignalReading:
+def _now(
+    composite: pd.Series, states: pd.Series | None, levels: SwitchLevels | None,
+    bar: pd.Timestamp,
+) -> _Now:
+    """The state at ``bar`` if the composite is defined there, else the last known one."""
+    defined = composite.loc[:bar].dropna()
+    if not len(defined):
+        return _Now()
+    last = defined.index[-1]
+    if last != bar:  # unknown at the bar: only the past can be told
+        if states is None:
+            return _Now(last_known=PastState(last, float(defined.iloc[-1]), None, None))
+        since, _ = _since(states.loc[:last])
+        return _Now(last_known=PastState(last, float(defined.iloc[-1]),
+                                         bool(states.loc[last]), since))
+    if states is None or levels is None:
+        return _Now(hold_bars_left=0)
+    state = bool(states.loc[bar])
+    since, held = _since(states.loc[:bar])
+    value = float(defined.iloc[-1])
+    distance = value - levels.exit if state else levels.enter - value
+    return _Now(state=state, since=since, distance=float(distance),
+                hold_bars_left=max(0, levels.min_hold - held))
+
+
+def _last_fully_known(config: RunConfig, signal: pd.DataFrame, asof: pd.Timestamp) -> pd.Timestamp:
+    """The last bar at which every component's z-score is defined."""
+    names = [c.name for c in config.signal.components]
+    every = signal[names].notna().all(axis=1).to_numpy()
+    if every.any():
+        return signal.index[np.flatnonzero(every)[-1]]
+    last = {n: signal[n].last_valid_index() for n in names}
+    detail = ", ".join(f"{n} {'never' if d is None else f'{d:%Y-%m-%d}'}" for n, d in last.items())
+    raise DataError(f"latest: no bar up to {asof.date()} has all {len(names)} components known "
+                    f"at once (each one's last known bar: {detail}); read a date instead")
+
+
+def read_signal(
+    config: RunConfig, *, load: Loader, asof: pd.Timestamp, latest: bool = False
+) -> SignalReading:
     """The signal of ``config`` on the last bar at or before ``asof``.
 
     Parameters
@@ -261,37 +376,58 @@ def read_signal(config: RunConfig, *, load: Loader, asof: pd.Timestamp) -> Signa
     load : Loader
         Serves the macro series (cache, ``--offline``, ``--mirror``).
     asof : pd.Timestamp
-        The date to read (the CLI's default is today).
+        The date to read, tz-naive (the CLI's default is today).
+    latest : bool
+        Read the last bar at or before ``asof`` at which *every* component is known
+        (present: released, within its carry limit, with its z-score's history).
 
     Returns
     -------
     SignalReading
+        ``status`` says whether the state at the bar is known; when it is not, the
+        current-state fields are None and ``last_known`` holds the past one.
 
     Raises
     ------
     DataError
-        ``asof`` is before the first macro observation.
+        ``asof`` is not a tz-naive date or is before the first macro observation;
+        with ``latest``, no bar has every component known.
     """
+    stamp = pd.Timestamp(asof)
+    if pd.isna(stamp) or stamp.tzinfo is not None:
+        raise DataError(f"asof must be a tz-naive date, got {asof!r}")
+    asof = stamp.normalize()
     ids = [sid for spec in config.data.macro.values() for sid in spec.expr.names]
     fetched = load_series(ids, load)
     first = min(f.values.index[0] for f in fetched.values())
-    asof = pd.Timestamp(asof).normalize()
     calendar = make_calendar(first, asof, config.run.frequency)
     if len(calendar) == 0:
         raise DataError(f"--asof {asof.date()} is before the first macro observation "
                         f"({first.date()}) or the first bar of the calendar")
     macro, _ = align_macro(config.data.macro, fetched, calendar)
     signal = compute_signal(config.signal, macro, config.run.ppy)
-    bar = calendar[-1]
-    composite = signal["composite"]
-    label, kind, state, since, levels, distance, hold = _state(config, composite, bar)
+    # everything at a bar depends only on data up to it, so cutting after it is exact
+    bar = _last_fully_known(config, signal, asof) if latest else calendar[-1]
+    macro, signal = macro.loc[:bar], signal.loc[:bar]
+    strategy = _strategy(config)
+    states, levels = None, None
+    if isinstance(strategy, SignalDriven):
+        states, levels = strategy.risk_off_state(signal["composite"]), strategy.switch_levels()
+    now = _now(signal["composite"], states, levels, bar)
     components = _components(config, signal, fetched, bar, macro)
-    defined = composite.loc[:bar].dropna()
+    present = sum(c.present for c in components)
+    needed = config.signal.min_components or len(components)
+    composite = _num(signal["composite"].loc[bar])
+    defined = signal["composite"].dropna()
     return SignalReading(
-        asof=asof, bar=bar, components=components, composite=_num(composite.loc[bar]),
-        present=sum(c.present for c in components),
-        needed=config.signal.min_components or len(components),
-        strategy=label, kind=kind, state=state, since=since, levels=levels,
-        distance=distance, hold_bars_left=hold,
+        asof=asof, bar=bar, components=components, composite=composite, present=present,
+        needed=needed, strategy=config.strategy.label, kind=config.strategy.kind,
+        state=now.state, since=now.since, levels=levels, distance=now.distance,
+        hold_bars_left=now.hold_bars_left,
         last_composite=defined.index[-1] if len(defined) else None,
+        status="known" if composite is not None else "unknown", latest=latest,
+        unknown_reason=None if composite is not None else (
+            f"{present} of {len(components)} components known on {bar.date()}; "
+            f"the composite needs {needed}"),
+        last_known=now.last_known,
     )

@@ -1,8 +1,9 @@
 """Fuzz the `backtest` command with malformed inputs and count what happens (issue 11).
 
 Target: >= 10,000 cases, 0 tracebacks, 0 hangs (> 30 s), 0 errors that are not one
-clean line. The cases cycle through six kinds of input — TOML configs, `--set`
-values, CSV files, mirror files, cache files, regime catalogs — made by the
+clean line. The cases cycle through seven kinds of input — TOML configs, `--set`
+values, CSV files, mirror files, cache files, regime catalogs, `signal --asof` values
+(exit 4, a reading whose state is unknown, counts as success) — made by the
 generators in tests/fuzz/cases.py from `random.Random(f"{seed}-{kind}-{i}")`, so a
 run is reproducible and a case can be replayed by its number. Each runs through the
 real CLI in this process (Typer's CliRunner) under a 30 s alarm. Printed, never

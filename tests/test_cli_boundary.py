@@ -7,6 +7,7 @@ the test after a timeout instead of stalling the suite.
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 import textwrap
@@ -137,7 +138,8 @@ def _closed_pipe_run(args: list[str], cwd: Path, *, read_first_line: bool) -> tu
 @pytest.mark.parametrize(
     "args",
     [["--help"], ["--version"], ["regimes"], ["data", "list"], ["data", "--help"],
-     ["run", "--out", "reports"], ["signal"], ["thesis", "--reps", "50"]],
+     ["run", "--out", "reports"], ["signal", "--asof", "2010-06-30"],
+     ["thesis", "--reps", "50"]],
 )
 @pytest.mark.parametrize("read_first_line", [False, True])
 def test_a_closed_pipe_exits_0_quietly(tmp_path: Path, args: list[str],
@@ -146,6 +148,18 @@ def test_a_closed_pipe_exits_0_quietly(tmp_path: Path, args: list[str],
                                  read_first_line=read_first_line)
     assert code == 0, err
     assert err == ""
+
+
+@pytest.mark.parametrize("read_first_line", [False, True])
+def test_a_closed_pipe_keeps_the_unknown_state_exit_4(tmp_path: Path,
+                                                      read_first_line: bool) -> None:
+    # the embedded data end in 2018: today every component is stale, the state unknown
+    out = tmp_path / "reading.json"
+    code, err = _closed_pipe_run(["--data-dir", str(tmp_path / "cache"), "signal",
+                                  "--json", str(out)], tmp_path, read_first_line=read_first_line)
+    assert code == 4, err
+    assert err == ""
+    assert json.loads(out.read_text())["status"] == "unknown"  # written before printing
 
 
 def test_a_closed_pipe_after_an_error_keeps_exit_1(tmp_path: Path) -> None:

@@ -2,10 +2,14 @@
 
 One error boundary: a :class:`~backtest.errors.BacktestError` becomes one line on
 stderr and exit code 1 (``--debug`` re-raises it with the traceback). Usage errors
-exit 2. Anything else is a bug and crashes loudly. Warnings are shown once each,
-one line each, after the command. A closed pipe (``backtest data list | head``)
-ends any command quietly with exit code 0: the reader has what it wanted. Heavy
-imports (pandas, vectorbt) happen inside commands so ``backtest --help`` stays fast.
+exit 2. A command's own documented exit code (``tune``: 3, a gate failed;
+``signal``: 4, the state is unknown) is a ``typer.Exit`` raised after the command
+has printed its output; it passes through unchanged. Anything else is a bug and
+crashes loudly. Warnings are shown once each, one line each, after the command. A
+closed pipe (``backtest data list | head``) ends any command quietly with exit code
+0: the reader has what it wanted (``signal`` keeps its 4: the state is still
+unknown). Heavy imports (pandas, vectorbt) happen inside commands so ``backtest
+--help`` stays fast.
 """
 
 from __future__ import annotations
@@ -28,7 +32,7 @@ from backtest.errors import BacktestError, BacktestWarning
 if TYPE_CHECKING:
     from backtest.data.dataset import Loader
 
-__all__ = ["State", "app", "main", "one_line"]
+__all__ = ["State", "app", "discard_output", "main", "one_line"]
 
 
 @dataclass
@@ -75,11 +79,11 @@ class _ErrorBoundary(TyperGroup):
                 typer.echo(f"Error: {one_line(str(exc))}", err=True)
             raise typer.Exit(1) from None
         except BrokenPipeError:
-            _discard_output()
+            discard_output()
             raise typer.Exit(0) from None
 
 
-def _discard_output() -> None:
+def discard_output() -> None:
     """The reader of stdout went away (``| head``): send what is left to /dev/null.
 
     Python would otherwise report the failed final flush at exit ("Exception
@@ -225,10 +229,10 @@ def main() -> None:
     try:
         sys.stdout.flush()
     except BrokenPipeError:  # the command's output met a closed pipe only at the end
-        _discard_output()
+        discard_output()
     if code == 1 and type(sys.stdout).__name__ == "PacifyFlushWrapper":
         # Click's own handler met a closed pipe before any command ran (--help, --version)
-        _discard_output()
+        discard_output()
         code = 0
     sys.exit(code)
 

@@ -1,8 +1,8 @@
 """Malformed inputs for the ``backtest`` command, and how to judge what it did with them.
 
 One generator per kind of input a user (or a red team) hands the program: TOML run
-configs, ``--set`` overrides, CSV files, mirror directories, cache files and regime
-catalogs. Each turns a :class:`random.Random` into a :class:`Case` — files to write
+configs, ``--set`` overrides, CSV files, mirror directories, cache files, regime
+catalogs and ``signal --asof`` values. Each turns a :class:`random.Random` into a :class:`Case` — files to write
 and the command line to run. :func:`run_case` runs it through the real CLI in this
 process (Typer's ``CliRunner``) under a time limit and sorts the result into one of
 :data:`OUTCOMES`. The hypothesis suite (``tests/fuzz/test_fuzz.py``) and the
@@ -14,6 +14,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import signal
+import string
 import time
 import tomllib
 from collections.abc import Callable, Iterator
@@ -295,9 +296,40 @@ def catalog_case(rng: Random) -> Case:
     return Case("catalog", command, {"r.toml": body, "c.toml": config.encode()})
 
 
+#: ``--asof`` values: the accepted forms at the calendar's edges, and what is refused
+#: (pandas' own bounds, signs, zones, US order, a bare year, non-ASCII digits, words).
+_ASOF_VALUES = ["latest", "2010-06-30", "2017-12-29", "1990-06-30", "2030-01-01", "1678-01-01",
+                "2261-12-31", "1919-01-31", "9999-12-31", "0001-01-01", "1677-09-21",
+                "2262-04-11", "-2000-01-01", "", " ", "NaT", "nan", "2020-01-01T00:00+05:00",
+                "2020-01-01T00:00:00Z", "01/02/2000", "2000", "2000-1-1", "20000101",
+                "\u0662\u0660\u0662\u0660-\u0660\u0661-\u0660\u0661", "\uff12\uff10\uff12\uff10-01-01",
+                "2020-02-30", "2021-02-29", "2020-13-01", "Latest", "latest ", "today", "now",
+                "[/bold]", "\x00", "2020-01-01\n", "1e999"]
+
+
+def _asof_value(rng: Random) -> str:
+    if rng.random() < 0.75:
+        return rng.choice(_ASOF_VALUES)
+    if rng.random() < 0.5:  # any ISO-shaped date, valid or not
+        return (f"{rng.randrange(0, 10000):04d}-{rng.randrange(0, 14):02d}-"
+                f"{rng.randrange(0, 33):02d}")
+    return "".join(rng.choice(string.printable) for _ in range(rng.randrange(0, 12)))
+
+
+def signal_case(rng: Random) -> Case:
+    """``signal --asof VALUE`` on the default or synthetic config, sometimes with JSON or --set."""
+    config = rng.choice([[], [str(DEFAULT_CONFIG)], [str(SYNTHETIC_CONFIG)]])
+    args = ["signal", *config, "--asof", _asof_value(rng)]
+    if rng.random() < 0.3:
+        args += ["--json", "{root}/out/reading.json"]
+    if rng.random() < 0.3:
+        args += ["--set", f"signal.min_components={rng.choice(['1', '2', '3', '0', '99'])}"]
+    return Case("signal", args)
+
+
 GENERATORS: dict[str, Callable[[Random], Case]] = {
     "config": config_case, "set": set_case, "csv": csv_case, "mirror": mirror_case,
-    "cache": cache_case, "catalog": catalog_case,
+    "cache": cache_case, "catalog": catalog_case, "signal": signal_case,
 }
 
 
@@ -321,12 +353,16 @@ def _time_limit(seconds: float) -> Iterator[None]:
         signal.signal(signal.SIGALRM, previous)
 
 
-def judge(exit_code: int | None, stderr: str, exception: BaseException | None) -> tuple[str, str]:
-    """Sort a finished command into an outcome, with a one-line detail."""
+def judge(exit_code: int | None, stderr: str, exception: BaseException | None,
+          *, command: str = "") -> tuple[str, str]:
+    """Sort a finished command into an outcome, with a one-line detail.
+
+    Exit 4 is a reading, not an error, for ``signal`` alone (the state is unknown).
+    """
     if exception is not None and not isinstance(exception, SystemExit):
         return "traceback", f"{type(exception).__name__}: {' '.join(str(exception).split())[:200]}"
     lines = [line for line in stderr.splitlines() if line.strip()]
-    if exit_code == 0:
+    if exit_code == 0 or (exit_code == 4 and command == "signal"):
         if any(line.startswith("Error") or "Traceback" in line for line in lines):
             return "unclean_error", lines[-1][:200]
         return "success", ""
@@ -358,5 +394,7 @@ def run_case(case: Case, root: Path, *, limit_s: float = 30.0) -> Result:
     if isinstance(exception, _Hang):
         return Result(case.kind, "hang", None, " ".join(args)[:200],
                       time.perf_counter() - started)
-    outcome, detail = judge(result.exit_code, result.stderr, exception)
+    command = next((a for a in args if a in ("signal", "run", "tune", "data", "regimes",
+                                             "compare", "thesis", "report")), "")
+    outcome, detail = judge(result.exit_code, result.stderr, exception, command=command)
     return Result(case.kind, outcome, result.exit_code, detail, time.perf_counter() - started)

@@ -1,7 +1,7 @@
 """Malformed inputs through the real CLI: every one ends in success or one clean error line.
 
 A few hundred hypothesis cases in CI over TOML configs, ``--set`` values, CSV files,
-mirror files, cache files and regime catalogs (generators in ``tests/fuzz/cases.py``);
+mirror files, cache files, regime catalogs and ``signal --asof`` values (generators in ``tests/fuzz/cases.py``);
 ``bench/fuzz.py`` runs >= 10,000 and prints the counts per outcome. A case that
 raises anything but a one-line error, prints an error that is not one clean line, or
 runs past 30 s fails here with the case's command and outcome.
@@ -18,7 +18,8 @@ from hypothesis import strategies as st
 
 from fuzz.cases import GENERATORS, run_case
 
-EXAMPLES = {"config": 60, "set": 60, "csv": 50, "mirror": 30, "cache": 40, "catalog": 30}
+EXAMPLES = {"config": 60, "set": 60, "csv": 50, "mirror": 30, "cache": 40, "catalog": 30,
+            "signal": 40}
 
 
 @pytest.mark.slow
@@ -42,6 +43,11 @@ def test_the_judge_tells_clean_errors_from_the_rest() -> None:
 
     assert judge(0, "", None) == ("success", "")
     assert judge(0, "Warning: stale\n", None) == ("success", "")
+    # exit 4: `signal` read no current state (documented), any other command: a bug
+    assert judge(4, "", None, command="signal") == ("success", "")
+    assert judge(4, "Error: bad\n", None, command="signal")[0] == "unclean_error"
+    assert judge(4, "", None, command="run")[0] == "unclean_error"
+    assert judge(3, "", None, command="signal")[0] == "unclean_error"
     assert judge(1, "Warning: x\nError: bad value\n", None) == ("clean_error", "Error: bad value")
     assert judge(2, "Usage: backtest ...\nError: No such option\n", None)[0] == "clean_error"
     assert judge(1, "Error: one\nError: two\n", None)[0] == "unclean_error"
