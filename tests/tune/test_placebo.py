@@ -177,5 +177,5 @@ def test_the_config_can_ask_for_placebos_and_the_command_line_wins(tmp_path) -> 
     assert json.loads(out.read_text())["placebo"]["n"] == 3
     assert CliRunner().invoke(app, [*args, "--placebo", "0"]).exit_code == 0
     assert "placebo" not in json.loads(out.read_text())
-    bad = CliRunner().invoke(app, args + ["--set", "tune.placebo=-1"])
+    bad = CliRunner().invoke(app, [*args, "--set", "tune.placebo=-1"])
     assert bad.exit_code == 1 and "tune.placebo must be between 0 and 1000" in bad.output
