@@ -9,7 +9,7 @@ expressions that turn them into an exit code.
 
 from __future__ import annotations
 
-from backtest.stats._baseline import baseline_check
+from backtest.stats._baseline import Tolerance, Tolerances, baseline_check, parse_tolerances
 from backtest.stats._deflated import (
     DeflatedSharpe,
     deflated_sharpe_ratio,
@@ -33,6 +33,8 @@ __all__ = [
     "PBOResult",
     "SPAResult",
     "Stability",
+    "Tolerance",
+    "Tolerances",
     "baseline_check",
     "deflated_sharpe_ratio",
     "expected_max_sharpe",
@@ -41,6 +43,7 @@ __all__ = [
     "objective_values",
     "parse_gate",
     "parse_length",
+    "parse_tolerances",
     "pbo_cscv",
     "probabilistic_sharpe_ratio",
     "spa_test",

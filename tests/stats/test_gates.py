@@ -148,10 +148,11 @@ def test_baseline_check_directions_and_tolerance() -> None:
 
 def test_baseline_check_missing_and_undefined_values() -> None:
     directions = {"a": True, "b": True}
+    # a baseline that cannot vouch for a number never passes it (it failed open: issue 18)
     (absent,) = baseline_check({"a": 1.0}, {}, ["a"], 0.0, directions)
-    assert absent.passed and "absent in the baseline" in absent.message
+    assert not absent.passed and "absent in the baseline" in absent.message
     (was_nan,) = baseline_check({"a": 1.0}, {"a": math.nan}, ["a"], 0.0, directions)
-    assert was_nan.passed and "undefined (NaN) in the baseline" in was_nan.message
+    assert not was_nan.passed and "undefined (NaN or not a number) in the baseline" in was_nan.message
     (now_nan,) = baseline_check({"a": math.nan}, {"a": 1.0}, ["a"], 0.0, directions)
     assert not now_nan.passed and "undefined" in now_nan.message
     with pytest.raises(ConfigError, match="'b' is not in the current results"):
@@ -160,3 +161,37 @@ def test_baseline_check_missing_and_undefined_values() -> None:
         baseline_check({"a": 1.0}, {"a": 1.0}, ["a"], 0.0, {})
     with pytest.raises(ConfigError, match="tolerance must be >= 0"):
         baseline_check({"a": 1.0}, {"a": 1.0}, ["a"], -0.1, directions)
+
+
+@pytest.mark.parametrize(("texts", "default", "per"), [
+    ([], "0.05", {}),
+    (["0.1"], "0.1", {}),
+    (["10%"], "10%", {}),
+    (["oos.sharpe=0.02", "pbo=25%"], "0.05", {"oos.sharpe": "0.02", "pbo": "25%"}),
+    (["5%", "oos.sharpe - (benchmark.oos.sharpe)=0.1"], "5%",
+     {"oos.sharpe - (benchmark.oos.sharpe)": "0.1"}),
+])
+def test_tolerances_parse(texts, default, per) -> None:
+    from backtest.stats import parse_tolerances
+
+    parsed = parse_tolerances(texts)
+    assert parsed.to_json() == {"default": default, **per}
+
+
+@pytest.mark.parametrize("text", ["-1", "nan", "inf", "x", "10%%", "oos.sharpe=", ""])
+def test_bad_tolerances_are_one_line(text) -> None:
+    from backtest.stats import parse_tolerances
+
+    with pytest.raises(ConfigError, match="--tolerance"):
+        parse_tolerances([text])
+
+
+def test_a_relative_tolerance_scales_with_the_baseline() -> None:
+    from backtest.stats import Tolerance
+
+    assert Tolerance(0.1, relative=True).allowed(-0.8) == pytest.approx(0.08)
+    assert Tolerance(0.1).allowed(-0.8) == 0.1
+    with pytest.raises(ConfigError, match="given twice"):
+        from backtest.stats import parse_tolerances
+
+        parse_tolerances(["0.1", "0.2"])
