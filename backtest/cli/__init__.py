@@ -75,12 +75,30 @@ class _ErrorBoundary(TyperGroup):
         except BacktestError as exc:
             if _debug(ctx):
                 raise
+            message = one_line(str(exc))
             with contextlib.suppress(BrokenPipeError):
-                typer.echo(f"Error: {one_line(str(exc))}", err=True)
+                _report_to_ci(ctx.invoked_subcommand or "", message)
+                typer.echo(f"Error: {message}", err=True)
             raise typer.Exit(1) from None
         except BrokenPipeError:
             discard_output()
             raise typer.Exit(0) from None
+
+
+def _report_to_ci(command: str, message: str) -> None:
+    """Inside GitHub Actions, an error is also an annotation and a short job summary.
+
+    So a job that failed on a bad config says why on the run's page, not only in its
+    log. A summary that cannot be written changes nothing (the error line still shows).
+    """
+    from backtest._ci import annotation, append_summary, error_markdown, in_github_actions
+
+    if not in_github_actions(os.environ):
+        return
+    typer.echo(annotation(f"backtest {command}".strip(), message))
+    step = os.environ.get("GITHUB_STEP_SUMMARY")
+    if step:
+        append_summary(step, error_markdown(command, message))
 
 
 def discard_output() -> None:
@@ -238,8 +256,9 @@ def main() -> None:
 
 
 def _register() -> None:
-    from backtest.cli import data, regimes, run, signal, thesis, tune
+    from backtest.cli import data, init, regimes, run, signal, thesis, tune
 
+    init.register(app)
     run.register(app)
     tune.register(app)
     regimes.register(app)

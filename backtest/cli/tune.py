@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import json
 import os
 import sys
 import time
+import warnings
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -13,7 +16,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from backtest.cli._options import SetOption
-from backtest.errors import ConfigError
+from backtest.errors import BacktestError, BacktestWarning, ConfigError
 
 if TYPE_CHECKING:
     from backtest.tune import TuneResult
@@ -84,6 +87,7 @@ def _write_outputs(result: TuneResult, *, json_file: Path | None, summary: Path 
     """Write every requested output atomically; append the summary to the step summary."""
     from datetime import UTC, datetime
 
+    from backtest._ci import append_summary
     from backtest.report._io import write_text_atomic
     from backtest.tune._outputs import to_junit, to_markdown
 
@@ -94,15 +98,18 @@ def _write_outputs(result: TuneResult, *, json_file: Path | None, summary: Path 
         written.append(write_text_atomic(json_file, text + "\n", "tune JSON"))
     markdown = to_markdown(doc)
     step = env.get("GITHUB_STEP_SUMMARY")
+    # a summary that cannot be written is a warning: the exit code stays the gates'
     if summary is not None and not (step and Path(step).resolve() == summary.resolve()):
-        written.append(write_text_atomic(summary, markdown, "tune summary"))
-    if step:
         try:
-            with Path(step).open("a", encoding="utf-8") as handle:
-                handle.write(markdown)
-        except OSError as exc:
-            raise ConfigError(f"cannot append to $GITHUB_STEP_SUMMARY {step}: "
-                              f"{exc.strerror or exc}") from None
+            written.append(write_text_atomic(summary, markdown, "tune summary"))
+        except BacktestError as exc:
+            warnings.warn(f"{exc}; the gates' results are in the log", BacktestWarning,
+                          stacklevel=2)
+    if step:
+        problem = append_summary(step, markdown)
+        if problem is not None:
+            warnings.warn(f"{problem}; the gates' results are in the log", BacktestWarning,
+                          stacklevel=2)
     if junit is not None:
         written.append(write_text_atomic(junit, to_junit(doc), "JUnit file"))
     if report is not None:
@@ -113,6 +120,27 @@ def _write_outputs(result: TuneResult, *, json_file: Path | None, summary: Path 
     return written
 
 
+def _summary_on_error(command: Callable[..., None]) -> Callable[..., None]:
+    """An error (exit 1) also lands in ``--summary FILE``: a CI job shows why it failed."""
+
+    @functools.wraps(command)
+    def run(*args: Any, **kwargs: Any) -> None:
+        try:
+            command(*args, **kwargs)
+        except BacktestError as exc:  # the boundary prints the line itself
+            summary = kwargs.get("summary")
+            if summary is not None:
+                from backtest._ci import error_markdown
+
+                with contextlib.suppress(OSError):
+                    summary.write_text(error_markdown("tune", " ".join(str(exc).split())),
+                                       encoding="utf-8")
+            raise
+
+    return run
+
+
+@_summary_on_error
 def tune(
     ctx: typer.Context,
     config: Annotated[Path | None, typer.Argument(
@@ -156,9 +184,10 @@ def tune(
     baseline: Annotated[Path | None, typer.Option(
         "--baseline", help="A previous tune --json; a gated number worse by more than "
                            "--tolerance fails.")] = None,
-    tolerance: Annotated[float, typer.Option(
-        "--tolerance", help="Allowed worsening against --baseline, in the number's units.")
-    ] = 0.05,
+    tolerance: Annotated[list[str] | None, typer.Option(
+        "--tolerance", help="Allowed worsening against --baseline: 0.05 (in each number's "
+                            "units), 10% (of the baseline's value), or per number "
+                            "(oos.sharpe=0.05, pbo=20%); repeatable; default 0.05.")] = None,
     json_file: Annotated[Path | None, typer.Option("--json", help="Write the JSON here.")
                          ] = None,
     summary: Annotated[Path | None, typer.Option(
@@ -200,9 +229,6 @@ def tune(
         --walk-forward --train 120m --test 36m --gate 'oos.sharpe >= 0.3'
         --gate 'pbo <= 0.5' --json reports/tune.json --summary reports/tune.md
     """
-    from backtest.cli import state
-    from backtest.tune import SweepOptions, run_tune, tune_config
-
     lengths = {"train": train, "test": test, "step": step, "anchored": anchored}
     if not walk_forward and any(v is not None for v in lengths.values()):
         raise ConfigError("--train/--test/--step/--anchored need --walk-forward")
@@ -210,6 +236,11 @@ def tune(
     # --holdout alone: off; neither: as the file says
     wf: Any = (lengths if walk_forward
                else False if walk_forward is False or holdout is not None else None)
+    from backtest.cli import state
+    from backtest.stats import parse_tolerances
+    from backtest.tune import SweepOptions, run_tune, tune_config
+
+    tolerances = parse_tolerances(tolerance or ())
     cfg = tune_config(
         config, overrides=overrides or (), params=params or (), gates=gates or (),
         tune={"search": search, "trials": trials, "seed": seed, "objective": objective,
@@ -226,7 +257,7 @@ def tune(
     advance, stop = _progress(quiet)
     try:
         result = run_tune(cfg, load=state(ctx).loader(), options=options, baseline=base,
-                          tolerance=tolerance, progress=advance)
+                          tolerance=tolerances, progress=advance)
     except KeyboardInterrupt:
         stop()
         typer.echo("tune interrupted: no output written", err=True)
@@ -252,6 +283,12 @@ def _read_baseline(path: Path | None) -> dict[str, Any] | None:
         raise ConfigError(f"--baseline {path}: not a readable tune JSON ({exc})") from None
     if not isinstance(doc, dict) or doc.get("kind") != "tune":
         raise ConfigError(f"--baseline {path}: not a `backtest tune --json` document")
+    from backtest.tune._result import SCHEMA_VERSION
+
+    schema = str(doc.get("schema_version", "none"))
+    if schema.split(".")[0] != SCHEMA_VERSION.split(".")[0]:
+        raise ConfigError(f"--baseline {path}: schema {schema} cannot be compared with this "
+                          f"version's {SCHEMA_VERSION}; make a new baseline")
     return doc
 
 
@@ -266,6 +303,8 @@ def _print(result: TuneResult, paths: list[Path]) -> None:
     for g in doc["gates"]:
         out.print(f"gate {g['message']}")
     base = doc.get("baseline")
+    for check in (base or {}).get("checks", []):
+        out.print(f"baseline {check['message']}")
     if base and not (base["config_match"] and base["data_match"]):
         what = [w for w, ok in (("config", base["config_match"]), ("data", base["data_match"]))
                 if not ok]

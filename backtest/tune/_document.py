@@ -35,7 +35,7 @@ from backtest.tune._result import (
 
 if TYPE_CHECKING:
     from backtest.config import RunConfig
-    from backtest.stats import Gate
+    from backtest.stats import Gate, Tolerances
     from backtest.sweep import PreparedSweep, SweepResult
     from backtest.tune._placebo import PlaceboPlan
     from backtest.tune._protocol import FoldSelection
@@ -188,7 +188,7 @@ def assemble(
     positions: tuple[Any, Any],
     gates: Sequence[Gate],
     baseline: Mapping[str, Any] | None,
-    tolerance: float,
+    tolerance: Tolerances,
     versions: Mapping[str, str],
     placebo: tuple[PlaceboPlan, Sequence[PlaceboSearch]] | None = None,
 ) -> TuneResult:

@@ -52,7 +52,7 @@ import pandas as pd
 from backtest.config import Objective, RunConfig
 from backtest.errors import ConfigError
 from backtest.report.json import to_plain
-from backtest.stats import baseline_check
+from backtest.stats import Tolerances, baseline_check
 from backtest.tune._protocol import FoldSelection, positions_to_dates
 from backtest.tune._space import Space, Trial
 
@@ -251,22 +251,26 @@ def check_baseline(
     current: Mapping[str, float],
     baseline: Mapping[str, Any],
     *,
-    tolerance: float,
+    tolerance: Tolerances,
     config_hash: str,
     fingerprint: str,
 ) -> dict[str, Any]:
     """Compare the quantity each gate judges with its value in a previous tune document.
 
-    Worse by more than ``tolerance`` (absolute, in the quantity's own units:
-    Sharpe points, probability...) fails (:func:`backtest.stats.baseline_check`).
-    A quantity the baseline lacks passes, saying so. A baseline from another
-    config or other data is compared all the same and reported as such.
+    Worse by more than its tolerance (absolute, in the quantity's own units, or a
+    share of the baseline's value: :class:`backtest.stats.Tolerances`) fails
+    (:func:`backtest.stats.baseline_check`), and so does a quantity the baseline lacks
+    or has no number for: a baseline never vouches for what it does not hold. A
+    baseline from another config or other data is compared all the same and reported
+    as such.
     """
     then_values = flatten_numbers(baseline)
     now: dict[str, float] = {}
     then: dict[str, float] = {}
     up: dict[str, bool] = {}
     texts: dict[str, str] = {}
+    allowed: dict[str, float] = {}
+    shown: dict[str, str] = {}
     for gate in gates:
         judged = _judged(gate, current)
         if judged is None:
@@ -276,16 +280,22 @@ def check_baseline(
         try:
             then_judged = _judged(gate, then_values)
         except KeyError:
-            continue
+            then_judged = None
         if then_judged is not None:
             then[name] = then_judged[1]
-    outcomes = baseline_check(now, then, list(now), tolerance, up)
+        tol = tolerance.of(name, gate.text)
+        base_value = then.get(name, math.nan)
+        allowed[name] = tol.allowed(base_value) if math.isfinite(base_value) else tol.value
+        shown[name] = str(tol)
+    outcomes = baseline_check(now, then, list(now), allowed, up)
+    config, data = baseline.get("config"), baseline.get("data")
     return {
-        "config_match": baseline.get("config", {}).get("hash") == config_hash,
-        "data_match": baseline.get("data", {}).get("fingerprint") == fingerprint,
-        "tolerance": tolerance,
+        "config_match": isinstance(config, Mapping) and config.get("hash") == config_hash,
+        "data_match": isinstance(data, Mapping) and data.get("fingerprint") == fingerprint,
+        "tolerance": tolerance.to_json(),
         "checks": [{"expr": texts[name], "quantity": name, "passed": o.passed,
-                    "now": o.lhs, "limit": o.rhs, "message": o.message}
+                    "now": o.lhs, "limit": o.rhs, "tolerance": shown[name],
+                    "message": o.message}
                    for name, o in zip(now, outcomes, strict=True)],
     }
 

@@ -28,10 +28,12 @@ from backtest.runner import library_versions
 from backtest.stats import (
     Fold,
     Gate,
+    Tolerances,
     deflated_sharpe_ratio,
     neighbour_stability,
     objective_values,
     parse_gate,
+    parse_tolerances,
     pbo_cscv,
     spa_test,
 )
@@ -184,7 +186,7 @@ def run_tune(
     load: Loader,
     options: SweepOptions | None = None,
     baseline: Mapping[str, Any] | None = None,
-    tolerance: float = 0.05,
+    tolerance: float | Tolerances = 0.05,
     progress: Callable[[int], None] | None = None,
     placebo: int | None = None,
 ) -> TuneResult:
@@ -201,8 +203,10 @@ def run_tune(
         Executor, workers, memory budget.
     baseline : mapping, optional
         A previous ``tune --json`` document to compare the gated numbers against.
-    tolerance : float
-        How much worse (in each gated number's units) than the baseline is allowed.
+    tolerance : float or Tolerances
+        How much worse than the baseline a gated number may get: absolute, in its own
+        units (a float), or per number and possibly relative
+        (:func:`backtest.stats.parse_tolerances`).
     progress : callable, optional
         Called with the number of trials finished since the last call.
     placebo : int, optional
@@ -216,11 +220,17 @@ def run_tune(
     """
     section = config.tune
     placebo = section.placebo if placebo is None else placebo
+    if not isinstance(tolerance, Tolerances):
+        tolerance = parse_tolerances([str(tolerance)])
     space = Space.from_specs(section.params, search=section.search, trials=section.trials,
                              seed=section.seed)
     check_space(config, space)
     gates = [parse_gate(text) for text in section.gates]
     check_gate_names(gates, benchmark=bool(config.benchmarks), placebo=placebo > 0)
+    unknown = [axis for axis in section.heatmap if axis not in space.paths]
+    if unknown:
+        raise ConfigError(f"--heatmap {', '.join(unknown)}: not a swept parameter; swept: "
+                          f"{', '.join(space.paths)}")
     trials = space.draw()
     prepared = prepare_sweep(config.raw, [t.params for t in trials], source=config.source,
                              base_dir=Path(config.source).parent, load=load)
