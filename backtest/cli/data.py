@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
@@ -35,10 +36,29 @@ def _cache(ctx: typer.Context):  # type: ignore[no-untyped-def]
     return Cache(resolve_data_root(s.data_dir, s.env_data_dir))
 
 
+def _config_ids(configs: list[Path]) -> list[str]:
+    """The series ids of run configs that live outside this machine (not embedded/csv/synthetic)."""
+    from backtest.config import load_config
+    from backtest.data import SeriesRequest
+    from backtest.data.cache import LOCAL_SOURCES
+
+    ids = [sid for path in configs for sid in load_config(path).data.series_ids]
+    return [sid for sid in dict.fromkeys(ids)
+            if SeriesRequest.parse(sid).source not in LOCAL_SOURCES]
+
+
 @data_app.command("fetch")
 def fetch(
     ctx: typer.Context,
-    series: Annotated[list[str], typer.Argument(help="Series ids, e.g. fred:DGS10 yahoo:QQQ.")],
+    series: Annotated[list[str] | None, typer.Argument(
+        help="Series ids, e.g. fred:DGS10 yahoo:QQQ.")] = None,
+    configs: Annotated[list[Path] | None, typer.Option(
+        "--config", help="Also every series a run config reads from the network "
+                         "(repeatable); embedded, csv and synthetic series need no fetch.")
+    ] = None,
+    list_only: Annotated[bool, typer.Option(
+        "--list", help="Print the ids that would be fetched, one per line, and fetch none.")
+    ] = False,
     force: Annotated[bool, typer.Option("--force", help="Re-fetch even if fresh.")] = False,
 ) -> None:
     """Fetch series into the cache (with a progress bar for several).
@@ -50,13 +70,26 @@ def fetch(
     Example:
 
         backtest data fetch fred:DGS10 fred:BAA10Y yahoo:QQQ french:Portfolios_Formed_on_BE-ME/Hi10
+
+        backtest data fetch --config strategies/etf_rotation.toml
     """
     from backtest.cli import state
     from backtest.data import SeriesRequest, default_providers
-    from backtest.errors import CacheMissError, DataError
+    from backtest.errors import CacheMissError, ConfigError, DataError
 
     s = state(ctx)
-    requests = list(dict.fromkeys(SeriesRequest.parse(x) for x in series))
+    ids = [*(series or []), *_config_ids(configs or [])]
+    if list_only:
+        for sid in dict.fromkeys(ids):
+            typer.echo(sid)
+        return
+    if not ids:
+        if configs:
+            typer.echo(f"nothing to fetch: every series of {', '.join(map(str, configs))} is "
+                       "local (embedded, csv or synthetic)")
+            return
+        raise ConfigError("data fetch: name series ids or --config FILE")
+    requests = list(dict.fromkeys(SeriesRequest.parse(x) for x in ids))
     if s.offline and s.mirror is None:
         raise CacheMissError(
             "backtest data fetch needs the network; drop --offline (or copy from a local "

@@ -210,3 +210,10 @@ class DataConfig:
         clash = set(self.assets) & set(self.macro)
         if clash:
             raise ConfigError(f"data: aliases used for both an asset and a macro series: {clash}")
+
+    @property
+    def series_ids(self) -> tuple[str, ...]:
+        """Every series id the config reads (assets, then macro series), each once."""
+        ids = [sid for spec in self.assets.values() for sid in spec.series_ids]
+        ids += [sid for spec in self.macro.values() for sid in spec.expr.names]
+        return tuple(dict.fromkeys(ids))
