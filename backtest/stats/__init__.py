@@ -22,9 +22,11 @@ from backtest.stats._pbo import PBOResult, pbo_cscv
 from backtest.stats._spa import SPAResult, spa_test
 from backtest.stats._splits import Fold, holdout, parse_length, walk_forward
 from backtest.stats._stability import Stability, neighbour_stability
+from backtest.stats._ties import RELATIVE_TIE, first_best, tied
 
 __all__ = [
     "OBJECTIVES",
+    "RELATIVE_TIE",
     "DeflatedSharpe",
     "Fold",
     "Gate",
@@ -36,6 +38,7 @@ __all__ = [
     "baseline_check",
     "deflated_sharpe_ratio",
     "expected_max_sharpe",
+    "first_best",
     "holdout",
     "neighbour_stability",
     "objective_values",
@@ -44,5 +47,6 @@ __all__ = [
     "pbo_cscv",
     "probabilistic_sharpe_ratio",
     "spa_test",
+    "tied",
     "walk_forward",
 ]
