@@ -19,7 +19,7 @@ from backtest.stats._deflated import (
 from backtest.stats._gates import Gate, GateOutcome, parse_gate
 from backtest.stats._objectives import OBJECTIVES, Objective, objective_values
 from backtest.stats._pbo import PBOResult, pbo_cscv
-from backtest.stats._spa import SPAResult, spa_test
+from backtest.stats._spa import RealityCheck, SPAResult, spa_test
 from backtest.stats._splits import Fold, holdout, parse_length, walk_forward
 from backtest.stats._stability import Stability, neighbour_stability
 from backtest.stats._ties import RELATIVE_TIE, first_best, tied
@@ -33,6 +33,7 @@ __all__ = [
     "GateOutcome",
     "Objective",
     "PBOResult",
+    "RealityCheck",
     "SPAResult",
     "Stability",
     "baseline_check",
