@@ -2,9 +2,11 @@
 
 What ``backtest tune`` reports about a search besides the selected trial's
 numbers: objectives vectorized over trials, walk-forward and holdout splits, the
-deflated Sharpe ratio, the probability of backtest overfitting (CSCV), Hansen's
-SPA test, the stability of the selected point among its neighbours, and the gate
-expressions that turn them into an exit code.
+deflated Sharpe ratio (over an effective number of independent trials), the
+probability of backtest overfitting (CSCV), Hansen's studentized SPA test with
+White's Reality Check beside it, the stability of the selected point among its
+neighbours, the tie rule shared by every selection, and the gate expressions that
+turn them into an exit code.
 """
 
 from __future__ import annotations
@@ -16,28 +18,35 @@ from backtest.stats._deflated import (
     expected_max_sharpe,
     probabilistic_sharpe_ratio,
 )
+from backtest.stats._effective import EffectiveTrials, effective_trials
 from backtest.stats._gates import Gate, GateOutcome, parse_gate
 from backtest.stats._objectives import OBJECTIVES, Objective, objective_values
 from backtest.stats._pbo import PBOResult, pbo_cscv
-from backtest.stats._spa import SPAResult, spa_test
+from backtest.stats._spa import RealityCheck, SPAResult, spa_test
 from backtest.stats._splits import Fold, holdout, parse_length, walk_forward
 from backtest.stats._stability import Stability, neighbour_stability
+from backtest.stats._ties import RELATIVE_TIE, first_best, tied
 
 __all__ = [
     "OBJECTIVES",
+    "RELATIVE_TIE",
     "DeflatedSharpe",
+    "EffectiveTrials",
     "Fold",
     "Gate",
     "GateOutcome",
     "Objective",
     "PBOResult",
+    "RealityCheck",
     "SPAResult",
     "Stability",
     "Tolerance",
     "Tolerances",
     "baseline_check",
     "deflated_sharpe_ratio",
+    "effective_trials",
     "expected_max_sharpe",
+    "first_best",
     "holdout",
     "neighbour_stability",
     "objective_values",
@@ -47,5 +56,6 @@ __all__ = [
     "pbo_cscv",
     "probabilistic_sharpe_ratio",
     "spa_test",
+    "tied",
     "walk_forward",
 ]

@@ -19,6 +19,7 @@ import numpy.typing as npt
 from scipy import stats
 
 from backtest.errors import ConfigError, DataError
+from backtest.stats._effective import EffectiveTrials
 
 __all__ = [
     "DeflatedSharpe",
@@ -28,13 +29,14 @@ __all__ = [
 ]
 
 
-def expected_max_sharpe(n_trials: int, variance: float) -> float:
+def expected_max_sharpe(n_trials: float, variance: float) -> float:
     r"""Expected maximum Sharpe ratio of ``n_trials`` skill-less trials (the DSR threshold SR0).
 
     Parameters
     ----------
-    n_trials : int
-        Number of independent trials, N >= 1.
+    n_trials : float
+        Number of independent trials, N >= 1; a real number is accepted (an
+        effective number, :func:`effective_trials`).
     variance : float
         Variance of the trials' Sharpe ratios, V >= 0, in the units of the result
         (per-bar Sharpe ratios give a per-bar threshold).
@@ -52,6 +54,8 @@ def expected_max_sharpe(n_trials: int, variance: float) -> float:
 
     with :math:`\gamma` the Euler-Mascheroni constant (False Strategy theorem;
     the bracket approximates E[max of N standard normals], 2.5306 for N = 100).
+    For real N below ~1.29 the bracket turns negative (-0.32 at N = 1.1), while
+    the maximum of one or more draws has a mean >= 0: it is floored at 0.
 
     References
     ----------
@@ -59,8 +63,13 @@ def expected_max_sharpe(n_trials: int, variance: float) -> float:
        correcting for selection bias, backtest overfitting and non-normality.
        J. Portfolio Management 40(5), 94-107, eq. (3)-(4).
     """
-    if isinstance(n_trials, bool) or not isinstance(n_trials, int | np.integer) or n_trials < 1:
-        raise ConfigError(f"n_trials must be an integer >= 1, got {n_trials!r}")
+    if (
+        isinstance(n_trials, bool)
+        or not isinstance(n_trials, int | float | np.integer | np.floating)
+        or not n_trials >= 1
+        or not math.isfinite(n_trials)
+    ):
+        raise ConfigError(f"n_trials must be a number >= 1, got {n_trials!r}")
     if not math.isfinite(variance) or variance < 0:
         raise ConfigError(f"variance of the trials' Sharpe ratios must be >= 0, got {variance}")
     if n_trials == 1:
@@ -68,7 +77,7 @@ def expected_max_sharpe(n_trials: int, variance: float) -> float:
     gamma = np.euler_gamma
     n = float(n_trials)
     bracket = (1 - gamma) * stats.norm.ppf(1 - 1 / n) + gamma * stats.norm.ppf(1 - 1 / (n * np.e))
-    return float(math.sqrt(variance) * bracket)
+    return float(math.sqrt(variance) * max(bracket, 0.0))
 
 
 def probabilistic_sharpe_ratio(
@@ -118,36 +127,47 @@ def probabilistic_sharpe_ratio(
 
 @dataclass(frozen=True)
 class DeflatedSharpe:
-    """The deflated Sharpe ratio of a selected trial and every input to it.
+    """The deflated Sharpe ratio of a return series and every input to it.
 
     Attributes
     ----------
     dsr : float
-        Probability that the selected trial's true Sharpe ratio exceeds SR0.
+        Probability that the series' true Sharpe ratio exceeds SR0.
     sr : float
-        Its observed Sharpe ratio, per bar.
+        Its observed Sharpe ratio, per bar, in excess of ``reference``.
     sr0 : float
-        Expected maximum Sharpe ratio of ``n_trials`` skill-less trials, per bar.
+        Expected maximum Sharpe ratio of ``n_effective`` skill-less trials, per bar.
     n_trials : int
-        Number of trials N behind the selection.
+        Number of trials N run by the search, failed and flat ones included.
+    n_effective : float
+        Number of independent trials SR0 counts: :math:`N_{eff}` from
+        :func:`effective_trials`, or N when none was given.
+    effective_method : str
+        How ``n_effective`` was counted: ``"n_trials"`` (N itself, as in the
+        paper) or :class:`EffectiveTrials`' method.
     variance : float
         Variance (ddof = 1) of the trials' per-bar Sharpe ratios.
     skew : float
-        Skewness of the selected trial's returns (plug-in estimator).
+        Skewness of the series (plug-in estimator).
     kurtosis : float
-        Kurtosis of those returns, non-excess (plug-in estimator).
+        Kurtosis of the series, non-excess (plug-in estimator).
     n_bars : int
         Number of returns T.
+    reference : str
+        What the series is in excess of (``"cash"``, ``"benchmark 'market'"``).
     """
 
     dsr: float
     sr: float
     sr0: float
     n_trials: int
+    n_effective: float
+    effective_method: str
     variance: float
     skew: float
     kurtosis: float
     n_bars: int
+    reference: str
 
     def annualized(self, periods_per_year: int) -> tuple[float, float]:
         """``(sr, sr0)`` times ``sqrt(periods_per_year)``, for display."""
@@ -155,47 +175,77 @@ class DeflatedSharpe:
         return self.sr * scale, self.sr0 * scale
 
 
+def _effective_count(count: int, effective: EffectiveTrials | None) -> tuple[float, str]:
+    if effective is None:
+        return float(count), "n_trials"
+    if not isinstance(effective, EffectiveTrials):
+        raise ConfigError(f"effective must be an EffectiveTrials, got {type(effective).__name__}")
+    if effective.n_trials > count:
+        raise ConfigError(
+            f"effective trials were counted on {effective.n_trials} trials, more than "
+            f"n_trials = {count}; give n_trials = every trial run"
+        )
+    return effective.n_effective, effective.method
+
+
 def deflated_sharpe_ratio(
-    returns: npt.ArrayLike, trial_sharpes: npt.ArrayLike, *, n_trials: int | None = None
+    returns: npt.ArrayLike,
+    trial_sharpes: npt.ArrayLike,
+    *,
+    n_trials: int | None = None,
+    effective: EffectiveTrials | None = None,
+    reference: str = "cash",
 ) -> DeflatedSharpe:
-    r"""Deflated Sharpe ratio of the selected trial, over every trial of the search.
+    r"""Deflated Sharpe ratio of a return series, over every trial of the search that chose it.
 
     Parameters
     ----------
     returns : array_like of shape (n_bars,)
-        Excess returns (over cash) of the selected trial, per bar.
+        The series to deflate, per bar, in excess of ``reference``: the selected
+        trial's in-sample excess returns (the paper's use), or the deployed
+        selection — the stitched out-of-sample series — in excess of the benchmark.
     trial_sharpes : array_like of shape (n_trials,)
-        Per-bar (NOT annualized) Sharpe ratios of ALL trials evaluated, the selected
-        one included, e.g. ``objective_values(..., periods_per_year=1,
-        objective="sharpe")``. NaN entries (undefined Sharpe) are left out of the
-        variance.
+        Per-bar (NOT annualized) Sharpe ratios of ALL trials evaluated, e.g.
+        ``objective_values(..., periods_per_year=1, objective="sharpe")``. NaN
+        entries (undefined Sharpe: flat trials) are left out of the variance V.
     n_trials : int, optional
-        Number of trials N; defaults to the number of finite ``trial_sharpes``.
-        Give it when more trials were tried than are listed (e.g. failed ones).
+        N, every trial the search ran. Default: the length of ``trial_sharpes``
+        (flat trials included). Give it when trials failed (they have no Sharpe).
+    effective : EffectiveTrials, optional
+        :func:`effective_trials` of the trials' returns: SR0 then counts
+        :math:`N_{eff}` independent trials instead of N.
+    reference : str, default "cash"
+        What ``returns`` are in excess of, stated in the result.
 
     Returns
     -------
     DeflatedSharpe
-        DSR with SR, SR0, N, V, skew, kurtosis and T; ``dsr`` is NaN when the
-        selected returns have no dispersion.
+        DSR with SR, SR0, N, N_eff and its method, V, skew, kurtosis, T and the
+        reference; ``dsr`` is NaN when the series has no dispersion.
 
     Raises
     ------
     DataError
         Fewer than 3 returns or non-finite returns.
     ConfigError
-        ``n_trials`` < 1.
+        ``n_trials`` < 1, or fewer than the trials ``effective`` was counted on.
 
     Notes
     -----
     :math:`DSR = \widehat{PSR}(SR_0)` (:func:`probabilistic_sharpe_ratio`) with
-    :math:`SR_0` = :func:`expected_max_sharpe` (N, V). SR is
-    :math:`\bar x / s_x` (ddof = 1); skew and kurtosis are the plug-in moments
-    :math:`m_3/m_2^{3/2}` and :math:`m_4/m_2^2` (``scipy.stats`` defaults, as in
-    the authors' code); V is the sample variance (ddof = 1) of the finite trial
+    :math:`SR_0` = :func:`expected_max_sharpe` (:math:`N_{eff}`, V), eq. (2) with
+    the False Strategy theorem's threshold, Bailey & López de Prado (2014). SR is
+    :math:`\bar x / s_x` (ddof = 1) of the series; skew and kurtosis are the plug-in
+    moments :math:`m_3/m_2^{3/2}` and :math:`m_4/m_2^2` (``scipy.stats`` defaults, as
+    in the authors' code); V is the sample variance (ddof = 1) of the finite trial
     Sharpe ratios. The paper's example — SR 2.5 a year, N = 100, V = 0.5 a year,
     T = 1,250 daily bars at 250 a year, skew -3, kurtosis 10 — gives SR0 = 0.1132
-    per bar and DSR = 0.9004 (tested).
+    per bar and DSR = 0.9004 (tested, with :math:`N_{eff} = N`).
+
+    The paper deflates the selected trial's own (in-sample) Sharpe ratio; a
+    series measured out of sample, or in excess of a benchmark, is deflated by
+    the same threshold, which then asks whether the deployed selection did better
+    than the best of :math:`N_{eff}` skill-less trials would be expected to.
 
     References
     ----------
@@ -205,21 +255,22 @@ def deflated_sharpe_ratio(
     """
     x = np.asarray(returns, dtype=np.float64)
     if x.ndim != 1 or x.size < 3 or not np.isfinite(x).all():
-        raise DataError("the selected trial's returns must be a finite 1-D series of >= 3 bars")
+        raise DataError("the returns to deflate must be a finite 1-D series of >= 3 bars")
     sharpes = np.asarray(trial_sharpes, dtype=np.float64).ravel()
     finite = sharpes[np.isfinite(sharpes)]
-    count = finite.size if n_trials is None else n_trials
+    count = sharpes.size if n_trials is None else n_trials
     if isinstance(count, bool) or not isinstance(count, int | np.integer) or count < 1:
         raise ConfigError(f"n_trials must be an integer >= 1, got {count!r}")
+    n_eff, method = _effective_count(int(count), effective)
     variance = float(np.var(finite, ddof=1)) if finite.size >= 2 else 0.0
-    sr0 = expected_max_sharpe(int(count), variance)
+    sr0 = expected_max_sharpe(n_eff, variance)
+    head = (int(count), n_eff, method, variance)
     std = float(np.std(x, ddof=1))
     if std == 0.0 or x.max() == x.min():
-        return DeflatedSharpe(
-            math.nan, math.nan, sr0, int(count), variance, math.nan, math.nan, x.size
-        )
+        return DeflatedSharpe(math.nan, math.nan, sr0, *head, math.nan, math.nan, x.size,
+                              reference)
     sr = float(np.mean(x)) / std
     skew = float(stats.skew(x))
     kurt = float(stats.kurtosis(x, fisher=False))
     dsr = probabilistic_sharpe_ratio(sr, sr0, x.size, skew, kurt)
-    return DeflatedSharpe(dsr, sr, sr0, int(count), variance, skew, kurt, x.size)
+    return DeflatedSharpe(dsr, sr, sr0, *head, skew, kurt, x.size, reference)

@@ -30,6 +30,7 @@ from backtest.stats._arrays import (
 )
 from backtest.stats._blocks import block_stats, union_values
 from backtest.stats._objectives import Objective, check_objective
+from backtest.stats._ties import first_best, tied
 
 __all__ = ["PBOResult", "pbo_cscv"]
 
@@ -101,14 +102,19 @@ def _split_sets(n_blocks: int) -> tuple[IntArray, IntArray]:
 
 
 def _select_and_rank(train: FloatArray, test: FloatArray) -> tuple[FloatArray, ...]:
-    """In-sample best per split, its test value and relative rank ω, and the logit."""
+    """In-sample best per split, its test value and relative rank ω, and the logit.
+
+    Ties (:func:`backtest.stats.tied`, within 1e-12 relative) go to the lowest
+    trial in sample and share their average rank out of sample.
+    """
     n_trials = train.shape[1]
-    train_key = np.where(np.isnan(train), -np.inf, train)
     test_key = np.where(np.isnan(test), -np.inf, test)
-    winner = np.argmax(train_key, axis=1)
+    winner = first_best(train)
     rows = np.arange(train.shape[0])
     target = test_key[rows, winner][:, np.newaxis]
-    rank = (test_key < target).sum(axis=1) + ((test_key == target).sum(axis=1) + 1) / 2
+    level = tied(test_key, target)
+    below = (test_key < target) & ~level
+    rank = below.sum(axis=1) + (level.sum(axis=1) + 1) / 2
     omega = rank / (n_trials + 1)
     logit = np.log(omega / (1 - omega))
     undefined = np.isnan(train).all(axis=1)
@@ -182,8 +188,12 @@ def pbo_cscv(
     -----
     For each split c, the in-sample set J is S/2 of the blocks (in time order)
     and the out-of-sample set is the rest. :math:`n^*` = argmax of the metric on
-    J (first trial on ties); :math:`\omega_c` = (average) rank of :math:`n^*`
-    among the N trials on the complement, divided by N + 1;
+    J; :math:`\omega_c` = (average) rank of :math:`n^*` among the N trials on
+    the complement, divided by N + 1. Values within 1e-12 relative of each other
+    are ties (:func:`backtest.stats.tied`): in sample the lowest trial among those
+    tied with the maximum wins, out of sample trials tied with :math:`n^*` share
+    its average rank, so trials whose returns differ by rounding alone never
+    decide a split;
     :math:`\lambda_c = \log(\omega_c / (1 - \omega_c))`, and
 
     .. math:: PBO = \frac{1}{C}\sum_c 1[\lambda_c \le 0].

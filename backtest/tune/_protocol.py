@@ -8,7 +8,8 @@ of price bar ``j + 1``.
   test = the rest. ``--walk-forward``: rolling (or anchored) train windows, each
   followed by a purge gap and a test window (:func:`backtest.stats.walk_forward`).
 * **Selection.** In every fold the trial with the best objective on the train
-  window is chosen (ties: the lowest trial number).
+  window is chosen (ties — values within 1e-12 relative, :func:`backtest.stats.tied`
+  — go to the lowest trial number).
 * **Stitching.** The out-of-sample series is ONE backtest that follows each
   fold's selected trial from the close before its test window to the close before
   the next fold's (decision rows ``test.start .. next.start - 1`` on the price
@@ -30,7 +31,7 @@ import pandas as pd
 
 from backtest.config import TuneSection
 from backtest.errors import BacktestError
-from backtest.stats import Fold, holdout, parse_length, walk_forward
+from backtest.stats import Fold, first_best, holdout, parse_length, walk_forward
 
 __all__ = [
     "FoldSelection",
@@ -88,7 +89,10 @@ def select_per_fold(
     """Pick the best trial on each fold's train window.
 
     ``score(window)`` returns the objective of every trial (rows in ``numbers``
-    order) on that window of bars.
+    order, increasing) on that window of bars. Among the trials whose objective
+    is within 1e-12 relative of the best (:func:`backtest.stats.first_best`), the
+    lowest trial number wins, so rounding noise between trials that trade alike
+    never decides a fold.
     """
     out = []
     for fold in folds:
@@ -98,7 +102,7 @@ def select_per_fold(
                 f"tune: fold {fold.number} has no trial with a defined objective on its "
                 "train window (too short, or every trial flat); lengthen train"
             )
-        best = int(np.nanargmax(np.where(np.isfinite(train), train, -np.inf)))
+        best = int(first_best(np.where(np.isfinite(train), train, np.nan)))
         test = score(fold.test)
         out.append(FoldSelection(fold=fold, trial=int(numbers[best]),
                                  train_objective=float(train[best]),

@@ -24,7 +24,9 @@ decimals, never percent)::
      "oos": {<metrics>},                       # the stitched out-of-sample series
      "benchmark": {"label", "is": {...}, "oos": {...}},
      "dsr": float, "pbo": float,
-     "spa": {"lower", "consistent", "upper", "block_size", "reps"},
+     "spa": {"lower", "consistent", "upper", "statistic", "label",   # Hansen's SPA
+             "rc": {"lower", "consistent", "upper", "statistic", "label"},  # Reality Check
+             "block_size", "reps", "n_trials", "n_distinct", "n_degenerate", "method"},
      "stability": {"own", "neighbour_median", "ratio", "n_neighbours", "sharp_peak"},
      "statistics": {"deflated_sharpe": {...}, "pbo": {...}},
      "series": {"oos": {"dates", "values"}, "benchmark_oos": {"dates", "values"}},

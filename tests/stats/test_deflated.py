@@ -94,7 +94,8 @@ def test_deflated_sharpe_result_fields() -> None:
 
 def test_flat_selected_returns_and_bad_input() -> None:
     flat = deflated_sharpe_ratio(np.zeros(50), np.array([0.1, 0.2, np.nan]))
-    assert math.isnan(flat.dsr) and flat.n_trials == 2
+    # a flat trial (NaN Sharpe ratio) is a trial of the search: N counts it (issue 15)
+    assert math.isnan(flat.dsr) and flat.n_trials == 3 and flat.n_effective == 3.0
     with pytest.raises(DataError):
         deflated_sharpe_ratio(np.array([0.1, np.nan, 0.2, 0.3]), np.array([0.1, 0.2]))
     with pytest.raises(ConfigError):
