@@ -7,16 +7,23 @@ GitHub renders raw HTML in Markdown summaries, and JUnit viewers render messages
 
 from __future__ import annotations
 
-import html
+import re
 from collections.abc import Mapping
 from pathlib import Path
 
 __all__ = ["annotation", "append_summary", "error_markdown", "escape_html", "in_github_actions"]
 
+_TAG_OPEN = re.compile(r"<(?=[A-Za-z/!?])")
+
 
 def escape_html(text: str) -> str:
-    """``&``, ``<`` and ``>`` as entities: a name never becomes markup in a viewer."""
-    return html.escape(text, quote=False)
+    """Every ``<`` that could open a tag, a comment or a declaration as ``&lt;``.
+
+    A name a user wrote (``<img onerror=...>``) then shows as text in any viewer that
+    renders raw HTML, while comparisons stay readable (``pbo <= 0.5``: a ``<`` before
+    a space, a digit or ``=`` opens nothing, in HTML or in CommonMark).
+    """
+    return _TAG_OPEN.sub("&lt;", text)
 
 
 def _command_text(text: str) -> str:

@@ -115,9 +115,16 @@ def gate_names(*, benchmark: bool, placebo: bool) -> set[str]:
 
 
 def _number_fields(cls: type[Any]) -> list[str]:
-    """Fields of a result dataclass that hold one number (what a gate can read)."""
+    """Dotted fields of a result dataclass that hold one number (what a gate can read)."""
     hints = typing.get_type_hints(cls)
-    return [f.name for f in dataclasses.fields(cls) if hints[f.name] in (float, int, bool)]
+    out = []
+    for f in dataclasses.fields(cls):
+        kind = hints[f.name]
+        if kind in (float, int, bool):
+            out.append(f.name)
+        elif dataclasses.is_dataclass(kind):  # a nested result: spa.rc.consistent
+            out += [f"{f.name}.{sub}" for sub in _number_fields(kind)]  # type: ignore[arg-type]
+    return out
 
 
 def check_gate_names(gates: Sequence[Gate], *, benchmark: bool, placebo: bool) -> None:

@@ -47,7 +47,7 @@ def test_passing_gates_exit_0_and_write_every_output(passing):
     assert doc["conventions"]["periods_per_year"] == 12
     assert "Out of sample" in doc["verdict"] and "DSR" in doc["verdict"]
     md = (out / "t.md").read_text()
-    assert "PASS" in md and "✅ `trials.failed == 0`" in md and doc["verdict"] in md
+    assert "✅ PASS" in md and "| ✅ | `trials.failed == 0` |" in md and doc["verdict"] in md
     suite = ET.parse(out / "t.xml").getroot()
     assert suite.get("tests") == "2" and suite.get("failures") == "0"
     html = (out / "t.html").read_text()
