@@ -39,7 +39,7 @@ def test_thesis_prints_the_verdict_and_the_tables(thesis_run) -> None:
     for text in ("Spread (long − short) by the state", "Prediction and mechanism",
                  "duration gap, years", "Sharpe − always short", "Sharpe − market (MKT)",
                  "By decade", "1990s", "By regime", "1979-81 Volcker shock",
-                 "Top contributors", "Maloney & Moskowitz (2021"):
+                 "Top contributors", "Maloney & Moskowitz (2021", "Concentration:"):
         assert text in out, text
 
 
