@@ -49,6 +49,7 @@ __all__ = [
     "alternatives",
     "analyze",
     "evaluate_thesis",
+    "without_asset",
     "without_largest_contributor",
 ]
 
@@ -132,16 +133,40 @@ def _duration_ranks(run: RunResult, market: MarketData) -> RankAgreement | None:
                           dates=dates)
 
 
-def without_largest_contributor(run: RunResult) -> Concentration | None:
-    """The strategy under test's largest contributor, and the strategy run without it.
+def without_asset(run: RunResult, asset: str) -> BacktestResult:
+    """The strategy under test with ``asset``'s target weight held in the cash asset.
 
-    The contributions are the attribution over the run (they add up to the compounded
-    net return); the asset with the largest absolute contribution, the cash asset
-    excepted, is dropped from the strategy's *target* weights and its weight held in
-    the cash asset instead, and those targets go through the same engine, costs and
-    execution lag as the run. Keeping the rest of each decision as it was (rather than
-    re-weighting the sleeve over the remaining assets) answers "what did this one
-    asset add", not "what would another strategy have done". None when no asset
+    Each decision is kept as it was except that the asset's target weight goes to
+    the cash asset; the targets run through the same engine, costs and execution lag
+    as the run. Keeping the rest of each decision (rather than re-weighting a sleeve
+    over its remaining assets) answers "what did this one asset add", not "what would
+    another strategy have done". Bar ``t``'s return uses data up to ``t`` only, as
+    the run's does (tested).
+    """
+    main, cash = run.main, run.dataset.cash
+    if asset not in main.targets.columns or asset == cash:
+        raise ConfigError(f"without_asset: {asset!r} is not a non-cash asset of the run")
+    targets = main.targets.copy()
+    traded = targets.notna().any(axis=1)
+    moved = targets.loc[traded, asset].fillna(0.0)
+    targets.loc[traded, cash] = targets.loc[traded, cash].fillna(0.0) + moved
+    targets.loc[traded, asset] = 0.0
+    cfg = run.config
+    return run_backtest(
+        Decision(weights=targets, risk_off=main.risk_off), run.dataset.prices.loc[run.window],
+        cash=cash, costs=cfg.costs, execution_lag=cfg.run.execution_lag,
+        periods_per_year=run.dataset.periods_per_year,
+        initial_capital=cfg.run.initial_capital, label=f"{main.label} without {asset}",
+        kind=main.kind,
+    )
+
+
+def without_largest_contributor(run: RunResult) -> Concentration | None:
+    """The strategy under test's largest contributor, and the strategy without it.
+
+    The contributions are the attribution over the run (wealth-weighted, they add up
+    to the compounded net return); the asset with the largest absolute contribution,
+    the cash asset excepted, is removed by :func:`without_asset`. None when no asset
     contributed anything.
     """
     main, cash = run.main, run.dataset.cash
@@ -152,22 +177,11 @@ def without_largest_contributor(run: RunResult) -> Concentration | None:
     if chosen is None:
         return None
     asset, contribution = chosen
-    targets = main.targets.copy()
-    traded = targets.notna().any(axis=1)
-    moved = targets.loc[traded, asset].fillna(0.0)
-    targets.loc[traded, cash] = targets.loc[traded, cash].fillna(0.0) + moved
-    targets.loc[traded, asset] = 0.0
-    cfg = run.config
-    without = run_backtest(
-        Decision(weights=targets, risk_off=main.risk_off), prices, cash=cash, costs=cfg.costs,
-        execution_lag=cfg.run.execution_lag, periods_per_year=run.dataset.periods_per_year,
-        initial_capital=cfg.run.initial_capital, label=f"{main.label} without {asset}",
-        kind=main.kind,
-    )
     return concentration(
         strategy=main.label, asset=asset, contribution=contribution,
-        total=float(contributions.sum()), returns=main.returns, returns_without=without.returns,
-        cash=main.cash_returns, periods_per_year=run.dataset.periods_per_year,
+        total=float(contributions.sum()), returns=main.returns,
+        returns_without=without_asset(run, asset).returns, cash=main.cash_returns,
+        periods_per_year=run.dataset.periods_per_year,
     )
 
 

@@ -301,7 +301,7 @@ def too_noisy(interval: Interval, years: float = 1.0) -> bool:
 def period_spread(
     long: pd.Series, short: pd.Series, inside: npt.ArrayLike, *, label: str, kind: str,
     start: pd.Timestamp, end: pd.Timestamp, expected_sign: int, settings: BootstrapSettings,
-    periods_per_year: int | None = None,
+    periods_per_year: int | None = None, block_length: float | None = None,
 ) -> PeriodSpread:
     r"""Compounded long minus compounded short over one regime, with its interval.
 
@@ -321,6 +321,10 @@ def period_spread(
     periods_per_year : int, optional
         When given, an interval wider than :data:`TOO_NOISY_HALF_WIDTH` a year (and
         than the estimate) makes the regime ``too noisy`` (:func:`too_noisy`).
+    block_length : float, optional
+        Expected block length of the resamples; default: Politis–White on the
+        regime's own bars (see :func:`regime_spreads` for why it passes the whole
+        series' instead).
 
     Returns
     -------
@@ -352,7 +356,8 @@ def period_spread(
         empty = Interval(estimate, np.nan, np.nan, settings.confidence,
                          "stationary bootstrap (percentile)")
         return PeriodSpread(label, kind, start, end, n, empty, expected_sign, "too short")
-    block = expected_block_length(lv - sv)
+    block = expected_block_length(lv - sv) if block_length is None else min(
+        max(block_length, 1.0), max(1.0, n / 3.0))
     positions = resample_positions(n, block_length=block, reps=settings.reps,
                                    rng=rng_for(settings.seed, f"regime {label}"))
     draws = evaluate(statistic, positions)
@@ -435,15 +440,26 @@ def regime_spreads(
 
     The p-values of the regimes that have one are adjusted as one family, by Holm's
     step-down method and by Benjamini–Hochberg (``statsmodels``'s ``multipletests``):
-    with eleven regimes tested at 5%, about one in two runs on pure noise would show
-    at least one regime "counting" or "failing" by chance.
+    with nine to eleven regimes tested at 5%, about one in three runs on pure noise
+    would show at least one regime "counting" or "failing" by chance.
+
+    Every regime is resampled with one expected block length, Politis–White's on the
+    whole spread ``long - short`` (all the bars given): the dependence of the spread
+    is a property of the series, and a 12–40-bar regime cannot estimate it. On iid
+    noise the per-regime estimates averaged 2–3 bars (up to a third of the regime),
+    and a block bootstrap with long blocks on a short sample understates the
+    variance (each sample autocovariance is biased down by about γ₀/n): the share of
+    noise samples with a regime "counting" after Holm's adjustment fell from 14% to
+    about 5% with the whole series' block length (tests/analysis).
     """
+    whole = expected_block_length(long.to_numpy(dtype=np.float64)
+                                  - short.to_numpy(dtype=np.float64))
     out = [
         period_spread(
             long, short, mask, label=regime.name, kind=regime.kind.value,
             start=regime.start, end=regime.end,
             expected_sign=expected_spread_sign(regime.kind), settings=settings,
-            periods_per_year=periods_per_year,
+            periods_per_year=periods_per_year, block_length=whole,
         )
         for regime, mask in masks
         if np.asarray(mask, dtype=bool).any()
