@@ -79,6 +79,8 @@ def _part(
     index = spread.index[mask]
     n = int(mask.sum())
     start, end = (index[0], index[-1]) if n else (None, None)
+    if n == 0:
+        return SplitPart(label, 0, None, None, None, [], "no bars")
     if n < settings.min_bars:
         return SplitPart(label, n, start, end, None, [],
                          f"{n} bar{'s' if n != 1 else ''}, fewer than {settings.min_bars}")

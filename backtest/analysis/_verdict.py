@@ -309,9 +309,15 @@ def _sharpe(thesis: Thesis) -> str | None:
     return f"Alternatives: {thesis.strategy!r} " + "; ".join(parts) + "."
 
 
+def _bars(n: int) -> str:
+    return f"{n} bar{'' if n == 1 else 's'}"
+
+
 def _part(part: SplitPart, level: str) -> str:
-    span = (f"{part.bars} bars" if part.start is None or part.end is None
-            else f"{part.bars} bars, {part.start:%Y-%m-%d} to {part.end:%Y-%m-%d}")
+    if part.bars == 0:
+        return f"{part.label} it, no bars"
+    span = (_bars(part.bars) if part.start is None or part.end is None
+            else f"{_bars(part.bars)}, {part.start:%Y-%m-%d} to {part.end:%Y-%m-%d}")
     if part.state is None:
         return f"{part.label} it ({span}) not measured: {part.missing}"
     d = part.state.difference
@@ -332,11 +338,12 @@ def _idea(thesis: Thesis) -> list[str]:
     total = i.before.bars + i.after.bars
     lines = []
     if i.hindsight:
+        after = (f"only the {_bars(i.after.bars)} after it {'is' if i.after.bars == 1 else 'are'}"
+                 " out of sample" if i.after.bars else "no bar after it is out of sample")
         lines.append(
             f"Hindsight: {i.before.bars} of {total} bars ({i.share_before:.0%}) are dated up to "
             f"the idea date {i.idea_date:%Y-%m-%d}: most of this evidence was in view when the "
-            f"idea was formed, so it cannot confirm the idea; only the {i.after.bars} bars "
-            "after it are out of sample.")
+            f"idea was formed, so it cannot confirm the idea; {after}.")
     level = _level(thesis)
     lines.append(f"Idea date {i.idea_date:%Y-%m-%d}: {_part(i.before, level)}; "
                  f"{_part(i.after, level)}.")

@@ -164,6 +164,10 @@ CASES: dict[str, Callable[[], Thesis]] = {
         _part("before", 7, None, "7 bars, fewer than 12"),
         _part("after", 495, iv(-0.05, -0.09, -0.01), sharpe_diff=iv(0.13, 0.02, 0.25)),
         7 / 502)),
+    "idea_after_the_window": lambda: _with_idea(base(), IdeaSplit(
+        pd.Timestamp("2022-06-30"),
+        _part("before", 502, iv(-0.052, -0.091, -0.013), sharpe_diff=iv(0.13, 0.02, 0.25)),
+        SplitPart("after", 0, None, None, None, [], "no bars"), 1.0)),
     "concentrated": lambda: replace(base(), concentration=_concentration(29.70, 17.75)),
     "concentration_of_a_loss": lambda: replace(base(), concentration=_concentration(-0.12, -0.30)),
     "durations_unrelated": lambda: replace(base(), durations=_rho(-0.07),
@@ -202,6 +206,8 @@ MUST: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "regimes_few_resamples": (("raise [thesis] bootstrap_reps",), ()),
     "idea_hindsight": (("Hindsight: 479 of 502 bars (95%)", "only the 23 bars after it"), ()),
     "idea_mostly_after": (("not measured: 7 bars, fewer than 12",), ("Hindsight",)),
+    "idea_after_the_window": (("no bar after it is out of sample", "after it, no bars"),
+                              ("0 bars",)),
     "concentrated": (("MU made +1,775% of the strategy's +2,970% compounded return (60%",
                       "the result rests on one asset", "+29.2%/yr instead of +41.1%/yr"), ()),
     "concentration_of_a_loss": (("compounded return was -12.0%; its largest single "
