@@ -22,10 +22,16 @@ import pandas as pd
 from backtest.analysis import (
     Attribution,
     BootstrapSettings,
+    Concentration,
     RankAgreement,
     Thesis,
     ThesisInputs,
     attribute,
+    bar_contributions,
+    classify_assets,
+    compound,
+    concentration,
+    largest_contributor,
     rank_agreement,
     thesis_statistics,
 )
@@ -35,9 +41,17 @@ from backtest.errors import ConfigError, DataError
 from backtest.regimes import regime_timing
 from backtest.runner import RunResult, load_strategy, prepare_market
 from backtest.signals import component_contributions, months_to_bars
-from backtest.strategy import MarketData, rebalance_mask
+from backtest.strategy import Decision, MarketData, rebalance_mask
 
-__all__ = ["ALWAYS_SHORT", "RunAnalysis", "alternatives", "analyze", "evaluate_thesis"]
+__all__ = [
+    "ALWAYS_SHORT",
+    "RunAnalysis",
+    "alternatives",
+    "analyze",
+    "evaluate_thesis",
+    "without_asset",
+    "without_largest_contributor",
+]
 
 #: Label of the always-short-sleeve alternative.
 ALWAYS_SHORT = "always short"
@@ -119,6 +133,58 @@ def _duration_ranks(run: RunResult, market: MarketData) -> RankAgreement | None:
                           dates=dates)
 
 
+def without_asset(run: RunResult, asset: str) -> BacktestResult:
+    """The strategy under test with ``asset``'s target weight held in the cash asset.
+
+    Each decision is kept as it was except that the asset's target weight goes to
+    the cash asset; the targets run through the same engine, costs and execution lag
+    as the run. Keeping the rest of each decision (rather than re-weighting a sleeve
+    over its remaining assets) answers "what did this one asset add", not "what would
+    another strategy have done". Bar ``t``'s return uses data up to ``t`` only, as
+    the run's does (tested).
+    """
+    main, cash = run.main, run.dataset.cash
+    if asset not in main.targets.columns or asset == cash:
+        raise ConfigError(f"without_asset: {asset!r} is not a non-cash asset of the run")
+    targets = main.targets.copy()
+    traded = targets.notna().any(axis=1)
+    moved = targets.loc[traded, asset].fillna(0.0)
+    targets.loc[traded, cash] = targets.loc[traded, cash].fillna(0.0) + moved
+    targets.loc[traded, asset] = 0.0
+    cfg = run.config
+    return run_backtest(
+        Decision(weights=targets, risk_off=main.risk_off), run.dataset.prices.loc[run.window],
+        cash=cash, costs=cfg.costs, execution_lag=cfg.run.execution_lag,
+        periods_per_year=run.dataset.periods_per_year,
+        initial_capital=cfg.run.initial_capital, label=f"{main.label} without {asset}",
+        kind=main.kind,
+    )
+
+
+def without_largest_contributor(run: RunResult) -> Concentration | None:
+    """The strategy under test's largest contributor, and the strategy without it.
+
+    The contributions are the attribution over the run (wealth-weighted, they add up
+    to the compounded net return); the asset with the largest absolute contribution,
+    the cash asset excepted, is removed by :func:`without_asset`. None when no asset
+    contributed anything.
+    """
+    main, cash = run.main, run.dataset.cash
+    prices = run.dataset.prices.loc[run.window]
+    bars = bar_contributions(main.weights, prices.pct_change(fill_method=None), main.returns)
+    contributions = compound(bars)
+    chosen = largest_contributor(contributions, exclude=(cash,))
+    if chosen is None:
+        return None
+    asset, contribution = chosen
+    return concentration(
+        strategy=main.label, asset=asset, contribution=contribution,
+        total=float(contributions.sum()), returns=main.returns,
+        returns_without=without_asset(run, asset).returns, cash=main.cash_returns,
+        periods_per_year=run.dataset.periods_per_year,
+    )
+
+
 def _notes(run: RunResult) -> tuple[str, ...]:
     spec, notes = run.config.thesis, []
     if spec.yield_series is None:
@@ -181,6 +247,13 @@ def evaluate_thesis(run: RunResult, *, reps: int | None = None, seed: int | None
         min_train=months_to_bars(spec.min_train_months, run.dataset.periods_per_year),
         durations=_duration_ranks(run, market),
         notes=_notes(run),
+        idea_date=None if run.config.run.idea_date is None else pd.Timestamp(
+            run.config.run.idea_date),
+        concentration=without_largest_contributor(run),
+        asset_classes=classify_assets({
+            alias: spec.id for alias, spec in run.config.data.assets.items()
+            if alias != run.dataset.cash
+        }),
     )
     try:
         return thesis_statistics(inputs)

@@ -7,7 +7,8 @@ values, CSV files, mirror files, cache files, regime catalogs, `signal --asof` v
 generators in tests/fuzz/cases.py from `random.Random(f"{seed}-{kind}-{i}")`, so a
 run is reproducible and a case can be replayed by its number. Each runs through the
 real CLI in this process (Typer's CliRunner) under a 30 s alarm. Printed, never
-asserted.
+asserted. The config keys reached (including `[run] idea_date`, the thesis's
+hindsight split) are those of the generators' path lists and mutations.
 
 Usage: python bench/fuzz.py [--cases N] [--seed S] [--limit SECONDS] [--kinds a,b]
        python bench/fuzz.py --replay I [--seed S] [--kinds a,b]   (one case, with its traceback)

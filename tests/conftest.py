@@ -17,3 +17,11 @@ def shared_data() -> Path:
     if not root.is_dir():
         pytest.skip(f"shared real data not found at {root} (set BACKTEST_SHARED_DATA)")
     return root.resolve()
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--update-snapshots", action="store_true", default=False,
+        help="rewrite the stored snapshots (tests/analysis/snapshots/) from the current "
+             "output instead of comparing against them; review the diff before committing",
+    )

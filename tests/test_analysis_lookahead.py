@@ -1,4 +1,5 @@
-"""No look-ahead in the analysis series: contributions, attribution, state, regime timing.
+"""No look-ahead in the analysis series: contributions, attribution, state, regime timing,
+and the strategy re-run without one asset (concentration).
 
 The same truncation/rewrite test as the signals (tests/lookahead.py) on the embedded
 data: everything the analysis reports for a bar at or before t, or a regime over by t,
@@ -17,6 +18,7 @@ import backtest
 from backtest.analysis import bar_contributions
 from backtest.config import load_config
 from backtest.data.embedded import EmbeddedProvider
+from backtest.evaluate import without_asset
 from backtest.regimes import regime_timing
 from backtest.signals import component_contributions
 
@@ -36,6 +38,8 @@ def _pieces(run: backtest.RunResult) -> dict[str, object]:
         "bars": {label: bar_contributions(r.weights, rets, r.returns)
                  for label, r in run.results.items()},
         "timing": regime_timing(state.astype(bool), run.catalog).set_index("regime"),
+        # the strategy re-run without one asset (the concentration line of the verdict)
+        "without": without_asset(run, "BusEq").returns,
     }
 
 
@@ -49,6 +53,8 @@ def test_analysis_series_use_nothing_after_t(months: int, mode: str) -> None:
     for key in ("contributions", "present"):
         pd.testing.assert_frame_equal(a[key].loc[:cut], b[key].loc[:cut])  # type: ignore[index]
     pd.testing.assert_series_equal(a["state"].loc[:cut], b["state"].loc[:cut])  # type: ignore[index]
+    pd.testing.assert_series_equal(a["without"].loc[:cut], b["without"].loc[:cut],  # type: ignore[index]
+                                   rtol=1e-12)
     for label, frame in a["bars"].items():  # type: ignore[union-attr]
         pd.testing.assert_frame_equal(frame.loc[:cut], b["bars"][label].loc[:cut],  # type: ignore[index]
                                       rtol=1e-12)

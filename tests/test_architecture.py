@@ -110,7 +110,7 @@ def test_analysis_is_pure_and_uses_only_the_chosen_statistics_libraries() -> Non
             else:
                 assert top in third_party | {"__future__", "collections", "dataclasses",
                                              "functools", "math", "statistics", "typing",
-                                             "warnings",
+                                             "re", "warnings",
                                              "zlib"}, f"{_rel(path)} imports {module}"
 
 

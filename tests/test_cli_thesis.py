@@ -39,7 +39,7 @@ def test_thesis_prints_the_verdict_and_the_tables(thesis_run) -> None:
     for text in ("Spread (long − short) by the state", "Prediction and mechanism",
                  "duration gap, years", "Sharpe − always short", "Sharpe − market (MKT)",
                  "By decade", "1990s", "By regime", "1979-81 Volcker shock",
-                 "Top contributors", "Maloney & Moskowitz (2021"):
+                 "Top contributors", "Maloney & Moskowitz (2021", "Concentration:"):
         assert text in out, text
 
 
@@ -48,7 +48,7 @@ def test_thesis_writes_the_json_result(thesis_run) -> None:
     result, path = thesis_run
     assert result.exit_code == 0, result.output
     payload = json.loads(path.read_text())
-    assert payload["schema_version"] == "1.2"
+    assert payload["schema_version"] == "1.3"
     assert payload["thesis"]["settings"] == {"reps": 100, "seed": 3, "confidence": 0.95,
                                              "min_bars": 12}
     assert payload["thesis"]["verdict"][0].split(":")[0] in result.output

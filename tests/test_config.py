@@ -43,6 +43,9 @@ def test_overrides_take_precedence_and_change_the_hash() -> None:
         (lambda r: r["costs"].update(fee_bps=3), "costs: unknown key fee_bps; valid keys: fees_bps, slippage_bps"),
         (lambda r: r["run"].update(execution_lag=-1), "execution_lag must be >= 0"),
         (lambda r: r["run"].update(start="not a date"), "run.start"),
+        (lambda r: r["run"].update(idea_date="2026-13-01"), "run.idea_date: '2026-13-01' is not a date"),
+        (lambda r: r["run"].update(idea_date="2026-02-01T00:00+01:00"), "run.idea_date: .* no time zone"),
+        (lambda r: r["run"].update(idea_date=20260201), "run.idea_date: expected a string"),
         (lambda r: r["costs"].update(fees_bps="ten"), "costs.fees_bps: expected a number"),
         (lambda r: r["data"].update(cash="T-BILL"), "data.cash: 'T-BILL' is not an asset"),
         (lambda r: r["data"]["assets"].update(X="nope"), "not of the form source:name"),
@@ -219,3 +222,9 @@ def test_replace_strategy_equals_a_full_parse() -> None:
     full = parse_config(raw, source=base.source, base=Path(base.source).parent)
     assert fast == full and fast.config_hash == full.config_hash
     assert fast.strategy.params["enter"] == 0.7 and fast.strategy.label == "other"
+
+
+def test_idea_date_is_optional_and_may_be_unquoted_in_an_override() -> None:
+    assert DEFAULT.run.idea_date is None
+    cfg = load_config(overrides=["run.idea_date=2010-06-30"])
+    assert cfg.run.idea_date == "2010-06-30"

@@ -135,6 +135,34 @@ def test_seed_panel_and_the_stale_liquidity_leg(shared_data: Path) -> None:
 
 
 @pytest.mark.slow
+def test_seed_thesis_concentration_and_hindsight(shared_data: Path) -> None:
+    from backtest.evaluate import without_asset
+
+    result = run_config("seed_2026", shared_data)
+    thesis = backtest.evaluate_thesis(result, reps=200)
+    c = thesis.concentration
+    # at this commit MU made +1,775% of the +2,970% compounded return (60%); without it
+    # (its weight in cash) the CAGR falls from 41.1% to 29.2% a year, the Sharpe 1.17 -> 0.98
+    assert c is not None and c.asset in ("MU", "BTC")
+    assert c.asset == "MU" and c.share == pytest.approx(0.60, abs=0.01) and c.concentrated
+    assert c.cagr_without < c.cagr and c.sharpe_without < c.sharpe
+    assert c.cagr == pytest.approx(result.main.stats()["cagr"], rel=1e-12)
+    without = without_asset(result, "MU")
+    assert (without.weights["MU"].abs() < 1e-12).all()  # never held
+    assert c.cagr_without == pytest.approx(
+        float(np.prod(1 + without.returns)) ** (252 / len(without.returns)) - 1, rel=1e-9)
+    # idea_date = 2026-02-01: 95% of the bars precede it, the verdict says so first
+    idea = thesis.idea
+    assert idea is not None and idea.hindsight
+    assert idea.before.bars + idea.after.bars == thesis.state.bars_off + thesis.state.bars_on
+    assert idea.after.start is not None and idea.after.start > pd.Timestamp("2026-02-01")
+    assert any(v.startswith("Hindsight: 2375 of 2505 bars (95%)") for v in thesis.verdict)
+    classes = [v.split(":")[0] for v in thesis.verdict if v.startswith("Counter-evidence")]
+    assert classes == ["Counter-evidence, equities (ARKK, IGV, MU, COWZ and 2 more)",
+                       "Counter-evidence, crypto (BTC)"]
+
+
+@pytest.mark.slow
 def test_ff_panel_reproduces_published_facts(shared_data: Path) -> None:
     result = run_config("ff_duration", shared_data)
     prices = result.dataset.prices

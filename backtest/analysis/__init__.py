@@ -13,6 +13,9 @@ standard errors (:mod:`statsmodels`), and every random draw is seeded.
 * :func:`sharpe_differences` — Sharpe differences with a paired bootstrap;
 * :func:`attribute` — per-asset contributions over the run and each regime;
 * :func:`rank_agreement` — two duration measures' ranks compared over time;
+* :func:`idea_split` — the headline statistics before and after ``[run] idea_date``;
+* :func:`largest_contributor`, :func:`concentration` — one asset's share of the return;
+* :func:`classify_assets` and :data:`COUNTER_EVIDENCE` — published evidence per asset class;
 * :func:`thesis_statistics` and :func:`write_verdict` — all of it, and the verdict.
 
 The orchestration from a run (:func:`backtest.evaluate.evaluate_thesis`) lives
@@ -32,10 +35,26 @@ from backtest.analysis._attribution import (
 from backtest.analysis._bootstrap import (
     Interval,
     bootstrap_interval,
+    bootstrap_p_value,
     expected_block_length,
     percentile_interval,
     resample_positions,
     rng_for,
+)
+from backtest.analysis._concentration import (
+    CONCENTRATED_SHARE,
+    WITHOUT_METHOD,
+    Concentration,
+    concentration,
+    largest_contributor,
+)
+from backtest.analysis._evidence import (
+    COUNTER_EVIDENCE,
+    AssetClass,
+    Reference,
+    asset_class,
+    classify_assets,
+    counter_evidence,
 )
 from backtest.analysis._hac import HacFit, hac_ols, newey_west_lags
 from backtest.analysis._mechanism import Mechanism, mechanism
@@ -47,43 +66,71 @@ from backtest.analysis._predictive import (
 )
 from backtest.analysis._ranks import RankAgreement, rank_agreement
 from backtest.analysis._sharpe import SharpeComparison, sharpe_differences
+from backtest.analysis._split import HINDSIGHT_SHARE, IdeaSplit, SplitPart, idea_split
 from backtest.analysis._spread import (
+    TOO_NOISY_HALF_WIDTH,
     BootstrapSettings,
     PeriodSpread,
     StateSpread,
+    adjust_p_values,
     decade_spreads,
     period_spread,
     regime_spreads,
     state_spread,
 )
 from backtest.analysis._thesis import Thesis, ThesisInputs, thesis_statistics
-from backtest.analysis._verdict import COUNTER_EVIDENCE, write_verdict
+from backtest.analysis._verdict import (
+    AGREE_RHO,
+    SHARPE_EQUAL,
+    duration_agreement,
+    write_verdict,
+)
 
 __all__ = [
+    "AGREE_RHO",
+    "CONCENTRATED_SHARE",
     "COSTS",
     "COUNTER_EVIDENCE",
+    "HINDSIGHT_SHARE",
     "METHOD",
+    "SHARPE_EQUAL",
+    "TOO_NOISY_HALF_WIDTH",
+    "WITHOUT_METHOD",
+    "AssetClass",
     "Attribution",
     "BootstrapSettings",
+    "Concentration",
     "HacFit",
+    "IdeaSplit",
     "Interval",
     "Mechanism",
     "OosForecasts",
     "PeriodSpread",
     "Predictive",
     "RankAgreement",
+    "Reference",
     "SharpeComparison",
+    "SplitPart",
     "StateSpread",
     "Thesis",
     "ThesisInputs",
+    "adjust_p_values",
+    "asset_class",
     "attribute",
     "bar_contributions",
     "bootstrap_interval",
+    "bootstrap_p_value",
+    "classify_assets",
     "compound",
+    "concentration",
+    "counter_evidence",
     "decade_spreads",
+    "duration_agreement",
     "expanding_forecasts",
     "expected_block_length",
     "hac_ols",
+    "idea_split",
+    "largest_contributor",
     "mechanism",
     "newey_west_lags",
     "percentile_interval",

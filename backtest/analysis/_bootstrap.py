@@ -25,6 +25,7 @@ __all__ = [
     "Interval",
     "Statistic",
     "bootstrap_interval",
+    "bootstrap_p_value",
     "evaluate",
     "expected_block_length",
     "percentile_interval",
@@ -237,3 +238,24 @@ def evaluate(statistic: Statistic, positions: IntArray) -> FloatArray:
         for i in range(0, reps, step)
     ]
     return np.concatenate(parts) if parts else np.zeros(0)
+
+
+def bootstrap_p_value(draws: FloatArray, null: float = 0.0) -> float:
+    r"""Two-sided bootstrap p-value of ``null`` from the resampled statistics ``draws``.
+
+    .. math:: p = \min\Big(1,\; 2\,\frac{1 + \min(\#\{\theta^*_b \le \theta_0\},\,
+              \#\{\theta^*_b \ge \theta_0\})}{1 + B}\Big)
+
+    over the ``B`` finite draws: twice the share of resamples on the far side of the
+    null, the p-value that inverts the percentile interval (the two-sided interval at
+    coverage ``1 - a`` excludes the null when ``p < a``, up to the interpolation of
+    the quantiles). The ``+1`` counts the sample itself (Davison & Hinkley 1997,
+    eq. 4.11), so ``p >= 2/(B + 1)``: never 0 from finitely many resamples. NaN
+    without finite draws.
+    """
+    finite = draws[np.isfinite(draws)]
+    if finite.size == 0:
+        return float("nan")
+    below = int(np.count_nonzero(finite <= null))
+    above = int(np.count_nonzero(finite >= null))
+    return float(min(1.0, 2.0 * (1 + min(below, above)) / (1 + finite.size)))

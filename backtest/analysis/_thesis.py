@@ -5,12 +5,24 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
+import numpy as np
 import pandas as pd
 
+from backtest.analysis._bootstrap import (
+    FloatArray,
+    IntArray,
+    Interval,
+    bootstrap_interval,
+    expected_block_length,
+    rng_for,
+)
+from backtest.analysis._concentration import Concentration
+from backtest.analysis._evidence import AssetClass
 from backtest.analysis._mechanism import Mechanism, mechanism
 from backtest.analysis._predictive import Predictive, predictive_regression
 from backtest.analysis._ranks import RankAgreement
 from backtest.analysis._sharpe import SharpeComparison, sharpe_differences
+from backtest.analysis._split import IdeaSplit, idea_split
 from backtest.analysis._spread import (
     BootstrapSettings,
     PeriodSpread,
@@ -57,6 +69,14 @@ class ThesisInputs:
         DCF vs empirical duration ranks, when the sleeves compute both.
     notes : tuple of str
         What was left out and why (shown with the verdict).
+    idea_date : pd.Timestamp or None
+        When the idea was formed (``[run] idea_date``): the headline statistics are
+        also computed before and after it.
+    concentration : Concentration or None
+        The largest single contributor to the strategy's return and the strategy
+        without it (run by the caller through the engine).
+    asset_classes : mapping of asset class to asset aliases
+        What the run holds, for the counter-evidence (empty: the general reference).
     """
 
     long: pd.Series
@@ -75,6 +95,9 @@ class ThesisInputs:
     min_train: int
     durations: RankAgreement | None = None
     notes: tuple[str, ...] = ()
+    idea_date: pd.Timestamp | None = None
+    concentration: Concentration | None = None
+    asset_classes: Mapping[AssetClass, tuple[str, ...]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -96,6 +119,14 @@ class Thesis:
     sharpe : list of SharpeComparison
     durations : RankAgreement or None
     notes : tuple of str
+    durations_mean : Interval or None
+        The mean of ``durations.rho`` with its stationary-bootstrap interval (the
+        dates' correlations are persistent: resampled in blocks); None without at
+        least 8 dates.
+    idea : IdeaSplit or None
+        The evidence before and after ``[run] idea_date``.
+    concentration : Concentration or None
+    asset_classes : mapping of asset class to asset aliases
     verdict : tuple of str
         Plain-language lines generated from the numbers above
         (:func:`backtest.analysis.write_verdict`).
@@ -114,7 +145,26 @@ class Thesis:
     sharpe: list[SharpeComparison]
     durations: RankAgreement | None
     notes: tuple[str, ...] = ()
+    durations_mean: Interval | None = None
+    idea: IdeaSplit | None = None
+    concentration: Concentration | None = None
+    asset_classes: Mapping[AssetClass, tuple[str, ...]] = field(default_factory=dict)
     verdict: tuple[str, ...] = field(default=())
+
+
+def _mean_rho(rho: pd.Series, settings: BootstrapSettings) -> Interval | None:
+    """The mean rank correlation over the dates, with a stationary-bootstrap interval."""
+    values = rho.to_numpy(dtype=np.float64)
+    if len(values) < 8:
+        return None
+
+    def statistic(pos: IntArray) -> FloatArray:
+        return np.asarray(values[pos].mean(axis=1), dtype=np.float64)
+
+    return bootstrap_interval(statistic, len(values), reps=settings.reps,
+                              rng=rng_for(settings.seed, "duration ranks"),
+                              confidence=settings.confidence,
+                              block_length=expected_block_length(values))
 
 
 def thesis_statistics(inputs: ThesisInputs) -> Thesis:
@@ -167,12 +217,23 @@ def thesis_statistics(inputs: ThesisInputs) -> Thesis:
         predictive=predictive_regression(spread, composite_before, min_train=inputs.min_train),
         mechanism=mech,
         decades=decade_spreads(spread, state_before, periods_per_year=ppy, settings=settings),
-        regimes=regime_spreads(inputs.long[keep], inputs.short[keep], masks, settings=settings),
+        regimes=regime_spreads(inputs.long[keep], inputs.short[keep], masks, settings=settings,
+                               periods_per_year=ppy),
         sharpe=sharpe_differences(
             inputs.strategy_returns.rename(inputs.strategy), inputs.alternatives,
             inputs.cash, periods_per_year=ppy, settings=settings,
         ) if inputs.alternatives else [],
         durations=inputs.durations,
         notes=inputs.notes,
+        durations_mean=(None if inputs.durations is None
+                        else _mean_rho(inputs.durations.rho, settings)),
+        idea=None if inputs.idea_date is None else idea_split(
+            spread, state_before, idea_date=inputs.idea_date,
+            strategy=inputs.strategy_returns.rename(inputs.strategy),
+            alternatives=inputs.alternatives, cash=inputs.cash, periods_per_year=ppy,
+            settings=settings,
+        ),
+        concentration=inputs.concentration,
+        asset_classes=dict(inputs.asset_classes),
     )
     return replace(thesis, verdict=write_verdict(thesis))

@@ -35,10 +35,12 @@ def thesis(
 ) -> None:
     """Test the thesis: the spread by signal state with CIs, its prediction, the mechanism.
 
-    Prints a verdict generated from the numbers, then the spread after risk-off vs
-    risk-on closes, the predictive regression (out-of-sample R2), the duration gap
-    per 100 bp, the spread per decade and per regime with bootstrap CIs, regime
-    timing and the top contributors of the strategy under test.
+    Prints a verdict generated from the numbers, the question first (do the sleeves
+    differ in duration, and did the spread fall per 100 bp of yield and credit), then
+    the spread after risk-off vs risk-on closes, the predictive regression
+    (out-of-sample R2), the split at [run] idea_date, the largest contributor and the
+    strategy without it, the spread per decade and per regime with bootstrap CIs and
+    Holm-adjusted p-values, regime timing and the top contributors.
 
     Example:
 

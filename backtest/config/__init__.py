@@ -70,7 +70,12 @@ SECTIONS = (
 
 @dataclass(frozen=True, kw_only=True)
 class RunSection:
-    """``[run]``: calendar, window and execution conventions."""
+    """``[run]``: calendar, window and execution conventions.
+
+    ``idea_date`` (optional) is when the config's idea was formed: ``backtest thesis``
+    splits its evidence into the bars up to that date (seen when the idea was formed)
+    and the bars after it (out of sample for the idea).
+    """
 
     name: str
     title: str = ""
@@ -81,6 +86,7 @@ class RunSection:
     execution_lag: int = 1
     initial_capital: float = 1.0
     benchmark: str | None = None
+    idea_date: str | None = None
 
     def __post_init__(self) -> None:
         if self.execution_lag < 0:
@@ -91,7 +97,7 @@ class RunSection:
             )
         if self.periods_per_year is not None and self.periods_per_year < 1:
             raise ConfigError("run.periods_per_year must be >= 1")
-        for key in ("start", "end"):
+        for key in ("start", "end", "idea_date"):
             value = getattr(self, key)
             if value is not None:
                 try:

@@ -1,10 +1,11 @@
-"""The report's thesis section (pure): built from the JSON keys of schema 1.2.
+"""The report's thesis section (pure): built from the JSON keys of schema 1.2 and 1.3.
 
 Registered in :data:`backtest.report.sections.SECTIONS` under the key ``thesis``:
 :func:`build` turns every run document that has the key into the context of
 ``templates/_thesis.html.j2`` — the verdict, the statistics, regime timing and
-attribution — from plain data alone, so a report rendered from a saved result file
-equals the one rendered at run time.
+attribution, and (1.3) the idea-date split, concentration and the adjusted regime
+count — from plain data alone, so a report rendered from a saved result file equals
+the one rendered at run time. A 1.2 document simply has no 1.3 blocks.
 """
 
 from __future__ import annotations
@@ -89,11 +90,66 @@ def _regime_rows(payload: Mapping[str, Any], main: str) -> list[dict[str, Any]]:
         rows.append({
             "name": r["label"], "kind": str(r["kind"]).replace("_", " "), "bars": r["bars"],
             "spread": interval_text(r.get("spread")), "verdict": r.get("verdict") or MISSING,
+            "p": _p_text(r.get("p_value"), r.get("p_holm")),
             "timing": _timing_text(timing.get(r["label"])),
             "return": _pct(contrib.get("total")),
             "top": top_contributors(contrib.get("contributions", {})),
         })
     return rows
+
+
+def _p_text(p: object, holm: object) -> str:
+    """``0.004 (Holm 0.044)`` or the missing mark (schema 1.2, too short)."""
+    if not _finite(p):
+        return MISSING
+    return f"{p:.3f}" + (f" (Holm {holm:.3f})" if _finite(holm) else "")
+
+
+def _count_text(count: Mapping[str, Any] | None) -> str | None:
+    if not count:
+        return None
+    judged, tests = count.get("judged", 0), count.get("tests", 0)
+    return (f"{count['counts']} of {judged} count for the thesis; after adjusting for {tests} "
+            f"tests, {count['counts_holm']} by Holm's method and {count['counts_bh']} by "
+            f"Benjamini–Hochberg. {count['fails']} failed ({count['fails_holm']} after Holm), "
+            f"{count['too_noisy']} too noisy to judge, {count['inconclusive']} inconclusive, "
+            f"{count['too_short']} too short.")
+
+
+def _idea_rows(idea: Mapping[str, Any] | None) -> dict[str, Any] | None:
+    if not idea:
+        return None
+    rows = []
+    for side in ("before", "after"):
+        part = idea[side]
+        state, sharpe = part.get("state"), part.get("sharpe") or []
+        span = (f"{format_date(part['start'])} – {format_date(part['end'])}"
+                if part.get("start") else MISSING)
+        rows.append({
+            "side": side, "bars": part["bars"], "span": span,
+            "difference": (interval_text(state["difference_per_year"]) + " per yr"
+                           if state else MISSING),
+            "sharpe": (f"vs {sharpe[0]['alternative']}: "
+                       + interval_text(sharpe[0]["difference"], percent=False, digits=2)
+                       if sharpe else MISSING),
+            "missing": part.get("missing") or "",
+        })
+    return {"date": format_date(idea["idea_date"]), "share": _pct(idea["share_before"], 0)
+            .lstrip("+"), "hindsight": bool(idea.get("hindsight")), "rows": rows}
+
+
+def _concentration(c: Mapping[str, Any] | None) -> dict[str, str] | None:
+    if not c:
+        return None
+    return {
+        "asset": str(c["asset"]), "contribution": _pct(c.get("contribution")),
+        "total": _pct(c.get("total")),
+        "share": _pct(c.get("share"), 0).lstrip("+") if _finite(c.get("share")) else MISSING,
+        "cagr": _pct(c.get("cagr")), "cagr_without": _pct(c.get("cagr_without")),
+        "sharpe": _num(c.get("sharpe")).lstrip("+"),
+        "sharpe_without": _num(c.get("sharpe_without")).lstrip("+"),
+        "method": str(c.get("method", "")),
+    }
 
 
 def _tables(thesis: Mapping[str, Any]) -> dict[str, Any]:
@@ -129,7 +185,7 @@ def _tables(thesis: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def section_from_json(payload: Mapping[str, Any], main: str) -> dict[str, Any]:
-    """One run's block of the template context, from the JSON keys of schema 1.2.
+    """One run's block of the template context, from the JSON keys of schema 1.2 (or 1.3).
 
     Parameters
     ----------
@@ -173,6 +229,13 @@ def section_from_json(payload: Mapping[str, Any], main: str) -> dict[str, Any]:
             for c in thesis["sharpe"]
         ],
         "durations": thesis.get("durations"),
+        "duration_interval": (interval_text(thesis["durations"].get("mean_interval"),
+                                            percent=False, digits=2)
+                              if thesis.get("durations") and
+                              thesis["durations"].get("mean_interval") else None),
+        "regime_count": _count_text(thesis.get("regime_count")),
+        "idea": _idea_rows(thesis.get("idea")),
+        "concentration": _concentration(thesis.get("concentration")),
     }
     return out
 

@@ -1,10 +1,10 @@
 """A run as a schema-versioned, strict-JSON document (pure), and its atomic write.
 
-Schema ``1.2`` (every number is a float or ``null``; NaN and ±inf become ``null``;
+Schema ``1.3`` (every number is a float or ``null``; NaN and ±inf become ``null``;
 dates are ISO ``YYYY-MM-DD``)::
 
     {
-      "schema_version": "1.2",
+      "schema_version": "1.3",
       "generated_by": "dcf-regime <version>",
       "generated_at": "<caller's timestamp>",         # only if given
       "run": {"name", "title", "strategy_under_test": <label>},
@@ -47,7 +47,10 @@ Minor versions add keys; a major version changes or removes one. 1.1 added
 ``cash_returns`` and ``catalog``. 1.2 added, when the run was analysed
 (``backtest run`` always does), ``thesis``, ``thesis_skipped``, ``regime_timing``,
 ``attribution`` and ``signal.contributions``/``signal.present``
-(:mod:`backtest.report._analysis_json`).
+(:mod:`backtest.report._analysis_json`). 1.3 added keys inside ``thesis``: the
+regimes' adjusted p-values and ``regime_count``, the duration measures'
+``agreement``, ``idea`` (``[run] idea_date``), ``concentration``,
+``counter_evidence`` and ``thresholds``.
 
 :func:`to_compare_json` wraps several runs: ``{"schema_version", "generated_by",
 "generated_at", "runs": [<run document>, ...]}``.
@@ -84,7 +87,7 @@ __all__ = [
     "write_json",
 ]
 
-SCHEMA_VERSION = "1.2"
+SCHEMA_VERSION = "1.3"
 
 
 def _iso(value: date) -> str:

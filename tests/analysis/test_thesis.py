@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -53,39 +55,51 @@ def _inputs(effect: float, seed: int = 0) -> ThesisInputs:
     )
 
 
+def _line(t, start: str) -> str:
+    return next(v for v in t.verdict if v.startswith(start))
+
+
 def test_evidence_for_the_thesis() -> None:
     t = thesis_statistics(_inputs(0.25))
     assert t.state.difference.sign == -1
-    assert t.verdict[0].startswith("Evidence at 5%: the long-minus-short spread was")
-    assert "lower in bars after a risk-off close of 'rotation'" in t.verdict[0]
+    assert t.verdict[0].startswith("Mechanism: ")  # the question answered first
+    state = _line(t, "Signal state")
+    assert state.startswith("Signal state — evidence at 5%: the long-minus-short spread was")
+    assert "lower in bars after a risk-off close of 'rotation'" in state
     # the numbers in the text are the numbers of the result
     d = t.state.difference
-    assert f"{d.low * 100:+.1f} to {d.high * 100:+.1f} pp/yr" in t.verdict[0]
-    assert f"Newey-West t = {t.state.nw_t:.2f}" in t.verdict[0]
+    assert f"{d.low * 100:+.1f} to {d.high * 100:+.1f} pp/yr" in state
+    assert f"Newey-West t = {t.state.nw_t:.2f}" in state
 
 
 def test_no_evidence_and_evidence_against() -> None:
     none = thesis_statistics(_inputs(0.0, seed=3))
-    assert none.state.difference.sign == 0 and none.verdict[0].startswith("No evidence at 5%")
-    against = thesis_statistics(_inputs(-0.3))
-    assert against.verdict[0].startswith("Evidence AGAINST the thesis at 5%")
-    assert "higher" in against.verdict[0]
+    assert none.state.difference.sign == 0
+    assert _line(none, "Signal state").startswith("Signal state — no evidence at 5%")
+    against = _line(thesis_statistics(_inputs(-0.3)), "Signal state")
+    assert against.startswith("Signal state — evidence AGAINST the thesis at 5%")
+    assert "higher (the thesis predicts lower)" in against
 
 
 def test_regimes_that_failed_are_named_and_short_ones_counted() -> None:
     t = thesis_statistics(_inputs(0.25))
     verdicts = {r.label: r.verdict for r in t.regimes}
     assert verdicts == {"shock A": "counts", "relief B": "fails", "blip C": "too short"}
-    line = next(v for v in t.verdict if v.startswith("Regimes:"))
+    line = _line(t, "Regimes:")
     assert "1 of 2 with at least 12 bars count for the thesis" in line
     assert "FAILED in relief B" in line and "1 too short to judge" in line
+    assert "after adjusting for 2 tests" in line
 
 
 def test_the_verdict_cites_the_counter_evidence_and_the_notes() -> None:
     t = thesis_statistics(_inputs(0.25))
-    assert t.verdict[-1].startswith("Counter-evidence to weigh: Maloney & Moskowitz (2021")
+    # no asset classes given: the general reference
+    assert t.verdict[-1].startswith("Counter-evidence, other: Goyal & Welch (2008")
+    equities = thesis_statistics(replace(_inputs(0.25), asset_classes={"equities": ("A",)}))
+    assert equities.verdict[-1].startswith(
+        "Counter-evidence, equities (A): Maloney & Moskowitz (2021")
     assert "Market comparison left out" in " ".join(t.verdict)
-    assert any(v.startswith("Mechanism (same bars)") for v in t.verdict)
+    assert any(v.startswith("Mechanism: ") for v in t.verdict)
     assert any("Campbell & Thompson 2008" in v for v in t.verdict)
     assert any("vs always short" in v for v in t.verdict)
 
@@ -104,8 +118,6 @@ def test_pairing_uses_the_state_known_at_the_previous_close() -> None:
 
 def test_a_state_never_known_is_a_data_error_not_an_index_error() -> None:
     # found by bench/fuzz.py (issue 11): a composite that is NaN on every bar
-    from dataclasses import replace
-
     from backtest.errors import DataError
 
     inputs = _inputs(0.25)

@@ -86,7 +86,7 @@ def config_case(rng: Random) -> Case:
     return Case("config", command, {"c.toml": body})
 
 
-_SET_PATHS = ["run.start", "run.end", "run.execution_lag", "run.periods_per_year",
+_SET_PATHS = ["run.start", "run.end", "run.idea_date", "run.execution_lag", "run.periods_per_year",
               "run.initial_capital", "run.frequency", "run.name", "costs.fees_bps",
               "costs.slippage_bps", "data.cash", "data.assets.NEW", "data.assets.S5V1",
               "data.assets.S5V1.kind", "data.macro.AAA", "data.macro.AAA.lag",
@@ -102,6 +102,7 @@ _SET_VALUES = ["0", "-1", "1", "2", "0.5", "3", "10", "100000", "nan", "inf", "-
                '["S5V1"]', "{}", "{a = 1}", "1990-06-30", "2030-01-01", "x]", "'", '"', "",
                "[/bold]", "名前", "embedded:french/NOPE", "cash", "short", "never", "M", "B",
                "1e-300", "99999999999999999999", "1990-06-30T00:00:00Z",
+               "1949-01-31", "2017-03-31", "2016-12-31",  # dates at the edges of the windows
                # strategy kinds of one's own (module:Class): missing, not a class, not a
                # dataclass, malformed, and two that load
                '"no_such_module_x:Thing"', '"json:JSONDecoder"', '"os:sep"', '"a:b:c"', '":"',
@@ -118,14 +119,18 @@ _SYNTHETIC_PATHS = ["benchmarks.graded_tilt.low", "benchmarks.graded_tilt.high",
                     "benchmarks.fifty_fifty.weights.LONG1", "sleeves.k", "sleeves.window",
                     "sleeves.min_periods", "sleeves.select", "sleeves.rerank",
                     "sleeves.yield_lag_bars", "sleeves.universe", "strategy.enter",
-                    "strategy.min_hold_periods", "run.frequency", "run.execution_lag"]
+                    "strategy.min_hold_periods", "run.frequency", "run.execution_lag",
+                    "run.idea_date"]
 
 
 def set_case(rng: Random) -> Case:
     """A config with one to three random ``--set`` overrides (or a missing '=')."""
     synthetic = rng.random() < 0.25
-    args = ["run", *([str(SYNTHETIC_CONFIG)] if synthetic else []), "--out", "{root}/out",
-            "--no-html"]
+    config = [str(SYNTHETIC_CONFIG)] if synthetic else []
+    if rng.random() < 0.15:  # the terminal verdict (idea-date split, concentration) too
+        args = ["thesis", *config, "--reps", "50"]
+    else:
+        args = ["run", *config, "--out", "{root}/out", "--no-html"]
     for _ in range(rng.randrange(1, 4)):
         path = rng.choice(_SYNTHETIC_PATHS if synthetic else _SET_PATHS)
         value = rng.choice(_SET_VALUES)

@@ -144,8 +144,8 @@ def mutate(doc: dict[str, Any], rng: Random) -> dict[str, Any]:
     if action == 0 and isinstance(parent, dict):
         del parent[key]
     elif action == 1 and isinstance(parent, dict):
-        parent[rng.choice(["extra", "fees_bps", "start", "kind", "weights", "long"])] = (
-            weird_value(rng))
+        parent[rng.choice(["extra", "fees_bps", "start", "idea_date", "kind", "weights",
+                           "long"])] = weird_value(rng)
     else:
         parent[key] = weird_value(rng)
     return doc
