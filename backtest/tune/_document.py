@@ -44,6 +44,18 @@ if TYPE_CHECKING:
 __all__ = ["PlaceboSearch", "assemble", "gated_numbers", "reads_placebo", "search_hash",
            "verdict"]
 
+#: Which bars each statistic judges (in every output that shows it).
+BARS = {
+    "oos": "out_of_sample",           # the stitched series of the selections, on test bars
+    "is": "in_sample",                # the in-sample best, on the bars before the first test
+    "dsr": "out_of_sample",           # the stitched series, deflated over every trial run
+    "pbo": "all",                     # CSCV: by design, every bar in and out of sample
+    "spa": "out_of_sample",           # each trial on the test bars against the benchmark
+    "spa.all": "all",                 # the same on every bar (shown, labelled)
+    "stability": "out_of_sample",     # the neighbours' out-of-sample objective
+    "placebo": "out_of_sample",       # the placebo searches' stitched series
+}
+
 #: How the placebo signals are made (shown in every output that shows placebo numbers).
 PLACEBO_METHOD = ("circular shift of the composite signal (every component with it) by at "
                   "least min_shift_bars, drawn without replacement")
@@ -68,11 +80,17 @@ def gated_numbers(summary: Mapping[str, Any], statistics: Mapping[str, Any],
                   trials: Mapping[str, Any]) -> dict[str, Any]:
     """The part of a tune document that gates read, for one search (real or placebo)."""
     ds, pbo = statistics.get("deflated_sharpe"), statistics.get("pbo")
+    spa = statistics.get("spa")
+    spa_doc = None
+    if spa is not None:
+        spa_doc = {**to_plain(spa), "bars": BARS["spa"]}
+        if statistics.get("spa_all") is not None:
+            spa_doc["all"] = {**to_plain(statistics["spa_all"]), "bars": BARS["spa.all"]}
     return {
         **to_plain(dict(summary)),
         "dsr": None if ds is None else to_plain(ds.dsr),
         "pbo": None if pbo is None else to_plain(pbo.pbo),
-        "spa": None if statistics.get("spa") is None else to_plain(statistics["spa"]),
+        "spa": spa_doc,
         "stability": (None if statistics.get("stability") is None
                       else to_plain(statistics["stability"])),
         "trials": dict(trials),
@@ -101,20 +119,27 @@ def verdict(doc: Mapping[str, Any]) -> str:
         parts[-1] += (f"; {_num(abs(diff))} Sharpe {word} {bench['label']} "
                       f"({_num(bench['oos']['sharpe'])})")
     parts[-1] += "."
-    ds, n = doc["statistics"]["deflated_sharpe"], doc["trials"]["evaluated"]
-    sig = "significant" if ds["dsr"] >= _LEVEL else "not significant"
-    parts.append(f"In-sample best (trial {doc['is']['trial']}, Sharpe {_num(doc['is']['sharpe'])})"
-                 f" deflated over {n} trials: DSR {_num(ds['dsr'], '.3f')}, {sig} at "
-                 f"{_LEVEL:.0%}.")
-    parts.append(f"PBO {_num(doc['pbo'], '.2f')}: the in-sample winner ranked below the "
-                 "out-of-sample median in that share of CSCV splits"
-                 + (" (overfit more often than not)." if doc["pbo"] > 0.5 else "."))
+    ds = doc["statistics"]["deflated_sharpe"]
+    sig = "significant" if ds["dsr"] is not None and ds["dsr"] >= _LEVEL else "not significant"
+    parts.append(f"The deployed selection (the stitched out-of-sample series) in excess of "
+                 f"{ds['reference']}, deflated over {ds['n_trials']} trials run (about "
+                 f"{_num(ds['n_effective'], '.0f')} independent): DSR {_num(ds['dsr'], '.3f')},"
+                 f" {sig} at {_LEVEL:.0%}.")
+    parts.append(f"PBO {_num(doc['pbo'], '.2f')} (CSCV over every bar, in and out of sample): "
+                 "the in-sample winner ranked below the out-of-sample median in that share of "
+                 "splits" + (" (overfit more often than not)." if (doc["pbo"] or 0) > 0.5
+                             else "."))
     spa = doc.get("spa")
     if spa:
-        beat = "some trial beats" if spa["consistent"] < 1 - _LEVEL else "no trial beats"
-        parts.append(f"SPA (consistent p = {_num(spa['consistent'], '.3f')}): {beat} "
-                     f"{bench['label'] if bench else 'the benchmark'} after data snooping "
-                     f"at {1 - _LEVEL:.0%}.")
+        beat = ("some trial beats" if spa["consistent"] is not None
+                and spa["consistent"] < 1 - _LEVEL else "no trial is shown to beat")
+        every = spa.get("all")
+        also = (f"; on every bar, in and out of sample, p = {_num(every['consistent'], '.3f')}"
+                if every else "")
+        parts.append(f"SPA on the out-of-sample bars (Hansen's studentized, consistent p = "
+                     f"{_num(spa['consistent'], '.3f')}): {beat} "
+                     f"{bench['label'] if bench else 'the benchmark'} after data snooping at "
+                     f"{1 - _LEVEL:.0%}{also}.")
     placebo = doc.get("placebo")
     if placebo:
         p = placebo["p"]
@@ -223,7 +248,7 @@ def assemble(
         **{k: v for k, v in gated_numbers(summary, statistics, trials).items()
            if k != "trials"},
         "statistics": {"deflated_sharpe": to_plain(statistics["deflated_sharpe"]),
-                       "pbo": to_plain(statistics["pbo"])},
+                       "pbo": to_plain(statistics["pbo"]), "bars": dict(BARS)},
         "series": {"oos": _series(oos_returns)},
     }
     if benchmark is not None:

@@ -99,27 +99,42 @@ def _tolerance_text(base: Mapping[str, Any]) -> str:
     return format(tolerance, "g") if isinstance(tolerance, float | int) else str(tolerance)
 
 
+_BARS = {"out_of_sample": "out of sample", "in_sample": "in sample", "all": "all"}
+
+
 def _statistics_rows(doc: Mapping[str, Any]) -> list[list[Any]]:
-    trials = doc["trials"]
+    bars = {k: _BARS.get(v, v) for k, v in doc["statistics"].get("bars", {}).items()}
+    ds = doc["statistics"]["deflated_sharpe"]
     spa = doc.get("spa") or {}
     st = doc["stability"] or {}
     peak = " — sharp peak" if st.get("sharp_peak") else ""
     rows = [
-        ["DSR", doc["dsr"], "P(true Sharpe of the in-sample best > 0), deflated for "
-                            f"{trials['evaluated']} trials"],
-        ["PBO", doc["pbo"], "share of CSCV splits where the in-sample best fell below the "
-                            "out-of-sample median"],
-        ["SPA consistent p", spa.get("consistent"), "small = some trial beats the benchmark"],
-        ["Neighbour ratio", st.get("ratio"), "median out-of-sample objective of the grid "
-                                             f"neighbours / the selected point's{peak}"],
+        ["DSR", bars.get("dsr"), doc["dsr"],
+         f"P(true Sharpe > 0) of the stitched series in excess of {ds.get('reference')}, "
+         f"deflated over {ds.get('n_trials')} trials run (about "
+         f"{_fmt(ds.get('n_effective'), '.0f')} independent)"],
+        ["PBO", bars.get("pbo"), doc["pbo"], "share of CSCV splits where the in-sample best "
+                                             "fell below the out-of-sample median"],
     ]
+    if spa:
+        rows.append(["SPA consistent p", bars.get("spa"), spa.get("consistent"),
+                     "Hansen's studentized SPA: small = some trial beats the benchmark"])
+        rc = spa.get("rc") or {}
+        rows.append(["Reality Check consistent p", bars.get("spa"), rc.get("consistent"),
+                     "the same without studentizing (arch's statistic), for comparison"])
+        every = spa.get("all") or {}
+        if every:
+            rows.append(["SPA consistent p, every bar", bars.get("spa.all"),
+                         every.get("consistent"), "in and out of sample together"])
+    rows.append(["Neighbour ratio", bars.get("stability"), st.get("ratio"),
+                 f"median objective of the grid neighbours / the selected point's{peak}"])
     placebo = doc.get("placebo")
     if placebo:
-        rows.append(["Placebo p", placebo["p"],
+        rows.append(["Placebo p", bars.get("placebo"), placebo["p"],
                      f"out-of-sample {placebo['objective']} among {placebo['n']} placebo "
                      "searches (signal circularly shifted: same values, no timing); small = "
                      "the timing matters"])
-        rows.append(["Placebo pass rate", placebo["pass_rate"],
+        rows.append(["Placebo pass rate", bars.get("placebo"), placebo["pass_rate"],
                      "share of the placebo searches that pass every other gate"])
     return rows
 
@@ -157,7 +172,7 @@ def to_markdown(doc: Mapping[str, Any]) -> str:
         rows.append([f"{bench['label']} out of sample", bars[0], b["sharpe"], b["sortino"],
                      _fmt(b["cagr"], ".2%"), _fmt(b["max_drawdown"], ".2%"), b["calmar"]])
     lines += _table(header, rows)
-    lines += _table(["Statistic", "Value", "Reading"], _statistics_rows(doc))
+    lines += _table(["Statistic", "Bars judged", "Value", "Reading"], _statistics_rows(doc))
     lines.append(escape_html(
         f"Trials: {trials['requested']} requested, {trials['evaluated']} evaluated, "
         f"{trials['invalid']} invalid (skipped), {trials['failed']} failed. "

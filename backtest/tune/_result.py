@@ -107,7 +107,8 @@ def gate_names(*, benchmark: bool, placebo: bool) -> set[str]:
     names |= {f"stability.{name}" for name in _number_fields(Stability)}
     if benchmark:
         names |= {f"benchmark.{side}.{m}" for side in ("is", "oos") for m in metrics}
-        names |= {f"spa.{name}" for name in _number_fields(SPAResult)}
+        spa = _number_fields(SPAResult)
+        names |= {f"spa.{name}" for name in spa} | {f"spa.all.{name}" for name in spa}
     if placebo:
         names |= {f"placebo.{k}" for k in ("n", "min_shift_bars", "defined_bars", "seed",
                                            "real", "p", "pass_rate", "failed_searches")}

@@ -26,10 +26,13 @@ from backtest.errors import ConfigError
 from backtest.metrics import compute_metrics
 from backtest.runner import library_versions
 from backtest.stats import (
+    DeflatedSharpe,
     Fold,
     Gate,
     Tolerances,
     deflated_sharpe_ratio,
+    effective_trials,
+    first_best,
     neighbour_stability,
     objective_values,
     parse_gate,
@@ -118,15 +121,37 @@ def _needs(gates: list[Gate]) -> set[str]:
     return {name.split(".")[0] for gate in gates for name in gate.names}
 
 
+def _deflated(ctx: _Context, returns: np.ndarray, oos_returns: pd.Series,
+              n_run: int) -> DeflatedSharpe:
+    """The deployed selection's deflated Sharpe: the stitched out-of-sample series.
+
+    Measured in excess of the benchmark (of cash without one), against every trial
+    run (``n_run``: failed and flat ones included), with the trials' Sharpe dispersion
+    on the same bars and reference, and SR0 from the effective number of independent
+    trials (:func:`backtest.stats.effective_trials`, from the trials' excess returns
+    over the whole window).
+    """
+    reference = ctx.cash if ctx.bench is None else ctx.bench
+    label = "cash" if ctx.bench is None else f"benchmark {ctx.label!r}"
+    oos = ctx.oos_pos
+    over = returns[:, oos] - reference[None, oos]  # each trial over the same reference
+    trial_sharpes = objective_values(over, np.zeros(len(oos)), periods_per_year=1,
+                                     objective="sharpe")
+    return deflated_sharpe_ratio(
+        oos_returns.to_numpy() - reference[oos], trial_sharpes, n_trials=max(n_run, 1),
+        effective=effective_trials(returns - reference[None, :]), reference=label)
+
+
 def _judge(ctx: _Context, k: int, numbers_of: np.ndarray, returns: np.ndarray,
            params: pd.DataFrame, *, table: TrialTable | None,
-           needs: set[str] | None) -> _Judged:
+           needs: set[str] | None, n_run: int) -> _Judged:
     """Select per fold, stitch the out-of-sample series, compute the search's statistics.
 
     ``k`` is the search (0 the real one, k >= 1 the k-th placebo); ``returns`` its
     trials' rows and ``numbers_of`` their numbers within the search; ``params`` the
     swept parameters by trial number. ``needs`` (placebos) limits the statistics to
-    those the gates read; None computes everything.
+    those the gates read; None computes everything. ``n_run``: trials run (failed
+    included), the N of the deflated Sharpe.
     """
     section, ppy, offset = ctx.config.tune, ctx.ppy, k * ctx.n_trials
     selections = select_per_fold(
@@ -140,7 +165,7 @@ def _judge(ctx: _Context, k: int, numbers_of: np.ndarray, returns: np.ndarray,
     is_pos, oos_pos = ctx.is_pos, ctx.oos_pos
     is_objective = (table.is_objective if table is not None
                     else ctx.values(returns, section.objective, is_pos))
-    is_best = int(np.nanargmax(np.where(np.isfinite(is_objective), is_objective, -np.inf)))
+    is_best = first_best(is_objective)  # ties within 1e-12 go to the lowest trial
     summary: dict[str, Any] = {
         "is": {"trial": int(numbers_of[is_best]),
                **_metrics(pd.Series(returns[is_best, is_pos], index=index[is_pos]),
@@ -158,17 +183,17 @@ def _judge(ctx: _Context, k: int, numbers_of: np.ndarray, returns: np.ndarray,
 
     excess = returns - ctx.cash[None, :]
     statistics: dict[str, Any] = {"deflated_sharpe": None, "pbo": None, "spa": None,
-                                  "stability": None}
+                                  "spa_all": None, "stability": None}
     if want("dsr"):
-        statistics["deflated_sharpe"] = deflated_sharpe_ratio(
-            excess[is_best, is_pos],
-            objective_values(returns[:, is_pos], ctx.cash[is_pos], periods_per_year=1,
-                             objective="sharpe", benchmark=None))
+        statistics["deflated_sharpe"] = _deflated(ctx, returns, oos_returns, n_run)
     if want("pbo"):
         statistics["pbo"] = pbo_cscv(returns, ctx.cash, periods_per_year=ppy,
                                      metric=section.objective, benchmark=ctx.bench)
     if want("spa") and ctx.bench is not None:
-        statistics["spa"] = spa_test(ctx.bench - ctx.cash, excess.T, seed=section.seed)
+        against = ctx.bench - ctx.cash
+        statistics["spa"] = spa_test(against[oos_pos], excess[:, oos_pos].T, seed=section.seed)
+        if needs is None:  # the all-bars version, for the record (in- and out-of-sample)
+            statistics["spa_all"] = spa_test(against, excess.T, seed=section.seed)
     if want("stability"):
         oos_objective = (table.oos_objective if table is not None
                          else ctx.values(returns, section.objective, oos_pos))
@@ -253,8 +278,9 @@ def run_tune(
     table = TrialTable.build(trials, real_sweep, space, section.objective,
                              lambda o, w: ctx.values(real_sweep.returns, o, w), ctx.is_pos,
                              ctx.oos_pos, with_excess=ctx.bench is not None)
+    n_run = len(trials) - len(prepared.invalid)  # every trial run, failed and flat included
     real = _judge(ctx, 0, numbers_of, real_sweep.returns, table.param_frame, table=table,
-                  needs=None)
+                  needs=None, n_run=n_run)
     placebos: list[PlaceboSearch] = []
     if plan is not None:
         needs = _needs([g for g in gates if not reads_placebo(g)])
@@ -265,7 +291,7 @@ def run_tune(
                 placebos.append(PlaceboSearch(plan.shifts[k - 1], None, None, failed))
                 continue
             judged = _judge(ctx, k, k_numbers, sweep.returns[k_rows], table.param_frame,
-                            table=None, needs=needs)
+                            table=None, needs=needs, n_run=n_run)
             placebos.append(PlaceboSearch(plan.shifts[k - 1], judged.numbers,
                                           judged.statistics, failed))
     return assemble(
