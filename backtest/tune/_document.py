@@ -275,7 +275,8 @@ def assemble(
     return TuneResult(config=config, table=table, selections=tuple(selections),
                       oos_returns=oos_returns,
                       benchmark_returns=None if benchmark is None else benchmark[1],
-                      document=doc)
+                      document=doc,
+                      placebos=tuple(placebo[1]) if placebo is not None else ())
 
 
 

@@ -325,6 +325,9 @@ class TuneResult:
         The benchmark on the same bars.
     document : dict
         Every number, by the schema of the module docstring.
+    placebos : tuple
+        The placebo searches, judged (``PlaceboSearch``: shift, numbers, statistics),
+        for calibrating gates (``bench/bench_calibration.py``); empty without placebos.
     """
 
     config: RunConfig
@@ -333,6 +336,7 @@ class TuneResult:
     oos_returns: pd.Series
     benchmark_returns: pd.Series | None
     document: Mapping[str, Any]
+    placebos: tuple[Any, ...] = ()
 
     @property
     def exit_code(self) -> int:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -40,7 +41,7 @@ def _actionlint(*paths: Path) -> list[dict]:
 
 
 def _zizmor(*paths: Path) -> subprocess.CompletedProcess[str]:
-    zizmor = Path(shutil.which("zizmor") or REPO / ".venv" / "bin" / "zizmor")
+    zizmor = Path(sys.executable).parent / "zizmor"  # installed with the dev extra
     return subprocess.run([str(zizmor), "--offline", "--no-progress", "--persona", "auditor",
                            "--format", "plain", *map(str, paths)],
                           capture_output=True, text=True, timeout=120)

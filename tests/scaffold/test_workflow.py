@@ -81,7 +81,7 @@ def test_the_summary_is_written_and_the_gates_are_a_check(runs) -> None:
     assert "| ✅ | `placebo.p <= 0.05` |" in push.summary
     assert push.junit_cases and all(ok for _, ok in push.junit_cases)
     assert {name for name, _ in push.junit_cases} == {"gate: trials.failed == 0",
-                                                      "gate: placebo.p &lt;= 0.05"}
+                                                      "gate: placebo.p <= 0.05"}
 
 
 def test_a_pull_request_is_judged_against_mains_baseline(runs) -> None:
