@@ -15,15 +15,16 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import difflib
 import math
 import types
 import typing
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any, TypeVar
 
-from backtest.errors import ConfigError, UnknownKeyError
+from backtest.errors import ConfigError, UnknownKeyError, raise_all
 
-__all__ = ["MAX_INT", "build_dataclass", "describe", "field_names"]
+__all__ = ["MAX_INT", "build_dataclass", "describe", "field_names", "unknown_keys"]
 
 T = TypeVar("T")
 
@@ -53,26 +54,44 @@ def field_names(cls: type[Any]) -> list[str]:
     return [f.name for f in dataclasses.fields(cls) if f.init]
 
 
+def unknown_keys(where: str, unknown: Sequence[str], valid: Sequence[str],
+                 what: str = "key") -> UnknownKeyError:
+    """The error for keys a table does not define, each with a did-you-mean if one is close."""
+    named = []
+    for key in unknown:
+        close = difflib.get_close_matches(key, valid, n=1, cutoff=0.6)
+        named.append(f"{key} (did you mean {close[0]}?)" if close else key)
+    return UnknownKeyError(
+        f"{where}: unknown {what}{'s' if len(unknown) > 1 else ''} {', '.join(named)}; "
+        f"valid {what}s: {', '.join(valid)}")
+
+
 def build_dataclass(cls: type[T], table: Mapping[str, Any], where: str) -> T:
     """Instantiate dataclass ``cls`` from ``table``; ``where`` prefixes error messages.
 
     Raises
     ------
     ConfigError
-        For an unknown key (listing the valid keys), a missing required key or a
-        value of the wrong type.
+        For an unknown key (listing the valid keys, with a did-you-mean), a missing
+        required key or a value of the wrong type; every key's problem at once
+        (:class:`backtest.errors.ConfigErrors`) when there are several.
     """
     if not isinstance(table, Mapping):
         raise ConfigError(f"{where}: expected a table, got {describe(table)}")
     valid = field_names(cls)
+    problems: list[ConfigError] = []
     unknown = sorted(str(k) for k in set(table) - set(valid))
     if unknown:
-        raise UnknownKeyError(
-            f"{where}: unknown key{'s' if len(unknown) > 1 else ''} {', '.join(unknown)}; "
-            f"valid keys: {', '.join(valid)}"
-        )
+        problems.append(unknown_keys(where, unknown, valid))
     hints = _type_hints(cls)
-    kwargs = {k: _coerce(v, hints[k], f"{where}.{k}") for k, v in table.items()}
+    kwargs = {}
+    for k, v in table.items():
+        if k in hints:
+            try:
+                kwargs[k] = _coerce(v, hints[k], f"{where}.{k}")
+            except ConfigError as exc:  # every key of the table is checked: all at once
+                problems.append(exc)
+    raise_all(problems)
     try:
         return cls(**kwargs)
     except TypeError as exc:

@@ -6,11 +6,14 @@ Every :class:`BacktestError` is shown to users as one line without a traceback
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 __all__ = [
     "BacktestError",
     "BacktestWarning",
     "CacheMissError",
     "ConfigError",
+    "ConfigErrors",
     "DataError",
     "DataWarning",
     "ProviderError",
@@ -18,6 +21,8 @@ __all__ = [
     "StaleDataWarning",
     "StrategyError",
     "UnknownKeyError",
+    "UnknownKeyErrors",
+    "raise_all",
 ]
 
 
@@ -31,6 +36,40 @@ class ConfigError(BacktestError):
 
 class UnknownKeyError(ConfigError):
     """A table has a key its dataclass does not define (the message lists the valid ones)."""
+
+
+class ConfigErrors(ConfigError):
+    """Several problems of one config, reported at once, still as one line.
+
+    Attributes
+    ----------
+    errors : tuple of ConfigError
+        Each problem, in the order of the file.
+    """
+
+    def __init__(self, errors: Sequence[ConfigError], where: str = "") -> None:
+        self.errors = tuple(errors)
+        items = "; ".join(f"({i}) {' '.join(str(e).split())}" for i, e in
+                          enumerate(self.errors, 1))
+        head = f"{where}: " if where else ""
+        super().__init__(f"{head}{len(self.errors)} problems: {items}")
+
+
+class UnknownKeyErrors(ConfigErrors, UnknownKeyError):
+    """Several problems, one of them at least an unknown key."""
+
+
+def raise_all(errors: Sequence[ConfigError], where: str = "") -> None:
+    """Raise nothing, the one error, or every error at once (:class:`ConfigErrors`)."""
+    if not errors:
+        return
+    if len(errors) == 1:
+        raise errors[0]
+    flat = [e for error in errors
+            for e in (error.errors if isinstance(error, ConfigErrors) else (error,))]
+    if any(isinstance(e, UnknownKeyError) for e in flat):
+        raise UnknownKeyErrors(flat, where)
+    raise ConfigErrors(flat, where)
 
 
 class DataError(BacktestError):

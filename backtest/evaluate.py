@@ -39,8 +39,9 @@ from backtest.data.expr import parse_expr
 from backtest.engine import BacktestResult, run_backtest
 from backtest.errors import ConfigError, DataError
 from backtest.regimes import regime_timing
-from backtest.runner import RunResult, load_strategy, prepare_market
+from backtest.runner import RunResult, prepare_market
 from backtest.signals import component_contributions, months_to_bars
+from backtest.strategies import load_strategy
 from backtest.strategy import Decision, MarketData, rebalance_mask
 
 __all__ = [

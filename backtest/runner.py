@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from functools import cached_property
 from importlib import metadata
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from backtest._fields import build_dataclass, field_names
 from backtest.config import RunConfig
 from backtest.data.dataset import Dataset, Loader, build_dataset
 from backtest.data.expr import parse_expr
@@ -27,7 +24,8 @@ from backtest.engine import BacktestResult, run_backtest
 from backtest.errors import ConfigError, DataError
 from backtest.regimes import Regime, load_catalog, regime_table, signal_timing
 from backtest.signals import compute_signal
-from backtest.strategy import MarketData, SleeveSet, Strategy, decide, rebalance_mask
+from backtest.strategies import load_strategy
+from backtest.strategy import MarketData, SleeveSet, decide, rebalance_mask
 
 __all__ = [
     "RunResult",
@@ -140,27 +138,6 @@ def conventions(config: RunConfig, dataset: Dataset, window: pd.DatetimeIndex) -
         "benchmark": config.benchmark[0],
         "benchmark_rule": config.benchmark[1],
     }
-
-
-def load_strategy(
-    kind: str, params: Mapping[str, Any], where: str = "strategy", *,
-    base_dir: Path | None = None,
-) -> Strategy:
-    """Instantiate a strategy by its config ``kind``, rejecting unknown parameters.
-
-    ``kind`` is a built-in name, ``module:Class`` (imported from ``base_dir``, the
-    config's directory) or an installed entry point
-    (:func:`backtest.strategies.resolve_kind`). The runner looks kinds up, not the
-    contract (:mod:`backtest.strategy`), so the contract never imports the
-    implementations that import it.
-    """
-    from backtest.strategies import resolve_kind
-
-    cls = resolve_kind(kind, base_dir=base_dir, where=where)
-    if not field_names(cls) and params:
-        raise ConfigError(f"{where}: {kind} takes no parameters")
-    strategy: Strategy = build_dataclass(cls, params, where)
-    return strategy
 
 
 def trading_window(

@@ -115,22 +115,24 @@ def placebo_experiment(k: int) -> dict[str, list[bool]]:
     return outcomes
 
 
-def synthetic_experiment(seeds: int, link: float) -> dict[str, list[bool]]:
-    """Gate outcomes of the scaffold's search on S synthetic markets of strength ``link``."""
+def synthetic_experiment(seeds: int, link: float, where: Path) -> dict[str, list[bool]]:
+    """Gate outcomes of the scaffold's search on S synthetic markets of strength ``link``.
+
+    The configs are written beside one copy of the plugin in ``where`` (a module name
+    is imported once per process: the same directory every time).
+    """
     text = (ROOT / "strategies" / "tune.toml").read_text()
-    plugin = (ROOT / "strategies" / "my_rules.py").read_text()
+    (where / "my_rules.py").write_text((ROOT / "strategies" / "my_rules.py").read_text())
     outcomes: dict[str, list[bool]] = {name: [] for name in GATES}
-    with tempfile.TemporaryDirectory() as tmp:
-        (Path(tmp) / "my_rules.py").write_text(plugin)
-        for seed in range(seeds):
-            path = Path(tmp) / f"s{seed}_{link}.toml"
-            path.write_text(text.replace("seed=7,periods=1200",
-                                         f"seed={seed},periods=1200,link={link}"))
-            cfg = tune_config(path, gates=list(GATES.values()))
-            doc = run_tune(cfg, load=make_loader()).document
-            values = dict(flatten_numbers(doc))
-            for name, ok in _passes(values).items():
-                outcomes[name].append(ok)
+    for seed in range(seeds):
+        path = where / f"s{seed}_{link}.toml"
+        path.write_text(text.replace("seed=7,periods=1200",
+                                     f"seed={seed},periods=1200,link={link}"))
+        cfg = tune_config(path, gates=list(GATES.values()))
+        doc = run_tune(cfg, load=make_loader()).document
+        values = dict(flatten_numbers(doc))
+        for name, ok in _passes(values).items():
+            outcomes[name].append(ok)
     return outcomes
 
 
@@ -156,8 +158,9 @@ def main() -> None:
     t = time.perf_counter()
     print(f"2. the scaffold's search on {s} synthetic markets with the planted edge (link=1) "
           f"and {s} without (link=0)")
-    edge = synthetic_experiment(s, 1.0)
-    noise = synthetic_experiment(s, 0.0)
+    with tempfile.TemporaryDirectory() as tmp:
+        edge = synthetic_experiment(s, 1.0, Path(tmp))
+        noise = synthetic_experiment(s, 0.0, Path(tmp))
     print(f"   ({time.perf_counter() - t:.0f} s)")
     width = max(map(len, [*GATES, *SETS]))
     print(f"\n{'gate':<{width}}  {'placebo signals':>16}  {'link=0 noise':>16}  "

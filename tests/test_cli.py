@@ -121,7 +121,7 @@ def test_regimes_lists_the_catalog() -> None:
     ("args", "message"),
     [
         (["run", "missing.toml"], "config file not found: missing.toml"),
-        (["run", "--set", "costs.fee_bps=1"], "unknown key fee_bps; valid keys: fees_bps"),
+        (["run", "--set", "costs.fee_bps=1"], "unknown key fee_bps (did you mean fees_bps?); valid keys: fees_bps"),
         (["run", "--set", "data.assets.X='embedded:french/NOPE'"], "unknown column 'NOPE'"),
         (["run", "--set", "run.start='2030-01-01'"],
          "run.start (2030-01-01) is after the last bar with every input (2017-03-31; "
@@ -338,5 +338,5 @@ def test_run_without_a_config_prefers_the_working_directory_copy(monkeypatch, tm
     broken = runner.invoke(app, ["run", "--set", "costs.fee_bps=1"])
     assert broken.exit_code == 1
     assert broken.output.strip() == (
-        "Error: costs: unknown key fee_bps; valid keys: fees_bps, slippage_bps (config: "
+        "Error: costs: unknown key fee_bps (did you mean fees_bps?); valid keys: fees_bps, slippage_bps (config: "
         "./strategies/duration_rotation.toml (found in the working directory))")

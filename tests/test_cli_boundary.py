@@ -208,3 +208,28 @@ def test_markup_in_a_user_catalog_is_printed_literally(tmp_path: Path, command) 
     result = CliRunner().invoke(app, args, env={"COLUMNS": "250"})
     assert result.exit_code == 0, result.output
     assert "[bold]1994" in result.output  # literal (a long name may be shortened with …)
+
+
+@pytest.mark.parametrize(("args", "expected"), [
+    (["run", "--mirror", "D", "c.toml"], ["--mirror", "D", "run", "c.toml"]),
+    (["run", "c.toml", "--offline", "--debug"], ["--offline", "--debug", "run", "c.toml"]),
+    (["data", "list", "--data-dir=X"], ["--data-dir=X", "data", "list"]),
+    (["--data-dir", "run", "run", "c.toml"], ["--data-dir", "run", "run", "c.toml"]),
+    (["tune", "--", "--offline"], ["tune", "--", "--offline"]),
+    (["--mirror", "D", "run"], ["--mirror", "D", "run"]),
+])
+def test_global_options_after_the_command_are_moved_before_it(args, expected) -> None:
+    from backtest.cli import hoist_global_options
+
+    assert hoist_global_options(args, {"run", "data", "tune"}) == expected
+
+
+def test_a_global_option_after_the_command_works(tmp_path) -> None:
+    from typer.testing import CliRunner
+
+    from backtest.cli import app
+
+    after = CliRunner().invoke(app, ["data", "list", "--data-dir", str(tmp_path)])
+    before = CliRunner().invoke(app, ["--data-dir", str(tmp_path), "data", "list"])
+    assert after.exit_code == before.exit_code == 0
+    assert after.output == before.output and str(tmp_path) in after.output

@@ -40,7 +40,7 @@ def test_overrides_take_precedence_and_change_the_hash() -> None:
     ("mutate", "message"),
     [
         (lambda r: r.update(colour={}), "unknown section colour; valid sections: run, costs"),
-        (lambda r: r["costs"].update(fee_bps=3), "costs: unknown key fee_bps; valid keys: fees_bps, slippage_bps"),
+        (lambda r: r["costs"].update(fee_bps=3), r"costs: unknown key fee_bps \(did you mean fees_bps\?\); valid keys: fees_bps, slippage_bps"),
         (lambda r: r["run"].update(execution_lag=-1), "execution_lag must be >= 0"),
         (lambda r: r["run"].update(start="not a date"), "run.start"),
         (lambda r: r["run"].update(idea_date="2026-13-01"), "run.idea_date: '2026-13-01' is not a date"),
@@ -228,3 +228,35 @@ def test_idea_date_is_optional_and_may_be_unquoted_in_an_override() -> None:
     assert DEFAULT.run.idea_date is None
     cfg = load_config(overrides=["run.idea_date=2010-06-30"])
     assert cfg.run.idea_date == "2010-06-30"
+
+
+def test_every_problem_of_a_config_is_reported_at_once() -> None:
+    from backtest.errors import ConfigErrors
+
+    raw = _raw()
+    raw["run"]["frequncy"] = "M"
+    raw["costs"]["slipage_bps"] = 2.0
+    raw["data"]["cash"] = "T-BILL"
+    raw["tunee"] = {}
+    raw["strategy"]["entr"] = 1.0  # a strategy's own keys are checked when it is built
+    with pytest.raises(ConfigErrors) as info:
+        parse_config(raw, source="c.toml")
+    text = str(info.value)
+    assert "\n" not in text and text.startswith("c.toml: 4 problems: (1) ")
+    for part in ("unknown section tunee (did you mean tune?)",
+                 "run: unknown key frequncy (did you mean frequency?)",
+                 "costs: unknown key slipage_bps (did you mean slippage_bps?)",
+                 "data.cash: 'T-BILL' is not an asset"):
+        assert part in text, part
+    assert len(info.value.errors) == 4
+
+
+def test_one_problem_is_reported_as_itself() -> None:
+    from backtest.errors import ConfigErrors
+
+    raw = _raw()
+    raw["costs"]["fees_bps"] = -1.0
+    with pytest.raises(ConfigError) as info:
+        parse_config(raw)
+    assert not isinstance(info.value, ConfigErrors)
+    assert "costs.fees_bps must be >= 0" in str(info.value)

@@ -32,7 +32,7 @@ from backtest.errors import BacktestError, BacktestWarning
 if TYPE_CHECKING:
     from backtest.data.dataset import Loader
 
-__all__ = ["State", "app", "discard_output", "main", "one_line"]
+__all__ = ["State", "app", "discard_output", "hoist_global_options", "main", "one_line"]
 
 
 @dataclass
@@ -61,11 +61,59 @@ class State:
         )
 
 
+#: Options of the root command, which users also write after the command's name.
+_GLOBAL_FLAGS = frozenset({"--debug", "--offline"})
+_GLOBAL_VALUES = frozenset({"--data-dir", "--csv-dir", "--mirror"})
+
+
+def hoist_global_options(args: list[str], commands: set[str]) -> list[str]:
+    """``backtest run --mirror DIR cfg`` as ``backtest --mirror DIR run cfg``.
+
+    The global options belong before the command; written after it they are moved
+    there (no command has options of these names). ``--`` ends the scan.
+    """
+    position, i = None, 0
+    while i < len(args):  # the command: the first name that is not a global option's value
+        if args[i] in _GLOBAL_VALUES:
+            i += 2
+            continue
+        if args[i] in commands:
+            position = i
+            break
+        i += 1
+    if position is None:
+        return args
+    head, tail = args[: position + 1], args[position + 1:]
+    moved: list[str] = []
+    kept: list[str] = []
+    i = 0
+    while i < len(tail):
+        arg = tail[i]
+        name = arg.split("=", 1)[0]
+        if arg == "--":
+            kept += tail[i:]
+            break
+        if arg in _GLOBAL_FLAGS:
+            moved.append(arg)
+        elif name in _GLOBAL_VALUES and "=" in arg:
+            moved.append(arg)
+        elif arg in _GLOBAL_VALUES and i + 1 < len(tail):
+            moved += tail[i: i + 2]
+            i += 1
+        else:
+            kept.append(arg)
+        i += 1
+    return [*head[:position], *moved, head[position], *kept]
+
+
 class _ErrorBoundary(TyperGroup):
     # Typer vendors its own click, so the boundary prints the line itself and
     # exits through Typer's public `Exit` rather than raising click.ClickException.
     # Warnings are recorded while the command runs and shown once each, one line
     # each, after it ends (see `_warnings_shown_once`).
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
+        return super().parse_args(ctx, hoist_global_options(list(args), set(self.commands)))
+
     def invoke(self, ctx: Any) -> Any:
         try:
             with _warnings_shown_once(ctx):

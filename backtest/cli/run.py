@@ -12,12 +12,15 @@ from backtest.cli._options import SetOption
 from backtest.errors import BacktestError, ConfigError
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from rich.console import Console
 
+    from backtest.config import RunConfig
     from backtest.data.dataset import Loader
     from backtest.report import RunData
 
-__all__ = ["register", "run_documents"]
+__all__ = ["checked_config", "register", "run_documents"]
 
 _NO_HTML_HELP = "Write no HTML report (JSON and terminal tables only)."
 
@@ -26,6 +29,21 @@ def _loader(ctx: typer.Context) -> Loader:
     from backtest.cli import state
 
     return state(ctx).loader()
+
+
+def checked_config(path: Path | None, overrides: Sequence[str]) -> RunConfig:
+    """A run config parsed and its strategies built, before anything heavy is imported.
+
+    Every error of the file is found here (``backtest.config`` reports them all at
+    once), answered in about the time numpy and pandas take to import.
+    """
+    from backtest.config import load_config
+    from backtest.strategies import load_strategy
+
+    config = load_config(path, overrides)
+    for spec in config.strategies:
+        load_strategy(spec.kind, spec.params, spec.path, base_dir=config.base_dir)
+    return config
 
 
 def run_documents(results: list[Any]) -> list[dict[str, Any]]:
@@ -95,7 +113,8 @@ def run(
         check_overrides(overrides or ())
         config, which = find_default_config(Path.cwd())
     try:
-        result = backtest.run(config, overrides=overrides or (), load=_loader(ctx))
+        parsed = checked_config(config, overrides or ())  # before the engine is imported
+        result = backtest.run(parsed, load=_loader(ctx))
     except BacktestError as exc:
         if which is not None:
             exc.args = (f"{exc} ({which})",)
@@ -143,8 +162,9 @@ def compare(
     from backtest.config import check_overrides
 
     check_overrides(overrides or (), configs)
+    parsed = [checked_config(c, overrides or ()) for c in configs]  # all, before any run
     load = _loader(ctx)
-    results = [backtest.run(c, overrides=overrides or (), load=load) for c in configs]
+    results = [backtest.run(c, load=load) for c in parsed]
     documents = run_documents(results)
     runs = [run_from_document(d, f"run {i + 1}") for i, d in enumerate(documents)]
     warnings = compare_runs(runs).warnings()

@@ -238,7 +238,7 @@ def tune(
                else False if walk_forward is False or holdout is not None else None)
     from backtest.cli import state
     from backtest.stats import parse_tolerances
-    from backtest.tune import SweepOptions, run_tune, tune_config
+    from backtest.tune import check_tune, tune_config
 
     tolerances = parse_tolerances(tolerance or ())
     cfg = tune_config(
@@ -250,7 +250,10 @@ def tune(
     )
     if executor not in ("local", "processes", "dask"):
         raise ConfigError(f"--executor {executor!r}: valid: local, processes, dask")
+    check_tune(cfg)  # a bad space, strategy or gate answers now, before the heavy imports
     base = _read_baseline(baseline)
+    from backtest.tune import SweepOptions, run_tune
+
     options = SweepOptions(executor=executor,  # type: ignore[arg-type]
                            workers=workers, scheduler=scheduler,
                            max_memory=_parse_bytes(max_memory))

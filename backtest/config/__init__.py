@@ -10,14 +10,14 @@ import dataclasses
 import hashlib
 import json
 import tomllib
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 import pandas as pd
 
-from backtest._fields import build_dataclass, describe
+from backtest._fields import build_dataclass, describe, unknown_keys
 from backtest._typing import PERIODS_PER_YEAR
 from backtest.config._data import AssetSpec, DataConfig, MacroSpec
 from backtest.config._overrides import (
@@ -31,7 +31,7 @@ from backtest.config._sleeves import SleeveSpec
 from backtest.config._thesis import ThesisSpec
 from backtest.config._tune import Objective, SearchKind, TuneSection, WalkForwardSpec
 from backtest.data.expr import parse_expr
-from backtest.errors import ConfigError, UnknownKeyError
+from backtest.errors import ConfigError, raise_all
 from backtest.signals import SignalSpec, component_from_table, suggested_id
 
 __all__ = [
@@ -61,6 +61,8 @@ __all__ = [
     "set_path",
     "split_path",
 ]
+
+T = TypeVar("T")
 
 SECTIONS = (
     "run", "costs", "data", "signal", "sleeves", "strategy", "benchmarks", "regimes", "thesis",
@@ -326,37 +328,60 @@ def _check_macro_aliases(
             )
 
 
-def parse_config(
-    raw: Mapping[str, Any], source: str = "<string>", base: Path | None = None
-) -> RunConfig:
-    """Validate a parsed TOML mapping into a :class:`RunConfig`."""
-    unknown = sorted(set(raw) - set(SECTIONS))
-    if unknown:
-        raise UnknownKeyError(
-            f"{source}: unknown section{'s' if len(unknown) > 1 else ''} "
-            f"{', '.join(unknown)}; valid sections: {', '.join(SECTIONS)}"
-        )
-    for required in ("run", "data", "signal", "sleeves", "strategy"):
-        if required not in raw:
-            raise ConfigError(f"{source}: missing section [{required}]")
+class _Problems:
+    """Collects the errors of a config so that all of them are reported at once."""
+
+    def __init__(self) -> None:
+        self.errors: list[ConfigError] = []
+
+    def attempt(self, make: Callable[[], T]) -> T | None:
+        """``make()``, or None with its error recorded."""
+        try:
+            return make()
+        except ConfigError as exc:
+            self.errors.append(exc)
+            return None
+
+
+def _data_specs(raw: Mapping[str, Any], source: str, problems: _Problems) -> dict[str, Any]:
+    """``[data]`` with its assets and macro series built (each alias's problem recorded)."""
     data = dict(_table(raw, "data", source))
     for key, cls in (("assets", AssetSpec), ("macro", MacroSpec)):
-        entries = _table(data, key, f"{source} [data]")
+        try:
+            entries = _table(data, key, f"{source} [data]")
+        except ConfigError as exc:
+            problems.errors.append(exc)
+            entries = {}
+        built = {}
         for alias, v in entries.items():
             if not isinstance(v, str | Mapping):
-                raise ConfigError(f"data.{key}.{alias}: expected a series id (a string) or a "
-                                  f"table with id = ..., got {describe(v)}")
-        data[key] = {
-            alias: build_dataclass(
-                cls, {"id": v} if isinstance(v, str) else v, f"data.{key}.{alias}"
-            )
-            for alias, v in entries.items()
-        }
-    run = build_dataclass(RunSection, _table(raw, "run", source), "run")
-    spec = _signal(_table(raw, "signal", source), run.ppy)
-    sleeves = build_dataclass(SleeveSpec, _table(raw, "sleeves", source), "sleeves")
-    thesis = build_dataclass(ThesisSpec, _table(raw, "thesis", source), "thesis")
-    _check_macro_aliases(spec, sleeves, thesis, set(data["macro"]))
+                problems.errors.append(ConfigError(
+                    f"data.{key}.{alias}: expected a series id (a string) or a table with "
+                    f"id = ..., got {describe(v)}"))
+                continue
+            try:
+                built[alias] = build_dataclass(cls, {"id": v} if isinstance(v, str) else v,
+                                               f"data.{key}.{alias}")
+            except ConfigError as exc:
+                problems.errors.append(exc)
+        data[key] = built
+    return data
+
+
+def _catalog(raw: Mapping[str, Any], source: str, base: Path | None) -> Path:
+    regimes = _table(raw, "regimes", source)
+    catalog = regimes.get("catalog")
+    if set(regimes) - {"catalog"}:
+        raise unknown_keys("regimes", sorted(set(regimes) - {"catalog"}), ["catalog"])
+    if catalog is None:
+        return default_catalog_path()
+    if not isinstance(catalog, str) or not catalog.strip():
+        raise ConfigError(f"regimes.catalog: expected a file path (a string), got "
+                          f"{describe(catalog)}")
+    return ((base or Path.cwd()) / catalog).resolve()
+
+
+def _cross_checks(data: Mapping[str, Any], sleeves: SleeveSpec, thesis: ThesisSpec) -> None:
     unknown = [a for a in sleeves.cash_flow_yields if a not in data["assets"]]
     cash = data.get("cash")
     if unknown or (isinstance(cash, str) and cash in sleeves.cash_flow_yields):
@@ -368,31 +393,69 @@ def parse_config(
         raise ConfigError(
             f"thesis.market: {thesis.market!r} is not an asset; assets: {', '.join(data['assets'])}"
         )
-    regimes = _table(raw, "regimes", source)
-    catalog = regimes.get("catalog")
-    if set(regimes) - {"catalog"}:
-        raise UnknownKeyError("regimes: unknown keys; valid keys: catalog")
-    if catalog is None:
-        catalog_path = default_catalog_path()
-    else:
-        if not isinstance(catalog, str) or not catalog.strip():
-            raise ConfigError(f"regimes.catalog: expected a file path (a string), got "
-                              f"{describe(catalog)}")
-        catalog_path = ((base or Path.cwd()) / catalog).resolve()
-    benchmarks = _table(raw, "benchmarks", source)
+
+
+def parse_config(
+    raw: Mapping[str, Any], source: str = "<string>", base: Path | None = None
+) -> RunConfig:
+    """Validate a parsed TOML mapping into a :class:`RunConfig`.
+
+    Every section is checked, and every problem found is reported at once
+    (:class:`backtest.errors.ConfigErrors`, one line), each unknown key with a
+    did-you-mean; a check that needs a section which is itself wrong waits for it.
+    """
+    problems = _Problems()
+    unknown = sorted(set(raw) - set(SECTIONS))
+    if unknown:
+        problems.errors.append(unknown_keys(source, unknown, SECTIONS, what="section"))
+    for required in ("run", "data", "signal", "sleeves", "strategy"):
+        if required not in raw:
+            problems.errors.append(ConfigError(f"{source}: missing section [{required}]"))
+    data = problems.attempt(lambda: _data_specs(raw, source, problems))
+    run = problems.attempt(lambda: build_dataclass(RunSection, _table(raw, "run", source), "run"))
+    spec = problems.attempt(lambda: _signal(_table(raw, "signal", source),
+                                            run.ppy if run is not None else 12))
+    sleeves = problems.attempt(
+        lambda: build_dataclass(SleeveSpec, _table(raw, "sleeves", source), "sleeves"))
+    thesis = problems.attempt(
+        lambda: build_dataclass(ThesisSpec, _table(raw, "thesis", source), "thesis"))
+    costs = problems.attempt(
+        lambda: build_dataclass(CostModel, _table(raw, "costs", source), "costs"))
+    tune = problems.attempt(
+        lambda: build_dataclass(TuneSection, _table(raw, "tune", source), "tune"))
+    catalog_path = problems.attempt(lambda: _catalog(raw, source, base))
+    strategy = problems.attempt(lambda: _strategy(
+        run.name if run is not None else "strategy", _table(raw, "strategy", source),
+        "strategy"))
+    tables = problems.attempt(lambda: _table(raw, "benchmarks", source)) or {}
+    benchmarks = []
+    for name in tables:
+        try:
+            benchmarks.append(_strategy(name, _table(tables, name, "benchmarks"),
+                                        f"benchmarks.{name}"))
+        except ConfigError as exc:
+            problems.errors.append(exc)
+    data_config = None
+    if data is not None:
+        data_config = problems.attempt(lambda: build_dataclass(DataConfig, data, "data"))
+        if spec is not None and sleeves is not None and thesis is not None:
+            problems.attempt(lambda: _check_macro_aliases(spec, sleeves, thesis,
+                                                          set(data["macro"])))
+            problems.attempt(lambda: _cross_checks(data, sleeves, thesis))
+    raise_all(problems.errors, source)
+    assert (run is not None and costs is not None and data_config is not None
+            and spec is not None and sleeves is not None and strategy is not None
+            and catalog_path is not None and tune is not None and thesis is not None)
     config = RunConfig(
         run=run,
-        costs=build_dataclass(CostModel, _table(raw, "costs", source), "costs"),
-        data=build_dataclass(DataConfig, data, "data"),
+        costs=costs,
+        data=data_config,
         signal=spec,
         sleeves=sleeves,
-        strategy=_strategy(run.name, _table(raw, "strategy", source), "strategy"),
-        benchmarks=tuple(
-            _strategy(name, _table(benchmarks, name, "benchmarks"), f"benchmarks.{name}")
-            for name in benchmarks
-        ),
+        strategy=strategy,
+        benchmarks=tuple(benchmarks),
         regimes_catalog=catalog_path,
-        tune=build_dataclass(TuneSection, _table(raw, "tune", source), "tune"),
+        tune=tune,
         source=source,
         thesis=thesis,
         raw=raw,

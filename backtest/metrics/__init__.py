@@ -15,8 +15,8 @@ floating-point noise (about 1e-16 per bar); dividing by it made a Sharpe of -0.4
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import Any
 
-import empyrical
 import numpy as np
 import pandas as pd
 
@@ -61,6 +61,17 @@ __all__ = [
     "total_return",
     "tracking_error",
 ]
+
+
+def _empyrical() -> Any:
+    """The empyrical module, imported on first use.
+
+    It pulls in scipy and yfinance: about 1.5 s at the start of every command, before
+    a config error could even be shown.
+    """
+    import empyrical
+
+    return empyrical
 
 
 #: Per-bar volatility, downside deviation or drawdown (decimal) at or below which it is
@@ -139,12 +150,12 @@ BENCHMARK_METRICS = frozenset(
 
 def cagr(returns: pd.Series, periods_per_year: int) -> float:
     """Compound annual growth rate: ``(prod(1+r))^(ppy/n) - 1`` (empyrical ``cagr``)."""
-    return float(empyrical.cagr(returns, annualization=periods_per_year))
+    return float(_empyrical().cagr(returns, annualization=periods_per_year))
 
 
 def annual_volatility(returns: pd.Series, periods_per_year: int) -> float:
     """Sample standard deviation (ddof=1) times ``sqrt(ppy)`` (empyrical)."""
-    return float(empyrical.annual_volatility(returns, annualization=periods_per_year))
+    return float(_empyrical().annual_volatility(returns, annualization=periods_per_year))
 
 
 def sharpe_ratio(returns: pd.Series, cash_returns: pd.Series, periods_per_year: int) -> float:
@@ -156,7 +167,7 @@ def sharpe_ratio(returns: pd.Series, cash_returns: pd.Series, periods_per_year: 
     excess = returns - cash_returns.reindex(returns.index)
     if not float(excess.std(ddof=1)) > NUMERICAL_ZERO:
         return float("nan")
-    return float(empyrical.sharpe_ratio(excess, risk_free=0.0, annualization=periods_per_year))
+    return float(_empyrical().sharpe_ratio(excess, risk_free=0.0, annualization=periods_per_year))
 
 
 def sortino_ratio(returns: pd.Series, cash_returns: pd.Series, periods_per_year: int) -> float:
@@ -171,13 +182,13 @@ def sortino_ratio(returns: pd.Series, cash_returns: pd.Series, periods_per_year:
     if not downside > NUMERICAL_ZERO:
         return float("nan")
     return float(
-        empyrical.sortino_ratio(excess, required_return=0.0, annualization=periods_per_year)
+        _empyrical().sortino_ratio(excess, required_return=0.0, annualization=periods_per_year)
     )
 
 
 def max_drawdown(returns: pd.Series) -> float:
     """Largest peak-to-trough fall of the wealth path, as a negative decimal (empyrical)."""
-    return float(empyrical.max_drawdown(returns))
+    return float(_empyrical().max_drawdown(returns))
 
 
 def calmar_ratio(returns: pd.Series, periods_per_year: int) -> float:
@@ -187,7 +198,7 @@ def calmar_ratio(returns: pd.Series, periods_per_year: int) -> float:
     """
     if not abs(max_drawdown(returns)) > NUMERICAL_ZERO:
         return float("nan")
-    return float(empyrical.calmar_ratio(returns, annualization=periods_per_year))
+    return float(_empyrical().calmar_ratio(returns, annualization=periods_per_year))
 
 
 def annual_turnover(turnover: pd.Series, periods_per_year: int) -> float:

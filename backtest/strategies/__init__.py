@@ -8,7 +8,12 @@ strategy is ``kind = "module:Class"`` or an entry point of the group
 
 from __future__ import annotations
 
-from backtest.strategies._loader import ENTRY_POINT_GROUP, entry_point_kinds, resolve_kind
+from backtest.strategies._loader import (
+    ENTRY_POINT_GROUP,
+    entry_point_kinds,
+    load_strategy,
+    resolve_kind,
+)
 from backtest.strategies.benchmarks import AlwaysShort, BuyAndHold, StaticMix, TrendRule
 from backtest.strategies.duration_target import DurationTargeting
 from backtest.strategies.rotation import BinaryRotation, GradedTilt
@@ -24,6 +29,7 @@ __all__ = [
     "StaticMix",
     "TrendRule",
     "entry_point_kinds",
+    "load_strategy",
     "resolve_kind",
 ]
 

@@ -35,7 +35,7 @@ from typing import Any
 
 from backtest.errors import ConfigError
 
-__all__ = ["ENTRY_POINT_GROUP", "entry_point_kinds", "resolve_kind"]
+__all__ = ["ENTRY_POINT_GROUP", "entry_point_kinds", "load_strategy", "resolve_kind"]
 
 #: The entry-point group installed packages register strategy kinds in.
 ENTRY_POINT_GROUP = "dcf_regime.strategies"
@@ -178,3 +178,22 @@ def _rebuild_local(directory: str, module_name: str, qualname: str,
     for part in qualname.split("."):
         cls = getattr(cls, part)
     return cls(**fields)
+
+
+def load_strategy(
+    kind: str, params: Mapping[str, Any], where: str = "strategy", *,
+    base_dir: Path | None = None,
+) -> Any:
+    """Instantiate a strategy by its config ``kind``, rejecting unknown parameters.
+
+    ``kind`` is a built-in name, ``module:Class`` (imported from ``base_dir``, the
+    config's directory) or an installed entry point (:func:`resolve_kind`); the
+    parameters are the dataclass's fields, checked as every config table is
+    (:func:`backtest._fields.build_dataclass`: unknown keys with a did-you-mean).
+    """
+    from backtest._fields import build_dataclass, field_names
+
+    cls = resolve_kind(kind, base_dir=base_dir, where=where)
+    if not field_names(cls) and params:
+        raise ConfigError(f"{where}: {kind} takes no parameters")
+    return build_dataclass(cls, params, where)

@@ -28,7 +28,8 @@ from backtest.config._overrides import plain
 from backtest.data.base import FetchedSeries, SeriesRequest
 from backtest.data.dataset import Dataset, Loader, build_dataset
 from backtest.errors import BacktestError, ConfigError, DataError
-from backtest.runner import conventions, load_strategy, prepare_market
+from backtest.runner import conventions, prepare_market
+from backtest.strategies import load_strategy
 from backtest.strategy import MarketData
 from backtest.sweep._evaluate import generic_decision, reported, simulate_trials
 from backtest.sweep._types import MarketSlot, PreparedSweep, Trial

@@ -12,15 +12,29 @@ See the README section "Tuning in CI" for the protocol and the statistics.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from importlib import import_module
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from backtest.config import RunConfig, default_config_path, parse_config, read_config
 from backtest.errors import ConfigError
-from backtest.sweep import SweepOptions
-from backtest.tune._result import TuneResult, flatten_numbers
-from backtest.tune._run import run_tune
 from backtest.tune._space import Parameter, Space, Trial, check_space, parse_param, parse_spec
+
+if TYPE_CHECKING:
+    from backtest.sweep import SweepOptions
+    from backtest.tune._check import check_tune
+    from backtest.tune._result import TuneResult, flatten_numbers
+    from backtest.tune._run import run_tune
+
+# the sweep, the statistics and the engine load on first use: a bad config, parameter
+# or gate is refused before them (backtest.tune._check)
+_LAZY = {
+    "SweepOptions": "backtest.sweep",
+    "TuneResult": "backtest.tune._result",
+    "flatten_numbers": "backtest.tune._result",
+    "run_tune": "backtest.tune._run",
+    "check_tune": "backtest.tune._check",
+}
 
 __all__ = [
     "Parameter",
@@ -29,6 +43,7 @@ __all__ = [
     "Trial",
     "TuneResult",
     "check_space",
+    "check_tune",
     "flatten_numbers",
     "parse_param",
     "parse_spec",
@@ -86,3 +101,9 @@ def tune_config(
     if gates:
         section["gates"] = list(gates)
     return parse_config(raw, source=str(source), base=source.parent)
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        return getattr(import_module(_LAZY[name]), name)
+    raise AttributeError(f"module 'backtest.tune' has no attribute {name!r}")

@@ -35,7 +35,6 @@ from backtest.stats import (
     first_best,
     neighbour_stability,
     objective_values,
-    parse_gate,
     parse_tolerances,
     pbo_cscv,
     spa_test,
@@ -48,6 +47,7 @@ from backtest.sweep import (
     run_segments,
     run_sweep,
 )
+from backtest.tune._check import check_tune
 from backtest.tune._document import PlaceboSearch, assemble, reads_placebo
 from backtest.tune._placebo import PlaceboPlan, placebo_rows, with_placebos
 from backtest.tune._protocol import (
@@ -58,8 +58,7 @@ from backtest.tune._protocol import (
     select_per_fold,
     stitch_segments,
 )
-from backtest.tune._result import TrialTable, TuneResult, check_gate_names
-from backtest.tune._space import Space, check_space
+from backtest.tune._result import TrialTable, TuneResult
 
 __all__ = ["run_tune"]
 
@@ -244,18 +243,9 @@ def run_tune(
     TuneResult
     """
     section = config.tune
-    placebo = section.placebo if placebo is None else placebo
+    space, gates, placebo = check_tune(config, placebo=placebo)  # before anything heavy
     if not isinstance(tolerance, Tolerances):
         tolerance = parse_tolerances([str(tolerance)])
-    space = Space.from_specs(section.params, search=section.search, trials=section.trials,
-                             seed=section.seed)
-    check_space(config, space)
-    gates = [parse_gate(text) for text in section.gates]
-    check_gate_names(gates, benchmark=bool(config.benchmarks), placebo=placebo > 0)
-    unknown = [axis for axis in section.heatmap if axis not in space.paths]
-    if unknown:
-        raise ConfigError(f"--heatmap {', '.join(unknown)}: not a swept parameter; swept: "
-                          f"{', '.join(space.paths)}")
     trials = space.draw()
     prepared = prepare_sweep(config.raw, [t.params for t in trials], source=config.source,
                              base_dir=Path(config.source).parent, load=load)

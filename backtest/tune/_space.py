@@ -28,7 +28,7 @@ import numpy as np
 from backtest.config import RunConfig, SearchKind, parse_config, set_path, split_path
 from backtest.config._overrides import parse_value, plain
 from backtest.errors import ConfigError, UnknownKeyError
-from backtest.runner import load_strategy
+from backtest.strategies import load_strategy
 
 __all__ = ["Parameter", "Space", "Trial", "check_space", "parse_param", "parse_spec"]
 

@@ -261,8 +261,8 @@ def test_always_short_is_buy_and_hold_of_the_short_sleeve() -> None:
 def test_strategies_load_from_tables_and_reject_unknown_keys() -> None:
     s = load_strategy("trend_rule", {"lookback_months": 12, "rebalance": "on_change"})
     assert s == TrendRule(lookback_months=12, rebalance="on_change")
-    with pytest.raises(ConfigError, match="unknown key lookback; valid keys: sleeve, "
-                       "lookback_months"):
+    with pytest.raises(ConfigError, match=r"unknown key lookback \(did you mean "
+                       r"lookback_months\?\); valid keys: sleeve, lookback_months"):
         load_strategy("trend_rule", {"lookback": 12})
     with pytest.raises(ConfigError, match="sleeve and risk_off_sleeve must differ"):
         TrendRule(sleeve="short", risk_off_sleeve="short")

@@ -91,8 +91,8 @@ def test_space_errors_and_checks():
     check_space(cfg, Space.from_specs({"strategy.enter": "-1:1:0.5",
                                        "signal.components.0.periods": "6,12",
                                        "strategy.exit": "0.5"}))  # exit > enter: not fatal
-    with pytest.raises(ConfigError, match="tune parameter strategy.entr: .*unknown key entr; "
-                       "valid keys: enter"):
+    with pytest.raises(ConfigError, match=r"tune parameter strategy.entr: .*unknown key entr "
+                       r"\(did you mean enter\?\); valid keys: enter"):
         check_space(cfg, Space.from_specs({"strategy.entr": "1,2"}))
     with pytest.raises(ConfigError, match="has no element 'nope'"):
         check_space(cfg, Space.from_specs({"signal.components.nope.periods": "1,2"}))
