@@ -93,9 +93,7 @@ def hoist_global_options(args: list[str], commands: set[str]) -> list[str]:
         if arg == "--":
             kept += tail[i:]
             break
-        if arg in _GLOBAL_FLAGS:
-            moved.append(arg)
-        elif name in _GLOBAL_VALUES and "=" in arg:
+        if arg in _GLOBAL_FLAGS or (name in _GLOBAL_VALUES and "=" in arg):
             moved.append(arg)
         elif arg in _GLOBAL_VALUES and i + 1 < len(tail):
             moved += tail[i: i + 2]
