@@ -191,15 +191,28 @@ def report(
     """Render the HTML report of saved JSON results, without re-running anything.
 
     Several files (or a compare file) make one comparison. The page equals the one
-    written when the results were made.
+    written when the results were made. Tune results (tune --json) render the tune
+    report; several of them (e.g. the CI artifacts of successive commits) one page of
+    each gated number over time.
 
     Example:
 
         backtest report reports/duration_rotation.json reports/other.json -o reports/both.html
+
+        backtest report tune-1.json tune-2.json tune-3.json -o reports/gates.html
     """
     from backtest.cli._tables import make_console
     from backtest.report import compare_runs, read_results
 
+    tune_docs = _tune_documents(results)
+    if tune_docs is not None:
+        from backtest.report._io import write_text_atomic
+        from backtest.tune._html import render_tune_history, render_tune_html
+
+        page = (render_tune_html(tune_docs[0]) if len(tune_docs) == 1 else
+                render_tune_history(tune_docs, [p.name for p in results]))
+        typer.echo(f"wrote {write_text_atomic(output, page, 'report')}")
+        return
     runs = read_results(results)
     warnings = compare_runs(runs).warnings()
     if warnings:
@@ -207,6 +220,38 @@ def report(
     console = make_console()
     _show(console, runs, regimes=False)
     console.print(f"wrote {_write_html(output, runs)}")
+
+
+def _tune_documents(paths: list[Path]) -> list[dict[str, Any]] | None:
+    """The files' tune documents when every file is one (None when none is); else an error."""
+    import json
+
+    from backtest.errors import ResultFileError
+    from backtest.tune._result import SCHEMA_VERSION
+
+    docs: list[Any] = []
+    for path in paths:
+        try:
+            docs.append(json.loads(path.read_text(encoding="utf-8")))
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError):
+            return None  # read_results says what is wrong with it
+    tune = [isinstance(d, dict) and d.get("kind") == "tune" for d in docs]
+    if not any(tune):
+        return None
+    if not all(tune):
+        raise ResultFileError("report: give either tune results or run/compare results, not "
+                              "both (a tune result is a search, not a run)")
+    for path, doc in zip(paths, docs, strict=True):
+        schema = str(doc.get("schema_version", "none"))
+        if schema.split(".")[0] != SCHEMA_VERSION.split(".")[0]:
+            raise ResultFileError(f"{path}: tune schema {schema} cannot be reported; this "
+                                  f"version reads {SCHEMA_VERSION}")
+        missing = [k for k in ("gates", "config", "data", "exit_code", "generated_by")
+                   if k not in doc]
+        if missing:
+            raise ResultFileError(f"{path}: not a complete tune result (missing "
+                                  f"{', '.join(missing)})")
+    return docs
 
 
 def register(app: typer.Typer) -> None:

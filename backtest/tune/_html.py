@@ -20,7 +20,7 @@ import plotly.graph_objects as go
 from backtest.report._embed import figure_json
 from backtest.report.html import render_html
 
-__all__ = ["render_tune_html"]
+__all__ = ["render_tune_html", "render_tune_history"]
 
 _HEIGHT = 420
 _BLUE, _GREY, _RED = "#1f77b4", "#7f7f7f", "#c0392b"
@@ -167,3 +167,48 @@ def render_tune_html(doc: Mapping[str, Any], *, heatmap: Sequence[str] = ()) -> 
             figures[name] = _spec(fig)
     return render_html({"doc": doc, "figures": figures, "generator": doc["generated_by"],
                         "title": f"Tune: {doc['config']['source']}"}, template="tune.html.j2")
+
+
+def render_tune_history(docs: Sequence[Mapping[str, Any]], names: Sequence[str]) -> str:
+    """One page of the gated numbers of successive tune documents (oldest first).
+
+    ``names`` label the documents (their file names). Each gate that any document has
+    gets a chart: its judged value in each document, failed ones in red, the latest
+    threshold dashed.
+    """
+    gates: list[str] = list(dict.fromkeys(g["expr"] for d in docs for g in d["gates"]))
+    runs = []
+    for doc, name in zip(docs, names, strict=True):
+        runs.append({
+            "file": name, "generated": doc.get("generated_at") or "",
+            "hash": str(doc["config"]["hash"])[:12],
+            "fingerprint": str(doc["data"]["fingerprint"])[:12],
+            "exit_code": doc["exit_code"],
+            "gates": {g["expr"]: {"lhs": g["lhs"], "passed": g["passed"]} for g in doc["gates"]},
+        })
+    figures = {}
+    x = list(range(1, len(docs) + 1))
+    for i, gate in enumerate(gates, 1):
+        points = [r["gates"].get(gate) for r in runs]
+        y = [_num(p["lhs"]) if p else math.nan for p in points]
+        colours = [_GREY if p is None else (_BLUE if p["passed"] else _RED) for p in points]
+        fig = go.Figure(go.Scatter(
+            x=x, y=y, mode="lines+markers", name=gate, line={"color": _GREY},
+            marker={"color": colours, "size": 9},
+            text=[f"{r['file']} ({r['generated']})" for r in runs],
+            hovertemplate="%{text}<br>%{y:.4g}<extra></extra>"))
+        latest = next((g for d in reversed(docs) for g in d["gates"] if g["expr"] == gate), None)
+        if latest is not None and latest.get("rhs") is not None:
+            fig.add_hline(y=latest["rhs"], line={"color": _RED, "dash": "dash"})
+        fig.update_layout(title=gate, xaxis_title="result (oldest first)",
+                          yaxis_title="value", showlegend=False,
+                          xaxis={"tickmode": "array", "tickvals": x,
+                                 "ticktext": [str(n) for n in x]})
+        figures[f"gate-{i}"] = _spec(fig)
+    configs = list(dict.fromkeys(str(d["config"]["source"]) for d in docs))
+    mixed = len({(r["hash"], r["fingerprint"]) for r in runs}) > 1
+    generator = docs[-1]["generated_by"] if docs else "dcf-regime"
+    return render_html({"runs": runs, "gates": gates, "figures": figures, "configs": configs,
+                        "mixed": mixed, "generator": generator,
+                        "title": f"Tune history ({len(docs)} results)"},
+                       template="tune_history.html.j2")
