@@ -20,7 +20,7 @@ import plotly.graph_objects as go
 from backtest.report._embed import figure_json
 from backtest.report.html import render_html
 
-__all__ = ["render_tune_html", "render_tune_history"]
+__all__ = ["render_tune_history", "render_tune_html"]
 
 _HEIGHT = 420
 _BLUE, _GREY, _RED = "#1f77b4", "#7f7f7f", "#c0392b"
