@@ -12,6 +12,7 @@ benchmark (``bench/fuzz.py``, >= 10,000 cases) share these generators.
 from __future__ import annotations
 
 import contextlib
+import json
 import datetime as dt
 import signal
 import string
@@ -82,7 +83,8 @@ def config_case(rng: Random) -> Case:
                           ["compare", "{root}/c.toml", "{root}/c.toml", "--report",
                            "{root}/out/r.html"],
                           ["thesis", "{root}/c.toml", "--reps", "50"],
-                          ["signal", "{root}/c.toml"]])
+                          ["signal", "{root}/c.toml"],
+                          ["data", "fetch", "--config", "{root}/c.toml", "--list"]])
     return Case("config", command, {"c.toml": body})
 
 
@@ -332,9 +334,94 @@ def signal_case(rng: Random) -> Case:
     return Case("signal", args)
 
 
+#: ``--param`` specs: good, empty, reversed, zero steps, unknown paths, non-numbers.
+_PARAMS = ["strategy.enter=-0.5:0.5:0.5", "strategy.enter=0,1", "strategy.exit=-1",
+           "strategy.enter=1:0:0.5", "strategy.enter=0:1:0", "strategy.entr=1,2",
+           "strategy.enter=", "=1", "strategy.enter=a,b", "strategy.rebalance=monthly,never",
+           "costs.fees_bps=0,nan", "signal.components.0.periods=6,12",
+           "benchmarks.market.asset=MKT", "strategy.enter=0:1:1e-9", "run.frequency=M,B",
+           "strategy.enter=[0, 1]", "strategy.kind=binary_rotation,graded_tilt",
+           "strategy.enter=1e999", "strategy.min_hold_periods=0,1"]
+#: ``--gate`` expressions: good ones, unknown names, placebo names, broken grammar.
+_GATES = ["oos.sharpe >= 0", "pbo <= 1", "placebo.p <= 0.5", "oos.sharp >= 1", "dsr >",
+          ">= 1", "oos.sharpe >= 1e999", "spa.consistent <= 0.1 <= 1", "((((", "x" * 1200,
+          "trials.failed == 0", "spa.all.rc.consistent <= 1", "placebo.pass_rate <= 1",
+          "1 / 0 >= 0", "oos.sharpe - benchmark.oos.sharpe >= 0", "is.trial == 0", "",
+          "oos.sharpe >= 0\n", "__import__('os') >= 0"]
+_TOLERANCES = ["0.05", "10%", "oos.sharpe=0.1", "-1", "nan", "pbo=20%", "%", "x=y", "1e999",
+               "0", "oos.sharpe >= 0=0.1", "inf%"]
+
+
+def _baseline(rng: Random) -> bytes:
+    """A --baseline file: tune-shaped or not, with numbers that are numbers or not."""
+    doc: Any = {"kind": "tune", "schema_version": rng.choice(["1.0", "1.7", "9.9", 1, None]),
+                "config": rng.choice([{"hash": "x"}, "x", None]),
+                "data": {"fingerprint": "y"},
+                "oos": {"sharpe": rng.choice([0.5, "0.5", None, float("nan"), 1e308, True])},
+                "pbo": rng.choice([0.1, None, "x"]), "gates": []}
+    if rng.random() < 0.15:
+        doc = rng.choice([[], "tune", {"kind": "run"}, {}])
+    text = json.dumps(doc, allow_nan=True)
+    return corrupt_text(text.encode(), rng) if rng.random() < 0.15 else text.encode()
+
+
+def _pick(rng: Random, good: list[str], bad: list[str], p_bad: float = 0.15) -> str:
+    return rng.choice(bad if rng.random() < p_bad else good)
+
+
+def tune_case(rng: Random) -> Case:
+    """``backtest tune`` with random parameters, gates, placebos, tolerances and baselines.
+
+    Each option is usually well formed (a case with one thing wrong tests that thing);
+    the well-formed ones run a real two-to-four-trial search.
+    """
+    args = ["tune", *rng.choice([[], [str(DEFAULT_CONFIG)]]), "--quiet",
+            "--json", "{root}/out/t.json"]
+    for _ in range(rng.randrange(1, 3)):
+        args += ["--param", _pick(rng, _PARAMS[:4], _PARAMS[4:])]
+    if rng.random() < 0.7:
+        args += ["--holdout", _pick(rng, ["0.3", "0.5"], ["0", "1", "-1", "nan", "0.999"])]
+    else:
+        args += ["--walk-forward", "--train", _pick(rng, ["240m", "300"], ["0", "x", "9999m"]),
+                 "--test", _pick(rng, ["60m", "120"], ["1", "-5", "60x"])]
+    for _ in range(rng.randrange(0, 3)):
+        args += ["--gate", _pick(rng, _GATES[:3] + _GATES[10:15], _GATES[3:10] + _GATES[15:])]
+    files: dict[str, bytes] = {}
+    if rng.random() < 0.4:
+        args += ["--placebo", _pick(rng, ["0", "1", "2", "3"], ["-1", "1001", "x"])]
+    if rng.random() < 0.3:
+        args += ["--baseline", "{root}/b.json"]
+        files["b.json"] = _baseline(rng)
+        for _ in range(rng.randrange(0, 3)):
+            args += ["--tolerance", _pick(rng, _TOLERANCES[:3] + ["pbo=20%"], _TOLERANCES)]
+    if rng.random() < 0.2:
+        args += ["--heatmap", rng.choice(["strategy.enter,strategy.exit", "a,b", "x", ","])]
+    if rng.random() < 0.2:
+        args += ["--summary", rng.choice(["{root}/out/s.md", "{root}", "{root}/no/such/s.md"])]
+    if rng.random() < 0.1:
+        args += ["--max-memory", rng.choice(["1KB", "4GB", "x", "0", "-1GB"])]
+    return Case("tune", args, files)
+
+
+def init_case(rng: Random) -> Case:
+    """``backtest init`` into a new, a half-full or an impossible directory, with odd sources."""
+    target = rng.choice(["{root}/team", "{root}/team", "{root}/file.txt", "{root}"])
+    args = ["init", target]
+    if rng.random() < 0.5:
+        args += ["--source", rng.choice(["dcf-regime==0.1.0", "", " ", "a\nb", 'x"y', "$(rm)",
+                                         "dcf-regime @ git+https://host/org/repo@v1", "x" * 500,
+                                         "`id`", "名前"])]
+    files = {"file.txt": b"a file, not a directory\n"}
+    if rng.random() < 0.5:
+        files["team/README.md"] = b"ours\n"
+        files["team/strategies/tune.toml"] = b"[run]\n"
+    return Case("init", args, files)
+
+
 GENERATORS: dict[str, Callable[[Random], Case]] = {
     "config": config_case, "set": set_case, "csv": csv_case, "mirror": mirror_case,
-    "cache": cache_case, "catalog": catalog_case, "signal": signal_case,
+    "cache": cache_case, "catalog": catalog_case, "signal": signal_case, "tune": tune_case,
+    "init": init_case,
 }
 
 
@@ -367,6 +454,11 @@ def judge(exit_code: int | None, stderr: str, exception: BaseException | None,
     if exception is not None and not isinstance(exception, SystemExit):
         return "traceback", f"{type(exception).__name__}: {' '.join(str(exception).split())[:200]}"
     lines = [line for line in stderr.splitlines() if line.strip()]
+    if command == "tune" and exit_code == 3:  # a gate or baseline verdict, one line each
+        verdicts = [line for line in lines if not line.startswith("Warning: ")]
+        if verdicts and all(line.startswith(("gate ", "baseline ")) for line in verdicts):
+            return "success", ""
+        return "unclean_error", f"exit 3: {' | '.join(lines)[:200]}"
     if exit_code == 0 or (exit_code == 4 and command == "signal"):
         if any(line.startswith("Error") or "Traceback" in line for line in lines):
             return "unclean_error", lines[-1][:200]
