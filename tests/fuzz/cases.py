@@ -12,8 +12,8 @@ benchmark (``bench/fuzz.py``, >= 10,000 cases) share these generators.
 from __future__ import annotations
 
 import contextlib
-import json
 import datetime as dt
+import json
 import signal
 import string
 import time
@@ -393,7 +393,7 @@ def tune_case(rng: Random) -> Case:
         args += ["--baseline", "{root}/b.json"]
         files["b.json"] = _baseline(rng)
         for _ in range(rng.randrange(0, 3)):
-            args += ["--tolerance", _pick(rng, _TOLERANCES[:3] + ["pbo=20%"], _TOLERANCES)]
+            args += ["--tolerance", _pick(rng, [*_TOLERANCES[:3], "pbo=20%"], _TOLERANCES)]
     if rng.random() < 0.2:
         args += ["--heatmap", rng.choice(["strategy.enter,strategy.exit", "a,b", "x", ","])]
     if rng.random() < 0.2:

@@ -152,7 +152,7 @@ class Runner:
     """Runs the workflow of ``repo`` as successive runs (push to main, pull requests)."""
 
     def __init__(self, repo: Path, work: Path, *, config: str,
-                 deps: Path, cache: bool = True) -> None:
+                 deps: Path | None, cache: bool = True) -> None:
         self.repo, self.work, self.config = repo, work, config
         self.workflow = yaml.safe_load((repo / ".github" / "workflows" / "tune.yml").read_text())
         self.state = work / "gh"
@@ -165,7 +165,7 @@ class Runner:
             if not link.exists():
                 link.symlink_to(base)
         _gh_stub(self.bin, self.state)
-        self.deps = deps
+        self.deps = deps  # None: the install step downloads from the package index
         self.cache = cache  # keep .venv and .cache between runs (actions/cache hits)
         self.run_id = 100
 
@@ -216,13 +216,18 @@ class Runner:
         env = {
             "HOME": str(self.work), "LANG": "C.UTF-8", "TERM": "dumb",
             "PATH": f"{self.bin}:/usr/bin:/bin",
-            "PYTHONPATH": str(self.deps), "PIP_NO_INDEX": "1", "PIP_DISABLE_PIP_VERSION_CHECK": "1",
+            "PIP_DISABLE_PIP_VERSION_CHECK": "1",
             "GITHUB_ACTIONS": "true", "GITHUB_WORKSPACE": str(ws), "GITHUB_EVENT_NAME": event,
             "GITHUB_REPOSITORY": "team/strategies", "GITHUB_RUN_ID": str(self.run_id),
             "GITHUB_STEP_SUMMARY": str(files["summary"]), "GITHUB_OUTPUT": str(files["output"]),
             "GITHUB_PATH": str(files["path"]), "GITHUB_ENV": str(files["env"]),
             "RUNNER_OS": "Linux", "RUNNER_TEMP": str(self.work / "tmp"),
         }
+        if self.deps is not None:  # the project's environment, no network
+            env |= {"PYTHONPATH": str(self.deps), "PIP_NO_INDEX": "1"}
+        else:  # a real cold install: the package index, through pip's own cache
+            env |= {k: v for k, v in os.environ.items()
+                    if k.startswith(("PIP_", "SSL_", "REQUESTS_", "CURL_")) and k != "PIP_NO_INDEX"}
         for scope in (self.workflow.get("env", {}), job.get("env", {})):
             for key, value in scope.items():
                 env[key] = ctx["env"][key] = self._sub(value, ctx)
