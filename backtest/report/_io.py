@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import stat
+import sys
 from pathlib import Path
 
 from backtest._atomic import write_atomic
@@ -12,16 +14,23 @@ __all__ = ["write_text_atomic"]
 
 
 def write_text_atomic(path: str | os.PathLike[str], text: str, what: str) -> Path:
-    """Write ``text`` (UTF-8) to ``path`` through a temp file in the same directory.
+    """Write ``text`` (UTF-8) to ``path``: whole or not at all, and never *over* what is there.
 
-    The temp file is renamed over ``path`` with :func:`os.replace` only once it is
-    complete, so a failed write never leaves a truncated file behind. Parent
-    directories are created.
+    What stands at ``path`` decides how:
+
+    * nothing, or a regular file: a temp file in the same directory, renamed over
+      ``path`` with :func:`os.replace` once complete (a failed write never leaves a
+      truncated file); parent directories are created;
+    * a symbolic link: its final target is written that way, and the link stays;
+    * a device, a FIFO or a socket (``/dev/null``, ``/dev/stdout``, a named pipe),
+      or ``-`` (standard output): written to directly, as a stream (renaming over a
+      device would replace it with a file: issue 18, as root in a CI container);
+    * a directory: an error.
 
     Parameters
     ----------
     path : str or os.PathLike
-        Destination file.
+        Destination.
     text : str
         Content.
     what : str
@@ -30,17 +39,32 @@ def write_text_atomic(path: str | os.PathLike[str], text: str, what: str) -> Pat
     Returns
     -------
     Path
-        The destination.
+        The destination as given.
 
     Raises
     ------
     BacktestError
-        The directory cannot be created or the file cannot be written.
+        A directory, or the file cannot be written (one line, with the reason).
     """
     target = Path(path)
     try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        write_atomic(target, text.encode("utf-8"))
+        if str(path) == "-":
+            sys.stdout.write(text)
+            sys.stdout.flush()
+            return target
+        try:
+            mode = target.stat().st_mode  # follows links
+        except FileNotFoundError:
+            mode = None
+        if mode is not None and stat.S_ISDIR(mode):
+            raise BacktestError(f"cannot write {what} {target}: it is a directory")
+        if mode is not None and not stat.S_ISREG(mode):  # a device, FIFO or socket
+            with target.open("w", encoding="utf-8") as handle:
+                handle.write(text)
+            return target
+        final = Path(os.path.realpath(target)) if target.is_symlink() else target
+        final.parent.mkdir(parents=True, exist_ok=True)
+        write_atomic(final, text.encode("utf-8"))
     except OSError as exc:
         reason = exc.strerror or str(exc)
         raise BacktestError(f"cannot write {what} {target}: {reason}") from exc
