@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import json
+import math
 import os
 import sys
 import time
@@ -41,8 +42,9 @@ def _parse_bytes(text: str | None) -> int | None:
         value = float(number) * units[unit]
     except (ValueError, KeyError):
         raise ConfigError(f"--max-memory {text!r}: expected e.g. 4GB, 512MB or bytes") from None
-    if value <= 0:
-        raise ConfigError(f"--max-memory {text!r}: must be > 0")
+    if not math.isfinite(value) or not 0 < value <= 2**50:  # NaN, inf, 0, above a PiB
+        raise ConfigError(f"--max-memory {text!r}: expected a size above 0 and up to 1 PiB "
+                          "(e.g. 4GB)")
     return int(value)
 
 

@@ -47,6 +47,9 @@ def parse_value(text: str) -> Any:
         value = tomllib.loads(f"v = {text}")["v"]
     except tomllib.TOMLDecodeError:
         return text  # bare words are strings: --set strategy.kind=static_mix
+    except ValueError as exc:  # an integer of thousands of digits (Python's int limit)
+        raise ConfigError(f"value {text[:40]}{'...' if len(text) > 40 else ''}: not a usable "
+                          f"number ({exc})".split(";")[0]) from None
     return plain(value)
 
 

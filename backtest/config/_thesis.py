@@ -68,6 +68,9 @@ class ThesisSpec:
             raise ConfigError("thesis: give both yield_series and credit_series, or neither")
         if self.yield_lag_bars < 0:
             raise ConfigError(f"thesis.yield_lag_bars must be >= 0, got {self.yield_lag_bars}")
+        if not 0 <= self.seed < 2**63:
+            raise ConfigError(f"thesis.seed must be an integer from 0 to 2**63 - 1, got "
+                              f"{self.seed}")
         if not 50 <= self.bootstrap_reps <= MAX_BOOTSTRAP_REPS:
             raise ConfigError(
                 f"thesis.bootstrap_reps must be between 50 (percentile intervals need "

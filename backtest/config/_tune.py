@@ -108,6 +108,8 @@ class TuneSection:
             raise ConfigError(f"tune.trials must be >= 1, got {self.trials}")
         if self.search == "grid" and self.trials is not None:
             raise ConfigError("tune.trials applies only to search = 'random'")
+        if not 0 <= self.seed < 2**63:
+            raise ConfigError(f"tune.seed must be an integer from 0 to 2**63 - 1, got {self.seed}")
         if not 0 <= self.placebo <= 1000:
             raise ConfigError(f"tune.placebo must be between 0 and 1000, got {self.placebo}")
         if len(self.heatmap) not in (0, 2):

@@ -30,7 +30,7 @@ import numpy as np
 import pandas as pd
 
 from backtest.config import TuneSection
-from backtest.errors import BacktestError
+from backtest.errors import BacktestError, ConfigError
 from backtest.stats import Fold, first_best, holdout, parse_length, walk_forward
 
 __all__ = [
@@ -54,8 +54,29 @@ class FoldSelection:
     test_objective: float
 
 
+#: Out-of-sample bars the statistics need at least (a Sharpe ratio, a deflated one).
+MIN_OOS_BARS = 3
+
+
 def make_folds(section: TuneSection, n_bars: int, periods_per_year: int) -> list[Fold]:
-    """The folds of the protocol ``section`` describes, over ``n_bars`` return bars."""
+    """The folds of the protocol ``section`` describes, over ``n_bars`` return bars.
+
+    Raises
+    ------
+    ConfigError
+        Folds that leave fewer than :data:`MIN_OOS_BARS` out-of-sample bars.
+    """
+    folds = _folds(section, n_bars, periods_per_year)
+    oos = sum(f.test.stop - f.test.start for f in folds)
+    if oos < MIN_OOS_BARS:
+        what = ("--holdout" if section.walk_forward is None else "--test")
+        raise ConfigError(f"tune: the protocol leaves {oos} out-of-sample bar"
+                          f"{'s' if oos != 1 else ''} of {n_bars}; at least {MIN_OOS_BARS} "
+                          f"are needed (raise {what})")
+    return folds
+
+
+def _folds(section: TuneSection, n_bars: int, periods_per_year: int) -> list[Fold]:
     wf = section.walk_forward
     if wf is None:
         return holdout(n_bars, fraction=section.holdout, purge=section.purge)

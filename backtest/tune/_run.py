@@ -75,6 +75,10 @@ def _benchmark(config: RunConfig, returns: Mapping[str, np.ndarray]) -> str | No
     return label
 
 
+def _params(params: Mapping[str, Any]) -> str:
+    return ", ".join(f"{k}={v}" for k, v in params.items())
+
+
 def _metrics(returns: pd.Series, cash: pd.Series, ppy: int) -> dict[str, float]:
     return {k: float(v) for k, v in compute_metrics(returns, cash, periods_per_year=ppy).items()}
 
@@ -249,6 +253,10 @@ def run_tune(
     trials = space.draw()
     prepared = prepare_sweep(config.raw, [t.params for t in trials], source=config.source,
                              base_dir=Path(config.source).parent, load=load)
+    if not prepared.trials:  # say why, rather than fail later on empty folds
+        number, why = next(iter(prepared.invalid.items()))
+        raise ConfigError(f"tune: every one of the {len(trials)} trials is invalid; trial "
+                          f"{number} ({_params(trials[number].params)}): {why}")
     plan: PlaceboPlan | None = None
     swept = prepared
     if placebo:
@@ -263,6 +271,10 @@ def run_tune(
                    folds=folds, is_pos=in_sample_positions(folds, section.purge),
                    oos_pos=oos_positions(folds), n_trials=len(trials))
     rows, numbers_of = placebo_rows(sweep.numbers, len(trials), 0)
+    if rows.size == 0:
+        number, why = min((n, e) for n, e in sweep.failed.items() if n < len(trials))
+        raise ConfigError(f"tune: every trial failed while running; trial {number} "
+                          f"({_params(trials[number].params)}): {why}")
     real_sweep = replace(sweep, numbers=numbers_of, returns=sweep.returns[rows],
                          failed={n: e for n, e in sweep.failed.items() if n < len(trials)})
     table = TrialTable.build(trials, real_sweep, space, section.objective,

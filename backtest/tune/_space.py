@@ -189,10 +189,10 @@ class Space:
                 itertools.product(*(range(n) for n in shape))
             )
         else:
-            count = min(int(self.trials or 0), self.size)
-            rng = np.random.default_rng(self.seed)
-            flat = rng.choice(self.size, size=count, replace=False)
-            positions = [tuple(int(i) for i in np.unravel_index(int(f), shape)) for f in flat]
+            if int(self.trials or 0) > MAX_GRID:
+                raise ConfigError(f"tune: --trials {self.trials:,} is more than {MAX_GRID:,}; "
+                                  "a search that large is a grid of its own (narrow the space)")
+            positions = _draw(shape, min(int(self.trials or 0), self.size), self.seed)
         return [
             Trial(
                 number=n,
@@ -201,6 +201,24 @@ class Space:
             )
             for n, pos in enumerate(positions)
         ]
+
+
+def _draw(shape: Sequence[int], count: int, seed: int) -> list[tuple[int, ...]]:
+    """``count`` distinct grid positions, seeded, without ever listing the grid.
+
+    Up to 2**62 combinations: numpy's sampling without replacement of flat indices
+    (it needs memory for the draws, not the population); beyond, positions drawn
+    coordinate by coordinate, repeats redrawn (a repeat is all but impossible there).
+    """
+    rng = np.random.default_rng(seed)
+    size = math.prod(shape)
+    if size <= 2**62:
+        flat = rng.choice(size, size=count, replace=False)
+        return [tuple(int(i) for i in np.unravel_index(int(f), shape)) for f in flat]
+    seen: dict[tuple[int, ...], None] = {}
+    while len(seen) < count:
+        seen.setdefault(tuple(int(rng.integers(n)) for n in shape), None)
+    return list(seen)
 
 
 def check_space(config: RunConfig, space: Space) -> None:
