@@ -25,7 +25,8 @@ def thesis(
         typer.Option("--reps", help="Bootstrap resamples (default: [thesis] bootstrap_reps)."),
     ] = None,
     seed: Annotated[
-        int | None, typer.Option("--seed", min=0, max=2**63 - 1, help="Bootstrap seed (default: [thesis] seed).")
+        int | None, typer.Option("--seed", min=0, max=2**63 - 1,
+                                 help="Bootstrap seed (default: [thesis] seed).")
     ] = None,
     json_file: Annotated[
         Path | None,
