@@ -115,8 +115,9 @@ def inspect(cache: Path, versions: tuple[dict[str, np.ndarray], ...]) -> Counter
 def campaign(workdir: Path, kills: int, seed: int = 0) -> Counter[str]:
     """Fetch and SIGKILL in ``workdir`` until ``kills`` kills landed; return the totals.
 
-    A round whose fetch finished before its kill counts as a round, not a kill; at
-    most ``3 * kills`` rounds are run.
+    A round whose fetch finished before its kill counts as a round, not a kill, and
+    shortens the wait of the next rounds (a loaded machine makes the measured fetch
+    time a poor guide); at most ``10 * kills`` rounds are run.
     """
     rng = Random(seed)
     mirror, cache = workdir / "mirror", workdir / "cache"
@@ -126,16 +127,18 @@ def campaign(workdir: Path, kills: int, seed: int = 0) -> Counter[str]:
     first, end = time_a_fetch(mirror, cache)
     totals: Counter[str] = Counter()
     round_ = 0
-    while totals["killed"] < kills and round_ < 3 * kills:
+    low, high = max(first - 0.3, 0.0), end * 0.95
+    while totals["killed"] < kills and round_ < 10 * kills:
         write_mirror(mirror, round_ % 2)
         proc = subprocess.Popen(_command(mirror, cache, *_fetch_args()),
                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        time.sleep(rng.uniform(max(first - 0.3, 0.0), end * 0.95))
+        time.sleep(rng.uniform(low, max(low, high)))
         if proc.poll() is None:
             os.kill(proc.pid, signal.SIGKILL)
             totals["killed"] += 1
         else:
             totals["finished_before_the_kill"] += 1
+            low, high = low * 0.5, high * 0.7  # too late: kill earlier from now on
         proc.wait(timeout=300)
         totals.update(inspect(cache, versions))
         round_ += 1
