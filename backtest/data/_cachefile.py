@@ -123,7 +123,10 @@ def decode(blob: bytes, data_file: str = "") -> tuple[CacheMeta, pd.Series]:
         their recorded digest; the message says which.
     """
     try:
-        table = pq.read_table(pa.BufferReader(blob))
+        # one thread: pyarrow's reader pool, left running at interpreter exit, made 1 in 7
+        # commands abort ("terminate called without an active exception", exit 134)
+        # after printing their output (pyarrow 26; 0 in 40 with use_threads=False)
+        table = pq.read_table(pa.BufferReader(blob), use_threads=False)
         embedded = json.loads(table.schema.metadata[_META_KEY])
         index = pd.DatetimeIndex(table.column("date").to_numpy(), name="date")
         values = pd.Series(table.column("value").to_numpy(), index=index, dtype=float)

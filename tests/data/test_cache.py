@@ -498,3 +498,33 @@ def test_corrupt_entry_online_warns_and_refetches(cache, old):
     with pytest.warns(DataWarning, match=r"unreadable .*; fetching it again$"):
         got = load(provider=FakeProvider(fetched([1.0, 2.0])), cache=cache)
     assert list(got.values) == [1.0, 2.0]
+
+
+def test_reading_the_cache_never_aborts_at_exit(tmp_path) -> None:
+    """`data show` aborted at exit in 14 of 101 runs (pyarrow's reader threads, issue 18).
+
+    Fifty real commands, two at a time; each must end with exit 0 and its output.
+    """
+    import subprocess
+    import sys
+    from concurrent.futures import ThreadPoolExecutor
+    from pathlib import Path
+
+    backtest = str(Path(sys.executable).parent / "backtest")
+    shared = Path(__file__).resolve().parents[3] / "shared" / "data"
+    import os
+
+    shared = Path(os.environ.get("BACKTEST_SHARED_DATA", shared))
+    root = tmp_path / "cache"
+    subprocess.run([backtest, "--data-dir", str(root), "--mirror", str(shared), "data", "fetch",
+                    "fred:DGS10"], check=True, capture_output=True, timeout=120)
+
+    def show(_: int) -> tuple[int, str]:
+        done = subprocess.run([backtest, "--data-dir", str(root), "data", "show", "fred:DGS10"],
+                              capture_output=True, text=True, timeout=120)
+        return done.returncode, done.stdout
+
+    with ThreadPoolExecutor(2) as pool:
+        results = list(pool.map(show, range(50)))
+    assert [code for code, _ in results] == [0] * 50
+    assert all("fred:DGS10" in out for _, out in results)
