@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
+import io
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -9,7 +12,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from backtest.cli._options import SetOption
-from backtest.errors import BacktestError, ConfigError
+from backtest.errors import BacktestError, ConfigError, ResultFileError
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -73,10 +76,20 @@ def _show(console: Console, runs: list[RunData], *, regimes: bool) -> None:
             console.print(regime_summary(run, labels[run.main], console.width))
 
 
-def _write_html(path: Path, runs: list[RunData]) -> Path:
-    from backtest.report import build_context, render_html, write_report
+def _html_page(runs: list[RunData]) -> str:
+    from backtest.report import build_context, render_html
 
-    return write_report(path, render_html(build_context(runs)))
+    return render_html(build_context(runs))
+
+
+def _write_page(path: Path, page: str) -> Path:
+    from backtest.report import write_report
+
+    return write_report(path, page)
+
+
+def _write_html(path: Path, runs: list[RunData]) -> Path:
+    return _write_page(path, _html_page(runs))
 
 
 def run(
@@ -204,37 +217,56 @@ def report(
     from backtest.cli._tables import make_console
     from backtest.report import compare_runs, read_results
 
-    tune_docs = _tune_documents(results)
-    if tune_docs is not None:
-        from backtest.report._io import write_text_atomic
-        from backtest.tune._html import render_tune_history, render_tune_html
+    with _damaged_files_are_one_line(results):
+        tune_docs = _tune_documents(results)
+        if tune_docs is not None:
+            from backtest.report._io import write_text_atomic
+            from backtest.tune._html import render_tune_history, render_tune_html
 
-        page = (render_tune_html(tune_docs[0]) if len(tune_docs) == 1 else
-                render_tune_history(tune_docs, [p.name for p in results]))
-        typer.echo(f"wrote {write_text_atomic(output, page, 'report')}")
-        return
-    runs = read_results(results)
-    warnings = compare_runs(runs).warnings()
+            page = (render_tune_html(tune_docs[0]) if len(tune_docs) == 1 else
+                    render_tune_history(tune_docs, [p.name for p in results]))
+            typer.echo(f"wrote {write_text_atomic(output, page, 'report')}")
+            return
+        runs = read_results(results)
+        warnings = compare_runs(runs).warnings()
+        console = make_console()
+        from rich.console import Console
+
+        console_for_check = Console(file=io.StringIO(), width=console.width)
+        _show(console_for_check, runs, regimes=False)  # rendered whole before a line shows
+        page = _html_page(runs)
     if warnings:
         typer.echo("Warning: report: " + "; ".join(warnings), err=True)
-    console = make_console()
     _show(console, runs, regimes=False)
-    console.print(f"wrote {_write_html(output, runs)}")
+    console.print(f"wrote {_write_page(output, page)}")
+
+
+@contextlib.contextmanager
+def _damaged_files_are_one_line(paths: list[Path]) -> Iterator[None]:
+    """A file whose values do not match its schema fails as one line, not a traceback.
+
+    The core of a result is validated field by field before anything is drawn
+    (:func:`backtest.report._runs.run_from_document`); this catches what a damaged or
+    hostile file can still break deeper down (a thesis field of the wrong type),
+    naming the files. Our own documents render (tested); --debug shows the traceback.
+    """
+    try:
+        yield
+    except (TypeError, ValueError, KeyError, AttributeError, IndexError, ZeroDivisionError,
+            OverflowError, RecursionError) as exc:
+        names = ", ".join(str(p) for p in paths)
+        raise ResultFileError(f"{names}: cannot be rendered: a value does not have the type or "
+                              f"range its schema gives it ({type(exc).__name__}: {exc}); "
+                              "re-make the result with backtest run --json") from exc
 
 
 def _tune_documents(paths: list[Path]) -> list[dict[str, Any]] | None:
     """The files' tune documents when every file is one (None when none is); else an error."""
-    import json
-
+    from backtest._jsonio import read_json
     from backtest.errors import ResultFileError
     from backtest.tune._result import SCHEMA_VERSION
 
-    docs: list[Any] = []
-    for path in paths:
-        try:
-            docs.append(json.loads(path.read_text(encoding="utf-8")))
-        except (OSError, UnicodeDecodeError, json.JSONDecodeError):
-            return None  # read_results says what is wrong with it
+    docs = [read_json(path, "result file") for path in paths]
     tune = [isinstance(d, dict) and d.get("kind") == "tune" for d in docs]
     if not any(tune):
         return None

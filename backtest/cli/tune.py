@@ -280,12 +280,9 @@ def tune(
 def _read_baseline(path: Path | None) -> dict[str, Any] | None:
     if path is None:
         return None
-    try:
-        doc = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ConfigError(f"--baseline {path}: file not found") from None
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise ConfigError(f"--baseline {path}: not a readable tune JSON ({exc})") from None
+    from backtest._jsonio import read_json
+
+    doc = read_json(path, "--baseline")  # bounded: /dev/zero is refused, not read forever
     if not isinstance(doc, dict) or doc.get("kind") != "tune":
         raise ConfigError(f"--baseline {path}: not a `backtest tune --json` document")
     from backtest.tune._result import SCHEMA_VERSION

@@ -7,7 +7,6 @@ rendered from a saved JSON equals the one rendered at run time.
 
 from __future__ import annotations
 
-import json
 import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -17,6 +16,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from backtest._jsonio import finite_number, read_json
 from backtest.errors import ResultFileError
 
 __all__ = ["RunData", "StrategyData", "read_results", "run_from_document", "split_documents"]
@@ -137,6 +137,86 @@ def _check_version(document: Mapping[str, Any], where: str) -> None:
         )
 
 
+def _iso_dates(values: Any, what: str) -> None:
+    if not isinstance(values, list) or not all(isinstance(v, str) for v in values):
+        raise ResultFileError(f"{what}: dates must be a list of ISO dates")
+    try:
+        index = pd.DatetimeIndex(pd.to_datetime(values, format="ISO8601"))
+    except (ValueError, TypeError, OverflowError):
+        raise ResultFileError(f"{what}: not ISO dates (YYYY-MM-DD)") from None
+    if index.hasnans:
+        raise ResultFileError(f"{what}: a date is missing")
+    if not (index.is_monotonic_increasing and index.is_unique):
+        raise ResultFileError(f"{what}: dates must be in order, each once")
+
+
+def _number_list(values: Any, what: str, *, at_least: float | None = None) -> None:
+    if not isinstance(values, list):
+        raise ResultFileError(f"{what}: values must be a list of numbers")
+    for v in values:
+        if v is None:
+            continue
+        if not finite_number(v) or abs(v) > 1e100 or (at_least is not None and v < at_least):
+            bound = f" >= {at_least:g}" if at_least is not None else ""
+            raise ResultFileError(f"{what}: {v!r} is not a finite number{bound}")
+
+
+def _check_series(block: Any, what: str, *, returns: bool = False) -> None:
+    if not isinstance(block, Mapping):
+        raise ResultFileError(f"{what}: expected an object with dates and values")
+    _iso_dates(block.get("dates"), what)
+    _number_list(block.get("values"), what, at_least=-1.0 if returns else None)
+    if len(block["values"]) != len(block["dates"]):
+        raise ResultFileError(f"{what}: {len(block['values'])} values for "
+                              f"{len(block['dates'])} dates")
+    if returns and block["values"] and all(v == -1.0 for v in block["values"]):
+        raise ResultFileError(f"{what}: every return is -100%: nothing to chart")
+
+
+def _validate(document: Mapping[str, Any], where: str) -> None:
+    """The types and ranges of what the report reads, checked before anything is drawn.
+
+    A hostile or damaged file (metrics as strings, NaN annualization, dates out of
+    range, a section that is a string) is one line naming the place, not a traceback
+    in the renderer (issue 18).
+    """
+    for key in ("run", "config", "data", "versions", "conventions", "strategies"):
+        if not isinstance(document[key], Mapping):
+            raise ResultFileError(f"{where}: '{key}' must be an object")
+    conv = document["conventions"]
+    ppy = conv.get("periods_per_year")
+    if isinstance(ppy, bool) or not isinstance(ppy, int) or not 1 <= ppy <= 100_000:
+        raise ResultFileError(f"{where}: conventions.periods_per_year must be a whole number of "
+                              f"bars per year, got {ppy!r}")
+    _iso_dates([conv.get("start")], f"{where}: conventions.start")
+    _iso_dates([conv.get("end")], f"{where}: conventions.end")
+    strategies = document["strategies"]
+    if not strategies:
+        raise ResultFileError(f"{where}: no strategies")
+    for label, entry in strategies.items():
+        what = f"{where}: strategy {label!r}"
+        if not isinstance(entry, Mapping) or not isinstance(entry.get("metrics"), Mapping):
+            raise ResultFileError(f"{what}: expected an object with metrics and returns")
+        for name, value in entry["metrics"].items():
+            if value is not None and (not finite_number(value) or abs(value) > 1e100):
+                raise ResultFileError(f"{what}: metric {name} is {value!r}, not a finite number")
+        _check_series(entry.get("returns"), f"{what} returns", returns=True)
+        weights = entry.get("weights")
+        if not isinstance(weights, Mapping) or not isinstance(weights.get("values"), list):
+            raise ResultFileError(f"{what}: weights must be an object with dates and values")
+        _iso_dates(weights.get("dates"), f"{what} weights")
+        for row in weights["values"]:
+            _number_list(row, f"{what} weights")
+    _check_series(document["cash_returns"], f"{where}: cash_returns", returns=True)
+    for key in ("catalog", "regimes", "signal_timing", "regime_timing"):
+        value = document.get(key, [])
+        if not isinstance(value, list) or not all(isinstance(r, Mapping) for r in value):
+            raise ResultFileError(f"{where}: '{key}' must be a list of objects")
+    for key in ("thesis", "attribution", "signal"):
+        if document.get(key) is not None and not isinstance(document[key], Mapping):
+            raise ResultFileError(f"{where}: '{key}' must be an object")
+
+
 def run_from_document(document: Mapping[str, Any], where: str = "result") -> RunData:
     """Parse one run document (schema 1.1 or a later 1.x).
 
@@ -149,6 +229,7 @@ def run_from_document(document: Mapping[str, Any], where: str = "result") -> Run
     missing = [k for k in _REQUIRED if k not in document]
     if missing:
         raise ResultFileError(f"{where}: missing keys {', '.join(missing)}")
+    _validate(document, where)
     try:
         run = document["run"]
         strategies = {str(k): _strategy(str(k), v) for k, v in document["strategies"].items()}
@@ -191,14 +272,7 @@ def read_results(paths: Sequence[str | os.PathLike[str]]) -> list[RunData]:
     """
     out: list[RunData] = []
     for path in map(Path, paths):
-        try:
-            document = json.loads(path.read_text(encoding="utf-8"))
-        except FileNotFoundError:
-            raise ResultFileError(f"result file not found: {path}") from None
-        except (OSError, UnicodeDecodeError) as exc:
-            raise ResultFileError(f"cannot read {path}: {exc}") from None
-        except json.JSONDecodeError as exc:
-            raise ResultFileError(f"{path}: not JSON ({exc})") from None
+        document = read_json(path, "result file")
         docs = split_documents(document, str(path))
         for i, doc in enumerate(docs):
             where = f"{path} run {i + 1}" if len(docs) > 1 else str(path)

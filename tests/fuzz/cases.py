@@ -418,10 +418,58 @@ def init_case(rng: Random) -> Case:
     return Case("init", args, files)
 
 
+_RESULT: dict[str, Any] = {}
+
+
+def _result_document() -> dict[str, Any]:
+    """The default config's run document (made once per process: it takes a few seconds)."""
+    if not _RESULT:
+        from backtest.api import run
+        from backtest.cli.run import run_documents
+
+        _RESULT.update(run_documents([run(DEFAULT_CONFIG)])[0])
+    return json.loads(json.dumps(_RESULT))
+
+
+def _paths(node: Any, prefix: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    out: list[tuple[Any, ...]] = []
+    if isinstance(node, dict):
+        for k, v in node.items():
+            out += [(*prefix, k), *_paths(v, (*prefix, k))]
+    elif isinstance(node, list) and node:
+        for i in {0, len(node) - 1}:
+            out += [(*prefix, i), *_paths(node[i], (*prefix, i))]
+    return out
+
+
+_HOSTILE = ["x", None, float("nan"), float("inf"), -1e308, 1e308, [], {}, -1.0, 0, True,
+            "1e999", [[[[]]]], "9999-12-31", "<script>", -2.0]
+
+
+def report_case(rng: Random) -> Case:
+    """``backtest report`` on a real result with one to three values replaced by hostile ones."""
+    doc = _result_document()
+    paths = _paths(doc)
+    for _ in range(rng.randrange(1, 4)):
+        path = rng.choice(paths)
+        parent: Any = doc
+        try:
+            for key in path[:-1]:
+                parent = parent[key]
+            parent[path[-1]] = rng.choice(_HOSTILE)
+        except (KeyError, IndexError, TypeError):
+            pass
+    body = json.dumps(doc, allow_nan=True).encode()
+    if rng.random() < 0.1:
+        body = corrupt_text(body, rng)
+    return Case("report", ["report", "{root}/r.json", "-o", "{root}/out/r.html"],
+                {"r.json": body})
+
+
 GENERATORS: dict[str, Callable[[Random], Case]] = {
     "config": config_case, "set": set_case, "csv": csv_case, "mirror": mirror_case,
     "cache": cache_case, "catalog": catalog_case, "signal": signal_case, "tune": tune_case,
-    "init": init_case,
+    "init": init_case, "report": report_case,
 }
 
 

@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 from fuzz.cases import GENERATORS, run_case
 
 EXAMPLES = {"config": 60, "set": 60, "csv": 50, "mirror": 30, "cache": 40, "catalog": 30,
-            "signal": 40, "tune": 40, "init": 20}
+            "signal": 40, "tune": 40, "init": 20, "report": 40}
 
 
 @pytest.mark.slow
