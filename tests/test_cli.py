@@ -246,7 +246,7 @@ def test_compare_warns_on_one_config_and_on_duplicates(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(("content", "message"), [
-    (None, "result file not found"),
+    (None, "file not found"),
     ("{not json", "not JSON"),
     ('{"schema_version": "1.0"}', "schema 1.0 cannot be reported"),
     ('{"schema_version": "1.1", "run": {}}', "missing keys"),
