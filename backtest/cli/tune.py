@@ -208,6 +208,9 @@ def tune(
     scheduler: Annotated[str | None, typer.Option(
         "--scheduler", help="Dask scheduler address (tcp://host:8786); none starts a local "
                             "cluster.")] = None,
+    connect_timeout: Annotated[float, typer.Option(
+        "--connect-timeout", min=0.1, max=3600,
+        help="Seconds to reach --scheduler and hear it answer as a Dask scheduler.")] = 10.0,
     max_memory: Annotated[str | None, typer.Option(
         "--max-memory", help="Memory budget of the sweep (e.g. 4GB; default: a quarter of "
                              "RAM, at most 4 GB).")] = None,
@@ -258,6 +261,7 @@ def tune(
 
     options = SweepOptions(executor=executor,  # type: ignore[arg-type]
                            workers=workers, scheduler=scheduler,
+                           connect_timeout_s=connect_timeout,
                            max_memory=_parse_bytes(max_memory))
     advance, stop = _progress(quiet)
     try:

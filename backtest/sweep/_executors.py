@@ -45,10 +45,12 @@ _WORKER_PREPARED: PreparedSweep | None = None
 def run_chunks(
     prepared: PreparedSweep, chunks: Sequence[Chunk], collect: Collect, *,
     executor: str, workers: int, scheduler: str | None, timeout: float, metrics: bool,
+    connect_timeout: float = 10.0,
 ) -> None:
     """Evaluate every chunk; ``collect(chunk, ChunkResult or failure message)`` for each.
 
-    ``timeout``: seconds to start a local Dask cluster or reach ``scheduler``;
+    ``timeout``: seconds to start a local Dask cluster or for a scheduler's workers;
+    ``connect_timeout``: seconds to reach ``scheduler`` at all;
     ``metrics``: compute the trials' metrics (else returns only).
     """
     if executor == "local":
@@ -57,7 +59,8 @@ def run_chunks(
     elif executor == "processes":
         _run_pool(prepared, chunks, collect, workers, metrics)
     else:
-        _run_dask(prepared, chunks, collect, workers, scheduler, timeout, metrics)
+        _run_dask(prepared, chunks, collect, workers, scheduler, timeout, metrics,
+                  connect_timeout)
 
 
 # -- a local process pool ------------------------------------------------------------
@@ -128,8 +131,15 @@ def _run_pool(prepared: PreparedSweep, chunks: Sequence[Chunk], collect: Collect
 # -- Dask ------------------------------------------------------------------------------
 
 
-def _connect(workers: int, scheduler: str | None, timeout: float) -> tuple[Any, Any]:
-    """A Dask client (and the LocalCluster it owns, if any) with at least one worker."""
+def _connect(workers: int, scheduler: str | None, timeout: float,
+             connect_timeout: float = 10.0) -> tuple[Any, Any]:
+    """A Dask client (and the LocalCluster it owns, if any) with at least one worker.
+
+    Reaching a scheduler has a hard deadline (``connect_timeout``): the connection is
+    made in a helper thread, so a listener that is not Dask (an HTTP server keeps the
+    handshake waiting) cannot hang the command; every failure is one line naming the
+    address.
+    """
     from dask.distributed import Client, LocalCluster
 
     cluster = None
@@ -143,26 +153,58 @@ def _connect(workers: int, scheduler: str | None, timeout: float) -> tuple[Any, 
             client = Client(cluster, timeout=timeout)  # type: ignore[no-untyped-call]
             client.wait_for_workers(workers, timeout=timeout)
         else:
-            client = Client(scheduler, timeout=timeout)  # type: ignore[no-untyped-call]
+            client = _reach(scheduler, connect_timeout)
             client.wait_for_workers(1, timeout=timeout)
-    except (OSError, TimeoutError) as exc:
+    except BacktestError:
         if cluster is not None:
             cluster.close()
+        raise
+    except Exception as exc:
+        if cluster is not None:
+            with contextlib.suppress(Exception):
+                cluster.close()
         where = f"the Dask scheduler at {scheduler}" if scheduler else "a local Dask cluster"
         raise BacktestError(
             f"could not start or reach {where} with workers within {timeout:.0f} s "
-            f"({type(exc).__name__}: {exc})"
+            f"({type(exc).__name__}: {' '.join(str(exc).split())[:200]})"
         ) from None
     return client, cluster
 
 
+def _reach(address: str, seconds: float) -> Any:
+    """``Client(address)`` with a deadline the handshake cannot outlast."""
+    from dask.distributed import Client
+
+    outcome: dict[str, Any] = {}
+
+    def connect() -> None:
+        try:
+            outcome["client"] = Client(address, timeout=seconds)  # type: ignore[no-untyped-call]
+        except BaseException as exc:  # handed to the caller's thread
+            outcome["error"] = exc
+
+    thread = threading.Thread(target=connect, name="dask-connect", daemon=True)
+    thread.start()
+    thread.join(seconds + 2.0)
+    if thread.is_alive() or ("client" not in outcome and "error" not in outcome):
+        raise BacktestError(f"the Dask scheduler at {address} did not answer as a Dask "
+                            f"scheduler within {seconds:.0f} s (is it one? --connect-timeout "
+                            "gives it longer)")
+    if "error" in outcome:
+        exc = outcome["error"]
+        raise BacktestError(f"could not reach the Dask scheduler at {address} "
+                            f"({type(exc).__name__}: {' '.join(str(exc).split())[:200]})")
+    return outcome["client"]
+
+
 def _run_dask(prepared: PreparedSweep, chunks: Sequence[Chunk], collect: Collect,
-              workers: int, scheduler: str | None, timeout: float, metrics: bool) -> None:
+              workers: int, scheduler: str | None, timeout: float, metrics: bool,
+              connect_timeout: float = 10.0) -> None:
     from dask.distributed import TimeoutError as DaskTimeout
     from dask.distributed import wait as dask_wait
     from distributed.scheduler import KilledWorker
 
-    client, cluster = _connect(workers, scheduler, timeout)
+    client, cluster = _connect(workers, scheduler, timeout, connect_timeout)
     futures: dict[Any, int] = {}
     try:
         [payload] = client.scatter([prepared], broadcast=True, hash=False)

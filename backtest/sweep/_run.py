@@ -164,6 +164,7 @@ def run_sweep(
         run_chunks(prepared, _chunks(prepared, plan.chunk), collector,
                    executor=options.executor, workers=max(workers, 1),
                    scheduler=options.scheduler, timeout=options.start_timeout_s,
+                   connect_timeout=options.connect_timeout_s,
                    metrics=options.metrics)
     return collector.result()
 

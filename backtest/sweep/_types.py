@@ -24,6 +24,7 @@ __all__ = [
     "SweepOptions",
     "SweepResult",
     "Trial",
+    "check_scheduler_address",
 ]
 
 #: Where chunks of trials run: this process, a local process pool, or Dask.
@@ -31,6 +32,40 @@ Executor = Literal["local", "processes", "dask"]
 EXECUTORS: tuple[str, ...] = ("local", "processes", "dask")
 
 Floats = npt.NDArray[np.float64]
+
+
+#: Address schemes of dask.distributed's comms.
+_SCHEMES = ("tcp", "tls", "ws", "wss", "ucx", "inproc")
+
+
+def check_scheduler_address(address: str) -> None:
+    """``tcp://host:8786`` and its kin; anything else is one line before any connection.
+
+    Raises
+    ------
+    ConfigError
+        No scheme, a scheme Dask does not speak (``http://``), no host, or a port that
+        is not a number from 1 to 65535.
+    """
+    from urllib.parse import urlsplit
+
+    text = address.strip()
+    where = f"--scheduler {address!r}"
+    scheme, sep, _ = text.partition("://")
+    if not sep or scheme not in _SCHEMES:
+        raise ConfigError(f"{where}: expected a Dask scheduler address such as "
+                          f"tcp://host:8786 (schemes: {', '.join(_SCHEMES)})")
+    if scheme == "inproc":
+        return
+    try:
+        parts = urlsplit(text)
+        port = parts.port
+    except ValueError:
+        raise ConfigError(f"{where}: the port must be a number from 1 to 65535") from None
+    if not parts.hostname:
+        raise ConfigError(f"{where}: no host (e.g. tcp://127.0.0.1:8786)")
+    if port is not None and not 1 <= port <= 65535:
+        raise ConfigError(f"{where}: the port must be a number from 1 to 65535")
 
 
 @dataclass(frozen=True)
@@ -59,6 +94,10 @@ class SweepOptions:
         Compute every trial's metrics (``SweepResult.metrics``); they are more than
         half of a sweep's work at daily frequency. ``False``: returns only, and
         ``metrics`` has no columns.
+    connect_timeout_s : float
+        Seconds to reach the Dask scheduler at ``scheduler`` and hear it answer as one
+        (a refused port, a wrong host or a listener that is not Dask is one line after
+        at most this long).
     """
 
     executor: Executor = "local"
@@ -68,6 +107,7 @@ class SweepOptions:
     chunk_trials: int | None = None
     start_timeout_s: float = 60.0
     metrics: bool = True
+    connect_timeout_s: float = 10.0
 
     def __post_init__(self) -> None:
         if self.executor not in EXECUTORS:
@@ -82,6 +122,11 @@ class SweepOptions:
             raise ConfigError(f"start_timeout_s must be > 0, got {self.start_timeout_s}")
         if self.scheduler is not None and self.executor != "dask":
             raise ConfigError("a scheduler address needs the dask executor (--executor dask)")
+        if self.scheduler is not None:
+            check_scheduler_address(self.scheduler)
+        if not 0 < self.connect_timeout_s <= 3600:
+            raise ConfigError(f"connect timeout must be in (0, 3600] s, got "
+                              f"{self.connect_timeout_s}")
 
 
 @dataclass(frozen=True)
