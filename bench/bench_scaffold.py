@@ -46,8 +46,11 @@ def main() -> None:
                              ("warm (pull request)", "pull_request")):
             t = time.perf_counter()
             record = runner.run(event)
-            total = time.perf_counter() - t
-            print(f"\n{label}: {total:.1f} s in all, {'FAILED' if record.failed else 'ok'}")
+            steps = sum(s.seconds for s in record.steps if s.kind != "skipped")
+            harness = time.perf_counter() - t - steps
+            print(f"\n{label}: {steps:.1f} s of steps, {'FAILED' if record.failed else 'ok'} "
+                  f"(the harness's own copying of the workspace and caches: {harness:.1f} s, "
+                  "which a runner's cache restore does in its own step)")
             for step in record.steps:
                 if step.kind != "skipped":
                     print(f"  {step.seconds:7.1f} s  {step.name}")

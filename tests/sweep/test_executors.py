@@ -139,9 +139,10 @@ def test_progress_reports_every_trial_once(reference: SweepResult) -> None:
 
 
 def test_an_unreachable_scheduler_is_a_one_line_error() -> None:
-    options = SweepOptions(executor="dask", scheduler="tcp://127.0.0.1:9", start_timeout_s=2)
-    with pytest.raises(BacktestError, match=r"could not start or reach the Dask scheduler at "
-                                            r"tcp://127.0.0.1:9 .* within 2 s"):
+    options = SweepOptions(executor="dask", scheduler="tcp://127.0.0.1:9", start_timeout_s=2,
+                           connect_timeout_s=2)
+    with pytest.raises(BacktestError, match=r"could not reach the Dask scheduler at "
+                                            r"tcp://127.0.0.1:9 \(.*2 s"):
         run_sweep(_prepared(), options)
 
 
