@@ -20,6 +20,7 @@ themselves:
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import shlex
@@ -165,12 +166,40 @@ def test_every_other_command_is_allowed_with_a_reason_and_still_in_the_docs() ->
     assert all(reason.strip() for reason in ALLOWED.values())
 
 
-def _forget_modules_under(root: Path) -> None:
-    """Drop modules imported from ``root`` (a page's plugins), so the next page imports its own."""
+# where modules are ours; paths as imported, symlinks not followed (strategies/my_rules.py
+# links into backtest/scaffold/, but imported from strategies/ it is a plugin)
+_OURS = tuple(Path(p).absolute() for p in (sys.prefix, sys.base_prefix, sys.exec_prefix,
+                                            ROOT / "backtest", ROOT / "tests"))
+
+
+def _plugins() -> dict[str, object]:
+    """Modules imported from anywhere but the environment and this package: plugins.
+
+    A page's ``kind = "my_rules:CalmTilt"`` imports ``my_rules`` from its own directory,
+    which the loader refuses while a module of that name (another test's, another
+    page's) is imported from elsewhere.
+    """
+    found = {}
     for name, module in list(sys.modules.items()):
         file = getattr(module, "__file__", None)
-        if file and Path(file).resolve().is_relative_to(root):
+        if file and not any(Path(file).absolute().is_relative_to(p) for p in _OURS):
+            found[name] = module
+    return found
+
+
+@contextlib.contextmanager
+def _fresh_plugins():
+    """Run with no plugin module imported; leave ``sys.modules`` and ``sys.path`` as found."""
+    saved_modules, saved_path = _plugins(), list(sys.path)
+    for name in saved_modules:
+        del sys.modules[name]
+    try:
+        yield
+    finally:
+        for name in _plugins():
             del sys.modules[name]
+        sys.modules.update(saved_modules)  # type: ignore[arg-type]
+        sys.path[:] = saved_path
 
 
 RUNNABLE = [page for page, todo in ALL_STEPS.items()
@@ -189,11 +218,10 @@ def test_every_command_example_runs(page: str, tmp_path: Path, monkeypatch,
     for name in _ISOLATE:
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("COLUMNS", "100")
-    saved_path = list(sys.path)
     runner = CliRunner()
     cwd = work
-    try:
-        for step in todo:
+    for step in todo:
+        with _fresh_plugins():  # each step imports the plugins beside its own config
             if step.kind == "file":
                 target = cwd / step.path
                 target.parent.mkdir(parents=True, exist_ok=True)
@@ -215,11 +243,6 @@ def test_every_command_example_runs(page: str, tmp_path: Path, monkeypatch,
                 assert result.exit_code == step.expect, (
                     f"{step.where}: `{step.text}` exited {result.exit_code}, the docs say "
                     f"{step.expect}:\n{result.output[-3000:]}")
-            _forget_modules_under(work)
-            sys.path[:] = saved_path
-    finally:
-        _forget_modules_under(work)
-        sys.path[:] = saved_path
 
 
 # -- every command of the CLI, documented with an example ------------------------------
