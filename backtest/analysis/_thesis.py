@@ -168,7 +168,7 @@ def _mean_rho(rho: pd.Series, settings: BootstrapSettings) -> Interval | None:
 
 
 def thesis_statistics(inputs: ThesisInputs) -> Thesis:
-    """Compute every statistic of the thesis (see the README's *Thesis* section).
+    """Compute every statistic of the thesis (see docs/thesis.md).
 
     Bar ``t``'s spread (long minus short over ``(t-1, t]``) is paired with the
     state and the composite known at the close of ``t-1``.

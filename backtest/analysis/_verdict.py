@@ -42,7 +42,7 @@ SHARPE_EQUAL = 1e-3
 #: and its interval excludes zero; below it (interval above zero) they agree weakly.
 AGREE_RHO = 0.5
 
-#: What each duration measure captures (README "Duration measures").
+#: What each duration measure captures (docs/thesis.md, "Duration measures").
 _MEASURES = {
     "DCF": "cash-flow timing implied by each asset's yield",
     "empirical": "how each asset's price moved with the yield",

@@ -30,7 +30,7 @@ __all__ = ["differs_table", "make_console", "metrics_tables", "regime_summary"]
 #: Width of the output when it is not a terminal (and COLUMNS is not set).
 PIPE_WIDTH = 100
 
-# terminal headers stay narrow; the report and README spell the conventions out
+# terminal headers stay narrow; the report and the docs spell the conventions out
 _SHORT = {
     "cagr": "CAGR", "annual_volatility": "Vol", "sharpe": "Sharpe", "sortino": "Sortino",
     "max_drawdown": "MaxDD", "calmar": "Calmar", "annual_turnover": "Turn/yr",

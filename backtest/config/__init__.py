@@ -1,7 +1,7 @@
 """Run configuration: one TOML file parsed, in one place, into frozen dataclasses.
 
 Precedence: ``--set section.key=value`` > TOML > dataclass default. Unknown keys
-are rejected with the list of valid ones. See the README's config reference.
+are rejected with the list of valid ones. See docs/config.md (the config reference).
 """
 
 from __future__ import annotations

@@ -2,8 +2,8 @@
 
 The section is read by ``backtest tune`` only; ``backtest run`` checks it and
 ignores it. Command-line options win over it (``--param`` replaces a parameter
-of the same path, ``--gate`` replaces the list of gates). See the README section
-"Tuning in CI".
+of the same path, ``--gate`` replaces the list of gates). See the documentation,
+docs/tune.md ("Tune and its statistics").
 """
 
 from __future__ import annotations

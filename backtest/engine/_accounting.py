@@ -5,7 +5,7 @@ other executor of the same rules (a fast sweep kernel) turn their raw simulation
 reported numbers through these functions, so every path agrees. Arrays have bars on
 axis 0; further axes (strategies, trials) broadcast.
 
-The rules (README, *Conventions*):
+The rules (docs/guarantees.md, *Conventions*):
 
 * **Value path.** ``values[0]`` is the initial capital: the money on hand at the
   first close, *before* that close's trades. ``values[t]`` for ``t >= 1`` is the

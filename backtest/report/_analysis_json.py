@@ -116,7 +116,7 @@ def _regime_count(thesis: Thesis) -> dict[str, Any]:
 
 
 def thesis_json(thesis: Thesis) -> dict[str, Any]:
-    """The thesis statistics as plain data (see the README's JSON schema)."""
+    """The thesis statistics as plain data (see the JSON schema in docs/reports.md)."""
     p, m = thesis.predictive, thesis.mechanism
     s = thesis.state
     out: dict[str, Any] = {

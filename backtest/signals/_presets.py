@@ -56,7 +56,7 @@ class Preset:
     sign : {1, -1}
         ``+1`` when a higher value means a higher cost of capital.
     description : str
-        One line for the README table and error messages.
+        One line for the documentation's table and error messages.
     min_history_months : int, default 60
         Months of transformed history before the expanding z-score is emitted.
     winsorize : float, default 3.0

@@ -6,7 +6,7 @@ In three lines::
     cfg = tune_config("strategies/duration_rotation.toml", params=["strategy.enter=-1:1:0.25"])
     result = run_tune(cfg, load=backtest.data.make_loader())   # result.exit_code, .trials
 
-See the README section "Tuning in CI" for the protocol and the statistics.
+See docs/tune.md ("Tune and its statistics") for the protocol and the statistics.
 """
 
 from __future__ import annotations

@@ -78,7 +78,7 @@ def test_interval_covers_the_truth_about_95_percent_of_the_time(difference: floa
 def test_coverage_with_autocorrelated_noise_is_measured() -> None:
     # AR(1) noise with phi = 0.3: the Politis-White block length is MSE-optimal, not
     # coverage-optimal, and the bootstrap variance comes out ~10% too small; over 600
-    # seeds the coverage was 0.91 (README: Thesis), on these 100 seeds 0.94. It must not
+    # seeds the coverage was 0.91 (docs/thesis.md), on these 100 seeds 0.94. It must not
     # collapse.
     coverage = _coverage(0.0, range(100), phi=0.3)
     assert 0.86 <= coverage <= 0.98, coverage

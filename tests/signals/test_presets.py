@@ -58,7 +58,7 @@ def test_signs_and_series_of_the_issue() -> None:
     assert PRESETS["real_yield_momentum"].series == "DFII10"
     assert PRESETS["curve"].series == "T10Y2Y"
     assert PRESETS["curve_dgs"].series == "DGS10 - DGS2"
-    assert PRESETS["curve"].sign == 1  # steepening = risk-off (see the README)
+    assert PRESETS["curve"].sign == 1  # steepening = risk-off (see docs/config.md)
     for name in ("nominal_yield_momentum", "nominal_yield_momentum_gs10",
                  "nominal_yield_momentum_aaa", "credit_level", "credit_momentum",
                  "baa10y_level", "hy_oas_level", "ebp_level", "financial_conditions"):
