@@ -52,7 +52,7 @@ GATES = {
     "placebo.p <= 0.05": "placebo.p <= 0.05",
 }
 SETS = {
-    "README's former set (dsr, oos.sharpe, pbo)": ["dsr >= 0.9", "oos.sharpe >= 0.3",
+    "the former example set (dsr, oos.sharpe, pbo)": ["dsr >= 0.9", "oos.sharpe >= 0.3",
                                                    "pbo <= 0.5"],
     "shipped set (trials.failed, placebo.p)": ["trials.failed == 0", "placebo.p <= 0.05"],
     "shipped set + spa.consistent": ["trials.failed == 0", "placebo.p <= 0.05",

@@ -74,8 +74,11 @@ def segment_weights(prepared: PreparedSweep, segments: Sequence[Segment]) -> pd.
     trials = _check(prepared, segments)
     slot = prepared.markets[trials[0].market]
     out = np.full(slot.close.shape, np.nan)
+    decided: dict[int, BatchDecision] = {}  # a trial followed in several folds decides once
     for s, trial in zip(segments, trials, strict=True):
-        batch = _decision(trial, prepared.markets[trial.market])
+        if trial.number not in decided:
+            decided[trial.number] = _decision(trial, prepared.markets[trial.market])
+        batch = decided[trial.number]
         rows = slice(s.first, s.last + 1)
         out[rows] = batch.weights(0)[rows]
         current = _current(batch.targets(0), s.first)

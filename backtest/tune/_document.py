@@ -149,8 +149,8 @@ def verdict(doc: Mapping[str, Any]) -> str:
                      f"{placebo['min_shift_bars']} bars): out-of-sample "
                      f"{placebo['objective']} {_num(placebo['real'])} against a placebo median "
                      f"of {_num(_median(placebo['values']))}, p = {_num(p, '.3f')} — "
-                     f"{reading}; the gates pass {_num(placebo['pass_rate'], '.0%')} of the "
-                     "placebo searches.")
+                     f"{reading}; the gates that do not read placebo numbers pass "
+                     f"{_num(placebo['pass_rate'], '.0%')} of the placebo searches.")
     st = doc["stability"]
     if st["n_neighbours"]:
         peak = " — a sharp peak: its neighbours do much worse" if st["sharp_peak"] else ""
