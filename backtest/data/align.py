@@ -38,6 +38,8 @@ from backtest.errors import ConfigError, DataError
 
 __all__ = ["PublicationLag", "as_of", "default_lag", "known_lags", "release_dates"]
 
+#: The longest lag a series may state, in days or business days.
+_MAX_LAG = 3660
 _DAYS = {"MON": 0, "TUE": 1, "WED": 2, "THU": 3, "FRI": 4, "SAT": 5, "SUN": 6}
 _SPEC = re.compile(
     r"^(?:(?P<none>none)|(?P<n>\d+)(?P<unit>[BD])|(?P<month>next_month)(?:\+(?P<mb>\d+)B)?"
@@ -52,11 +54,16 @@ class PublicationLag:
     spec: str
 
     def __post_init__(self) -> None:
-        if _SPEC.match(self.spec) is None:
+        match = _SPEC.match(self.spec)
+        if match is None:
             raise ConfigError(
                 f"bad publication lag {self.spec!r}; use none, <N>B, <N>D, next_month, "
                 "next_month+<N>B, next_<DAY> or june_of_year (e.g. 1B, next_month, next_WED)"
             )
+        count = match["n"] or match["mb"]
+        if count is not None and int(count) > _MAX_LAG:
+            raise ConfigError(f"publication lag {self.spec!r}: at most {_MAX_LAG} days or "
+                              "business days (a release later than ten years is no lag)")
 
     def __str__(self) -> str:
         return self.spec

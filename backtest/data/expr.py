@@ -15,6 +15,7 @@ both legs are known.
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -78,6 +79,12 @@ def parse_expr(text: str) -> LinearExpr:
             )
         coef = float(m["pre"] or 1.0)
         if m["post"]:
-            coef = coef * float(m["post"]) if m["op"] == "*" else coef / float(m["post"])
+            post = float(m["post"])
+            if m["op"] == "/" and post == 0:
+                raise ConfigError(f"series expression {text!r}: {raw.strip()!r} divides by 0")
+            coef = coef * post if m["op"] == "*" else coef / post
+        if not math.isfinite(coef) or coef == 0:
+            raise ConfigError(f"series expression {text!r}: the coefficient of {m['name']!r} is "
+                              f"{coef!r}; it must be a finite number other than 0")
         terms.append((m["name"], coef if sign == "+" else -coef))
     return LinearExpr(text.strip(), tuple(terms))

@@ -23,6 +23,7 @@ quantity is an error. The component's ``name`` defaults to the preset's name.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Final, Literal
@@ -147,6 +148,10 @@ _MONTH_KEYS: Final = {
 }
 
 
+#: The longest horizon a signal or strategy may state in months.
+_MAX_MONTHS = 1200
+
+
 def months_to_bars(months: float, periods_per_year: int) -> int:
     """Bars of a calendar with ``periods_per_year`` in ``months`` (rounded, at least 1).
 
@@ -155,6 +160,10 @@ def months_to_bars(months: float, periods_per_year: int) -> int:
     >>> months_to_bars(12, 252), months_to_bars(10, 12), months_to_bars(3, 52)
     (252, 10, 13)
     """
+    if isinstance(months, bool) or not isinstance(months, int | float) or not (
+            math.isfinite(months) and 0 <= months <= _MAX_MONTHS):
+        raise ConfigError(f"a horizon of {months!r} months: expected a number from 0 to "
+                          f"{_MAX_MONTHS} (a century)")
     return max(1, round(months * periods_per_year / 12))
 
 
@@ -219,9 +228,10 @@ def component_from_table(
         if target in values:
             raise ConfigError(f"{where}: give {key} (months) or {target} (bars), not both")
         months = values.pop(key)
-        if isinstance(months, bool) or not isinstance(months, int | float) or months <= 0:
-            raise ConfigError(f"{where}.{key}: expected a positive number of months, "
-                              f"got {months!r}")
+        if (isinstance(months, bool) or not isinstance(months, int | float)
+                or not math.isfinite(months) or not 0 < months <= _MAX_MONTHS):
+            raise ConfigError(f"{where}.{key}: expected a number of months above 0 and up to "
+                              f"{_MAX_MONTHS} (a century), got {months!r}")
         out[target] = months_to_bars(months, periods_per_year)
     out.update(values)
     try:
