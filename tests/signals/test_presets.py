@@ -114,7 +114,7 @@ def test_overrides_in_bars_months_and_any_field() -> None:
     [
         ({"preset": "nope"}, r"unknown preset 'nope'; valid presets: nominal_yield_momentum, "),
         ({"preset": "curve", "periods": 3, "horizon_months": 3}, "not both"),
-        ({"preset": "curve", "horizon_months": -1}, "positive number of months"),
+        ({"preset": "curve", "horizon_months": -1}, "a number of months above 0"),
         ({"preset": "curve", "horizon": 3}, r"unknown key horizon; valid keys: .*horizon_months"),
         ({"preset": "curve", "standardize": "rolling"}, "needs window"),
     ],
