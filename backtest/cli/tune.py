@@ -48,39 +48,77 @@ def _parse_bytes(text: str | None) -> int | None:
     return int(value)
 
 
-def _progress(quiet: bool) -> tuple[Callable[[int], None], Callable[[], None]]:
-    """A Rich progress bar with ETA on stderr, started only once a sweep runs a while."""
-    from rich.console import Console
-    from rich.progress import (
-        BarColumn,
-        MofNCompleteColumn,
-        Progress,
-        TextColumn,
-        TimeElapsedColumn,
-        TimeRemainingColumn,
-    )
+#: Searches this large say so at once, with an estimate once one can be measured.
+_LARGE = 2_000
 
-    console = Console(stderr=True)
-    if quiet or not console.is_terminal:
-        return (lambda n: None), (lambda: None)
-    state: dict[str, Any] = {"done": 0, "t0": time.monotonic(), "bar": None, "task": None}
 
-    def advance(n: int) -> None:
-        state["done"] += n
-        if state["bar"] is None and time.monotonic() - state["t0"] > _PROGRESS_AFTER_S:
-            bar = Progress(TextColumn("tune"), BarColumn(), MofNCompleteColumn(),
-                           TimeElapsedColumn(), TextColumn("ETA"), TimeRemainingColumn(),
-                           console=console, transient=True)
-            bar.start()
-            state["bar"], state["task"] = bar, bar.add_task("trials", total=None)
-        if state["bar"] is not None:
-            state["bar"].update(state["task"], completed=state["done"])
+class _Progress:
+    """What a tune shows while it works: a bar with ETA per phase, or one-line estimates.
 
-    def stop() -> None:
-        if state["bar"] is not None:
-            state["bar"].stop()
+    On a terminal a Rich bar appears once a phase has run for a couple of seconds (at
+    once for a large search). Otherwise (a CI log, ``--quiet``) a large search prints
+    one line when it starts and one estimate per phase, after 5 % of it, on stderr.
+    """
 
-    return advance, stop
+    def __init__(self, quiet: bool, n_trials: int) -> None:
+        from rich.console import Console
+
+        self.console = Console(stderr=True)
+        self.live = not quiet and self.console.is_terminal
+        self.large = n_trials >= _LARGE
+        self.bar: Any = None
+        self.task: Any = None
+        self.phase = ""
+        self.done = 0
+        self.started = time.monotonic()
+        self.estimated = False
+        if self.large:
+            typer.echo(f"tune: {n_trials:,} trials to prepare and run; this can take a while "
+                       "(progress and an estimate follow)", err=True)
+
+    def __call__(self, phase: str, n: int, total: int) -> None:
+        if phase != self.phase:
+            self._new_phase(phase, total)
+        self.done += n
+        elapsed = time.monotonic() - self.started
+        if self.live and self.bar is None and (self.large or elapsed > _PROGRESS_AFTER_S):
+            self._start_bar(total)
+        if self.bar is not None:
+            self.bar.update(self.task, completed=self.done, total=total)
+        elif self.large and not self.estimated and self.done >= 0.05 * total and elapsed > 0:
+            self.estimated = True
+            rest = elapsed * (total - self.done) / self.done
+            typer.echo(f"tune: {self.phase}: {self.done:,} of {total:,} in {elapsed:.0f} s; "
+                       f"about {_duration(rest)} to go", err=True)
+
+    def _new_phase(self, phase: str, total: int) -> None:
+        self.stop()
+        self.phase, self.done, self.started, self.estimated = phase, 0, time.monotonic(), False
+
+    def _start_bar(self, total: int) -> None:
+        from rich.progress import (
+            BarColumn,
+            MofNCompleteColumn,
+            Progress,
+            TextColumn,
+            TimeElapsedColumn,
+            TimeRemainingColumn,
+        )
+
+        self.bar = Progress(TextColumn(f"tune: {self.phase}"), BarColumn(),
+                            MofNCompleteColumn(), TimeElapsedColumn(), TextColumn("ETA"),
+                            TimeRemainingColumn(), console=self.console, transient=True)
+        self.bar.start()
+        self.task = self.bar.add_task(self.phase, total=total)
+
+    def stop(self) -> None:
+        if self.bar is not None:
+            self.bar.stop()
+            self.bar = None
+
+
+def _duration(seconds: float) -> str:
+    return f"{seconds:.0f} s" if seconds < 120 else f"{seconds / 60:.0f} min"
 
 
 def _write_outputs(result: TuneResult, *, json_file: Path | None, summary: Path | None,
@@ -255,7 +293,8 @@ def tune(
     )
     if executor not in ("local", "processes", "dask"):
         raise ConfigError(f"--executor {executor!r}: valid: local, processes, dask")
-    check_tune(cfg)  # a bad space, strategy or gate answers now, before the heavy imports
+    # a bad space, strategy or gate answers now, before the heavy imports
+    space, _, n_placebo = check_tune(cfg)
     base = _read_baseline(baseline)
     from backtest.tune import SweepOptions, run_tune
 
@@ -263,16 +302,16 @@ def tune(
                            workers=workers, scheduler=scheduler,
                            connect_timeout_s=connect_timeout,
                            max_memory=_parse_bytes(max_memory))
-    advance, stop = _progress(quiet)
+    progress = _Progress(quiet, len(space.draw()) * (1 + n_placebo))
     try:
         result = run_tune(cfg, load=state(ctx).loader(), options=options, baseline=base,
-                          tolerance=tolerances, progress=advance)
+                          tolerance=tolerances, progress=progress)
     except KeyboardInterrupt:
-        stop()
+        progress.stop()
         typer.echo("tune interrupted: no output written", err=True)
         raise typer.Exit(_EXIT_INTERRUPTED) from None
     finally:
-        stop()
+        progress.stop()
     paths = _write_outputs(result, json_file=json_file, summary=summary, junit=junit,
                            report=report, heatmap=tuple(cfg.tune.heatmap),
                            env=dict(os.environ))

@@ -15,7 +15,7 @@ on ONE window: the intersection of their own windows, applied to each as
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -131,7 +131,7 @@ def _with_window(config: RunConfig, start: str | None, end: str | None) -> RunCo
 
 def _own_windows(
     parsed: Mapping[int, _Parsed], datasets: Mapping[str, Dataset | BacktestError],
-    invalid: dict[int, str],
+    invalid: dict[int, str], tick: Callable[[int], None] = lambda n: None,
 ) -> dict[int, pd.DatetimeIndex]:
     """Each trial's own window (its data, signal, sleeves and run.start/end)."""
     windows: dict[int, pd.DatetimeIndex] = {}
@@ -151,6 +151,7 @@ def _own_windows(
             invalid[number] = str(got)
         else:
             windows[number] = got
+        tick(1)
     return windows
 
 
@@ -243,6 +244,7 @@ def prepare_sweep(
     source: str,
     base_dir: Path,
     load: Loader,
+    progress: Callable[[str, int], None] | None = None,
 ) -> PreparedSweep:
     """Parse every trial, load the data once and build each distinct market once.
 
@@ -258,6 +260,11 @@ def prepare_sweep(
         Directory relative paths of the config are resolved against.
     load : Loader
         Fetches one series; each series is fetched once.
+    progress : callable, optional
+        Called as ``progress(phase, n)`` with ``n`` trials done in ``phase``:
+        "parsing" (each trial's config and strategy), then "preparing markets" (each
+        trial's data, signal, sleeves and window), so a long preparation shows from
+        the start.
 
     Returns
     -------
@@ -276,11 +283,13 @@ def prepare_sweep(
     base_parsed = _Parsed(-1, base, None, *_keys(base))
     parsed: dict[int, _Parsed] = {}
     invalid: dict[int, str] = {}
+    report = progress or (lambda phase, n: None)
     for number, params in enumerate(trials):
         try:
             parsed[number] = _parse_trial(number, base_parsed, params, source, base_dir)
         except ConfigError as exc:
             invalid[number] = str(exc)
+        report("parsing", 1)
     datasets: dict[str, Dataset | BacktestError] = {}
     for p in parsed.values():
         if p.dataset_key not in datasets:
@@ -290,7 +299,9 @@ def prepare_sweep(
                 datasets[p.dataset_key] = exc
     base_data = _dataset(base, load)
     base_window = prepare_market(base, base_data).index
-    windows = _own_windows(parsed, datasets, invalid)
+    windows = _own_windows(parsed, datasets, invalid,
+                           lambda n: report("preparing markets", n))
+    report("preparing markets", len(trials) - len(parsed))  # invalid: no window to find
     start, end = _common_window([base_window, *windows.values()])
     base = _with_window(base, start, end)
     base_market = prepare_market(base, base_data)

@@ -215,7 +215,7 @@ def run_tune(
     options: SweepOptions | None = None,
     baseline: Mapping[str, Any] | None = None,
     tolerance: float | Tolerances = 0.05,
-    progress: Callable[[int], None] | None = None,
+    progress: Callable[[str, int, int], None] | None = None,
     placebo: int | None = None,
 ) -> TuneResult:
     """Sweep ``config.tune``'s space and judge the selection out of sample.
@@ -236,7 +236,10 @@ def run_tune(
         units (a float), or per number and possibly relative
         (:func:`backtest.stats.parse_tolerances`).
     progress : callable, optional
-        Called with the number of trials finished since the last call.
+        Called as ``progress(phase, done, total)``: ``phase`` is "parsing", then
+        "preparing markets" (``total`` = the trials), then "running" (``total`` =
+        every trial, placebos included); ``done`` counts the trials finished since
+        the last call.
     placebo : int, optional
         Re-run the whole search on this many placebo signals (circular shifts of the
         composite, :mod:`backtest.tune._placebo`) and report where the real result
@@ -251,8 +254,10 @@ def run_tune(
     if not isinstance(tolerance, Tolerances):
         tolerance = parse_tolerances([str(tolerance)])
     trials = space.draw()
+    report = progress or (lambda phase, done, total: None)
     prepared = prepare_sweep(config.raw, [t.params for t in trials], source=config.source,
-                             base_dir=Path(config.source).parent, load=load)
+                             base_dir=Path(config.source).parent, load=load,
+                             progress=lambda phase, n: report(phase, n, len(trials)))
     if not prepared.trials:  # say why, rather than fail later on empty folds
         number, why = next(iter(prepared.invalid.items()))
         raise ConfigError(f"tune: every one of the {len(trials)} trials is invalid; trial "
@@ -263,7 +268,9 @@ def run_tune(
         swept, plan = with_placebos(prepared, placebo, seed=section.seed)
     # tune scores trials with vectorized objectives on its own windows: the sweep's
     # per-trial metrics (a third of a sweep's work at daily frequency) would be thrown away
-    sweep = run_sweep(swept, replace(options or SweepOptions(), metrics=False), progress)
+    n_swept = len(swept.trials)
+    sweep = run_sweep(swept, replace(options or SweepOptions(), metrics=False),
+                      lambda n: report("running", n, n_swept))
     label = _benchmark(config, sweep.benchmarks)
     folds = make_folds(section, len(sweep.index), config.run.ppy)
     ctx = _Context(config=config, prepared=swept, index=sweep.index, cash=sweep.cash_returns,

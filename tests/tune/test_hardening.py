@@ -56,3 +56,15 @@ def test_a_huge_random_space_draws_without_listing_the_grid() -> None:
     trials = space.draw()
     assert len({tuple(t.params.values()) for t in trials}) == 50
     assert [t.params for t in space.draw()] == [t.params for t in trials]  # seeded
+
+
+def test_a_large_search_says_so_at_once_and_estimates_even_when_quiet() -> None:
+    # issue 18, item 9: 100k combinations printed nothing for more than 30 s
+    done = CliRunner().invoke(app, ["tune", "--param", "strategy.enter=-1:1:0.001",
+                                    "--holdout", "0.3", "--quiet"])
+    assert done.exit_code == 0, done.output
+    lines = done.stderr.splitlines()
+    assert lines[0] == ("tune: 2,001 trials to prepare and run; this can take a while "
+                        "(progress and an estimate follow)")
+    estimates = [line for line in lines if line.endswith("to go")]
+    assert {line.split(":")[1].strip() for line in estimates} >= {"parsing", "running"}
