@@ -185,21 +185,21 @@ def test_progress_bar_only_on_a_terminal_after_a_few_seconds(monkeypatch):
 
     import backtest.cli.tune as cli_tune
 
-    clock = iter([0.0, 0.5, 3.0, 3.5, 4.0])
+    clock = iter([0.0, 0.0, 0.5, 3.0, 3.5, 4.0, 5.0, 5.0])
     monkeypatch.setattr(cli_tune.time, "monotonic", lambda: next(clock))
     buffer = io.StringIO()
     monkeypatch.setattr("rich.console.Console", lambda **kw: Console(
         file=buffer, force_terminal=True, width=80, **{k: v for k, v in kw.items()
                                                       if k != "stderr"}))
-    advance, stop = cli_tune._progress(quiet=False)
-    advance(1)  # 0.5 s: no bar yet
+    progress = cli_tune._Progress(quiet=False, n_trials=10)
+    progress("running", 1, 10)  # 0.5 s: no bar yet
     assert buffer.getvalue() == ""
-    advance(4)  # 3.0 s: the bar starts
-    stop()
-    assert "tune" in buffer.getvalue() and "5" in buffer.getvalue()
-    silent, stop_silent = cli_tune._progress(quiet=True)
-    silent(3)
-    stop_silent()
+    progress("running", 4, 10)  # 3.0 s: the bar starts
+    progress.stop()
+    assert "tune: running" in buffer.getvalue() and "5/10" in buffer.getvalue()
+    quiet = cli_tune._Progress(quiet=True, n_trials=10)  # small and quiet: nothing at all
+    quiet("running", 3, 10)
+    quiet.stop()
 
 
 def test_same_json_bytes_whatever_the_executor(passing, tmp_path):
