@@ -14,6 +14,7 @@ unknown). Heavy imports (pandas, vectorbt) happen inside commands so ``backtest
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import os
 import sys
@@ -21,7 +22,7 @@ import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
 from typer.core import TyperGroup
@@ -298,7 +299,28 @@ def main() -> None:
         # Click's own handler met a closed pipe before any command ran (--help, --version)
         discard_output()
         code = 0
-    sys.exit(code)
+    _exit(code)
+
+
+def _exit(code: Any) -> NoReturn:
+    """End the process once the command is done: Python's exit handlers, then ``_exit``.
+
+    The interpreter's own teardown after that (unloading modules, C++ static
+    destructors) is skipped on purpose: a native library's thread left running then
+    (pyarrow's, under load) aborted about 1 command in 40 *after* its output was
+    complete ("terminate called without an active exception", exit 134, issue 18).
+    Everything Python-level still runs: the atexit handlers (temporary directories,
+    multiprocessing's and Dask's clean-ups, logging) and the flush of both streams.
+    """
+    status = code if isinstance(code, int) else (0 if code is None else 1)
+    if not isinstance(code, int) and code is not None:
+        with contextlib.suppress(Exception):
+            sys.stderr.write(f"{code}\n")
+    atexit._run_exitfuncs()
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(Exception):
+            stream.flush()
+    os._exit(status)
 
 
 def _register() -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -36,6 +37,10 @@ Floats = npt.NDArray[np.float64]
 
 #: Address schemes of dask.distributed's comms.
 _SCHEMES = ("tcp", "tls", "ws", "wss", "ucx", "inproc")
+#: ``host``, ``host:port``, ``[ipv6]`` or ``[ipv6]:port`` (parsed here, not by urllib: the
+#: only network code lives in backtest.data).
+_HOST_PORT = re.compile(r"(?:\[(?P<ipv6>[0-9A-Fa-f:.]+)\]|(?P<host>[^:/\[\]\s]*))"
+                        r"(?::(?P<port>[^/]*))?")
 
 
 def check_scheduler_address(address: str) -> None:
@@ -47,24 +52,19 @@ def check_scheduler_address(address: str) -> None:
         No scheme, a scheme Dask does not speak (``http://``), no host, or a port that
         is not a number from 1 to 65535.
     """
-    from urllib.parse import urlsplit
-
     text = address.strip()
     where = f"--scheduler {address!r}"
-    scheme, sep, _ = text.partition("://")
+    scheme, sep, rest = text.partition("://")
     if not sep or scheme not in _SCHEMES:
         raise ConfigError(f"{where}: expected a Dask scheduler address such as "
                           f"tcp://host:8786 (schemes: {', '.join(_SCHEMES)})")
     if scheme == "inproc":
         return
-    try:
-        parts = urlsplit(text)
-        port = parts.port
-    except ValueError:
-        raise ConfigError(f"{where}: the port must be a number from 1 to 65535") from None
-    if not parts.hostname:
+    match = _HOST_PORT.fullmatch(rest.rstrip("/"))
+    if match is None or not (match["host"] or match["ipv6"]):
         raise ConfigError(f"{where}: no host (e.g. tcp://127.0.0.1:8786)")
-    if port is not None and not 1 <= port <= 65535:
+    port = match["port"]
+    if port is not None and not (port.isdigit() and 1 <= int(port) <= 65535):
         raise ConfigError(f"{where}: the port must be a number from 1 to 65535")
 
 
