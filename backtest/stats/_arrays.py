@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Final
+from typing import Any, Final
 
 import numpy as np
 import numpy.typing as npt
@@ -51,3 +51,18 @@ def row_batches(n_rows: int, n_cols: int) -> list[slice]:
     """Slices of at most :data:`BATCH_ELEMENTS` elements (at least one row each)."""
     step = max(1, BATCH_ELEMENTS // max(n_cols, 1))
     return [slice(start, min(start + step, n_rows)) for start in range(0, n_rows, step)]
+
+
+def as_selector(positions: Any) -> Any:
+    """A slice when ``positions`` (ascending bar positions) are a run, else them unchanged.
+
+    Indexing with a slice is a view; with an array of positions, a copy.
+    """
+    if isinstance(positions, slice):
+        return positions
+    array = np.asarray(positions)
+    if array.ndim == 1 and array.size and array.dtype.kind in "iu" and (
+            int(array[-1]) - int(array[0]) + 1 == array.size) and bool(
+            np.all(np.diff(array) == 1)):
+        return slice(int(array[0]), int(array[-1]) + 1)
+    return positions

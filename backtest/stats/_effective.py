@@ -53,7 +53,7 @@ import numpy as np
 import numpy.typing as npt
 
 from backtest.errors import ConfigError, DataError
-from backtest.stats._arrays import FloatArray, as_matrix, row_batches
+from backtest.stats._arrays import FloatArray, as_matrix, as_vector, row_batches
 from backtest.stats._ties import tied
 
 __all__ = ["EffectiveTrials", "effective_trials"]
@@ -96,18 +96,21 @@ class EffectiveTrials:
     method: EffectiveMethod = "centred_participation_ratio"
 
 
-def _flat_rows(matrix: FloatArray) -> npt.NDArray[np.bool_]:
-    """Rows whose largest and smallest values are tied (constant up to rounding)."""
+def _flat_rows(matrix: FloatArray, reference: FloatArray | None) -> npt.NDArray[np.bool_]:
+    """Rows (minus ``reference``) whose largest and smallest values are tied."""
     out = np.zeros(matrix.shape[0], dtype=bool)
     for rows in row_batches(matrix.shape[0], matrix.shape[1]):
-        part = matrix[rows]
+        part = matrix[rows] if reference is None else matrix[rows] - reference
         out[rows] = tied(part.max(axis=1), part.min(axis=1))
     return out
 
 
-def _correlations(matrix: FloatArray, rows: npt.NDArray[np.int64]) -> FloatArray:
-    """Sample correlation matrix of ``matrix[rows]`` (one copy of the rows, one Gram product)."""
+def _correlations(matrix: FloatArray, rows: npt.NDArray[np.int64],
+                  reference: FloatArray | None = None) -> FloatArray:
+    """Sample correlation matrix of ``matrix[rows] - reference`` (one copy of the rows)."""
     z = matrix[rows]
+    if reference is not None:
+        z -= reference
     z -= z.mean(axis=1, keepdims=True)
     z /= np.linalg.norm(z, axis=1, keepdims=True)
     gram: FloatArray = z @ z.T
@@ -147,7 +150,8 @@ def _centred_traces_sampled(corr: FloatArray, n: int) -> tuple[float, float]:
     return n - total / n, square - 2 * row_norms / n + total_sq / (n * n)
 
 
-def effective_trials(returns: npt.ArrayLike, *, max_sample: int = 2000) -> EffectiveTrials:
+def effective_trials(returns: npt.ArrayLike, *, max_sample: int = 2000,
+                     relative_to: npt.ArrayLike | None = None) -> EffectiveTrials:
     r"""Effective number of independent trials: participation ratio of the centred correlations.
 
     Parameters
@@ -158,6 +162,9 @@ def effective_trials(returns: npt.ArrayLike, *, max_sample: int = 2000) -> Effec
     max_sample : int, default 2000
         Above this many varying trials, the correlations are measured on a seeded
         random sample of this many (deterministic) and the traces extrapolated.
+    relative_to : array_like of shape (n_bars,), optional
+        A series every trial is measured against (a benchmark): the trials are
+        ``returns - relative_to``, formed batch by batch (the matrix is not copied).
 
     Returns
     -------
@@ -205,7 +212,8 @@ def effective_trials(returns: npt.ArrayLike, *, max_sample: int = 2000) -> Effec
     n_trials, n_bars = matrix.shape
     if n_bars < 3:
         raise DataError(f"effective_trials needs at least 3 bars, got {n_bars}")
-    flat = _flat_rows(matrix)
+    reference = None if relative_to is None else as_vector(relative_to, "relative_to", n_bars)
+    flat = _flat_rows(matrix, reference)
     varying = np.flatnonzero(~flat)
     n = int(varying.size)
     rows, n_eff = varying, 1.0
@@ -213,7 +221,7 @@ def effective_trials(returns: npt.ArrayLike, *, max_sample: int = 2000) -> Effec
         rng = np.random.default_rng(_SAMPLE_SEED)
         rows = np.sort(rng.choice(varying, size=max_sample, replace=False))
     if n >= 2:
-        corr = _correlations(matrix, rows)
+        corr = _correlations(matrix, rows, reference)
         if rows.size == n:
             a, b = _centred_traces_direct(corr)
         else:

@@ -1,11 +1,16 @@
 """The sweep's memory budget: how many trials a chunk may hold.
 
-Peak memory of a sweep on one machine is, with ``W`` worker processes
+What a sweep adds to memory on one machine is, with ``W`` worker processes
 (``W = 0`` for the local executor, which works in the calling process):
 
-    M_client + R + W × (M_worker + F) + max(W, 1) × c × u + a × c × 8 × T
+    R + S + W × (M_worker + F) + max(W, 1) × c × u + a × c × 8 × T
 
-* ``M_client`` — this process's resident memory when the sweep starts;
+``max_memory`` bounds this: what the command *adds* to the calling process's memory
+when it starts (the interpreter, and whatever a notebook or benchmark already holds,
+is not counted against it: a process that had grown refused even a small sweep).
+
+* ``S`` — the caller's reserve for what follows the sweep (``tune``'s statistics:
+  :func:`backtest.tune` passes its estimate), held in the same budget;
 * ``R = n_trials × (n_bars - 1) × 8`` bytes — the returns matrix kept for the
   statistics (each chunk is reduced to it, and to its metrics, on arrival);
 * ``M_worker`` — a worker process with the libraries and the prepared markets;
@@ -16,11 +21,11 @@ Peak memory of a sweep on one machine is, with ``W`` worker processes
   ``a`` = 0 in process, 2 from a process pool — pickled and unpickled —, 3 from
   Dask — its comm frames too).
 
-``max_memory`` bounds this sum; the chunk size ``c`` is the largest that fits
-(and at most what keeps four tasks per worker), so the peak does not grow with
-the number of trials beyond ``R``. With a remote Dask cluster the workers' share
-is on other machines: there ``max_memory`` bounds each worker's
-``M_worker + F + c u`` and the client's ``M_client + R + 3 c 8 T`` separately.
+The chunk size ``c`` is the largest that fits (and at most what keeps four tasks
+per worker), so the peak does not grow with the number of trials beyond ``R``.
+With a remote Dask cluster the workers' share is on other machines: there
+``max_memory`` bounds each worker's ``M_worker + F + c u`` and the client's
+``R + S + 3 c 8 T`` separately.
 """
 
 from __future__ import annotations
@@ -98,7 +103,7 @@ class MemoryPlan:
 
 def plan_chunks(
     *, n_trials: int, n_bars: int, n_calendar: int, n_assets: int, workers: int,
-    budget: int, executor: str, remote: bool, forced: int | None = None,
+    budget: int, executor: str, remote: bool, forced: int | None = None, reserve: int = 0,
 ) -> MemoryPlan:
     """The largest chunk that keeps the sweep within ``budget`` bytes.
 
@@ -111,6 +116,8 @@ def plan_chunks(
         Workers run on other machines (a Dask scheduler address).
     forced : int or None
         A chunk size asked for; checked against the budget.
+    reserve : int
+        Bytes the caller needs after the sweep, within the same budget.
 
     Raises
     ------
@@ -121,7 +128,7 @@ def plan_chunks(
     retained = n_trials * max(n_bars - 1, 0) * 8
     scratch = fixed_scratch(n_bars, n_assets)
     arrival = _ARRIVAL[executor] * 8 * n_bars
-    client = current_rss() + retained + (scratch if workers == 0 else 0)
+    client = retained + reserve + (scratch if workers == 0 else 0)
     if remote:
         fit_client = (budget - client) // max(arrival, 1)
         fit_worker = (budget - WORKER_BASE - scratch) // per
@@ -131,7 +138,7 @@ def plan_chunks(
         room = budget - client - workers * (WORKER_BASE + scratch)
         fit = room // (local * per + arrival)
     if fit < 1:
-        _too_big(n_trials, n_bars, budget, client - retained, per, workers)
+        _too_big(n_trials, n_bars, budget, client - retained, per, workers, reserve)
     balanced = math.ceil(n_trials / (TASKS_PER_WORKER * max(workers, 1))) if n_trials else 1
     chunk = int(max(1, min(fit, balanced, MAX_CHUNK)))
     if forced is not None:
@@ -144,12 +151,14 @@ def plan_chunks(
     return MemoryPlan(chunk=chunk, budget=budget, retained=retained, per_trial=per)
 
 
-def _too_big(n_trials: int, n_bars: int, budget: int, base: int, per: int, workers: int) -> None:
+def _too_big(n_trials: int, n_bars: int, budget: int, base: int, per: int, workers: int,
+             reserve: int) -> None:
     row = max(n_bars - 1, 1) * 8
     spare = budget - base - workers * WORKER_BASE - max(workers, 1) * per
-    fits = max(int(spare // row), 0)
+    fits = max(int(spare // (row * (1 + (reserve > 0)))), 0)
+    after = (f" and {reserve / _GIB:.2f} GiB for the statistics after it" if reserve else "")
     raise BacktestError(
         f"max_memory = {budget / _GIB:.2f} GiB cannot hold the returns of {n_trials} trials x "
-        f"{n_bars} bars ({n_trials * row / _GIB:.2f} GiB) plus the workers; about {fits} "
-        "trials fit: raise --max-memory or sweep fewer trials"
+        f"{n_bars} bars ({n_trials * row / _GIB:.2f} GiB) plus the workers{after}; about "
+        f"{fits} trials fit: raise --max-memory or sweep fewer trials"
     )

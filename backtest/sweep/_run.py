@@ -157,6 +157,7 @@ def run_sweep(
         executor=options.executor,
         remote=options.scheduler is not None,
         forced=options.chunk_trials,
+        reserve=options.reserve,
     )
     collector = _Collector(prepared, progress)
     if prepared.trials:

@@ -98,6 +98,9 @@ class SweepOptions:
         Seconds to reach the Dask scheduler at ``scheduler`` and hear it answer as one
         (a refused port, a wrong host or a listener that is not Dask is one line after
         at most this long).
+    reserve : int
+        Bytes of ``max_memory`` the caller keeps for what follows the sweep (``tune``'s
+        statistics); the sweep plans its chunks within the rest.
     """
 
     executor: Executor = "local"
@@ -108,6 +111,7 @@ class SweepOptions:
     start_timeout_s: float = 60.0
     metrics: bool = True
     connect_timeout_s: float = 10.0
+    reserve: int = 0
 
     def __post_init__(self) -> None:
         if self.executor not in EXECUTORS:

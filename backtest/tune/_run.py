@@ -39,6 +39,7 @@ from backtest.stats import (
     pbo_cscv,
     spa_test,
 )
+from backtest.stats._arrays import BATCH_ELEMENTS, as_selector, row_batches
 from backtest.sweep import (
     PreparedSweep,
     Segment,
@@ -103,9 +104,20 @@ class _Context:
         return self.config.run.ppy
 
     def values(self, returns: np.ndarray, objective: Objective, window: Any) -> np.ndarray:
-        return objective_values(
-            returns[:, window], self.cash[window], periods_per_year=self.ppy,
-            objective=objective, benchmark=None if self.bench is None else self.bench[window])
+        """The objective of every row on ``window``, a block of rows at a time.
+
+        A window that is a run of bars is a slice (a view, not a copy), and the
+        temporaries are one block's: the statistics after a sweep stay within the
+        memory it planned for (each row's value does not depend on the blocks).
+        """
+        window = as_selector(window)
+        cash = self.cash[window]
+        bench = None if self.bench is None else self.bench[window]
+        out = np.empty(returns.shape[0])
+        for rows in row_batches(returns.shape[0], len(cash)):
+            out[rows] = objective_values(returns[rows, window], cash, periods_per_year=self.ppy,
+                                         objective=objective, benchmark=bench)
+        return out
 
 
 @dataclass(frozen=True, eq=False)
@@ -117,6 +129,25 @@ class _Judged:
     oos_returns: pd.Series
     statistics: dict[str, Any]
     table: TrialTable | None
+
+
+def statistics_bytes(n_trials: int, n_bars: int, reps: int = 1000) -> int:
+    """Memory the statistics after a sweep of ``n_trials`` need at most (bytes).
+
+    Kept out of ``--max-memory``'s share for the sweep (``SweepOptions.reserve``): the
+    SPA's bootstrap counts (``reps × T``) and one block of trial rows, the sample of
+    up to 2,000 rows and its correlations behind N_eff, a block of temporaries of the
+    objectives, PBO's per-block summaries, and the per-trial tables of the document.
+    The returns matrix itself is the sweep's (it is viewed, never copied, after it).
+    """
+    row = max(n_bars, 1) * 8
+    sample = min(n_trials, 2000)
+    spa = 2 * reps * row + 3 * BATCH_ELEMENTS * 8
+    effective = sample * row + 3 * sample * sample * 8
+    objectives = 4 * BATCH_ELEMENTS * 8
+    pbo = n_trials * 16 * 6 * 8 * 2
+    tables = n_trials * 4096  # the trial list, as numbers then as JSON
+    return spa + effective + objectives + pbo + tables
 
 
 def _needs(gates: list[Gate]) -> set[str]:
@@ -136,13 +167,15 @@ def _deflated(ctx: _Context, returns: np.ndarray, oos_returns: pd.Series,
     """
     reference = ctx.cash if ctx.bench is None else ctx.bench
     label = "cash" if ctx.bench is None else f"benchmark {ctx.label!r}"
-    oos = ctx.oos_pos
-    over = returns[:, oos] - reference[None, oos]  # each trial over the same reference
-    trial_sharpes = objective_values(over, np.zeros(len(oos)), periods_per_year=1,
-                                     objective="sharpe")
+    oos = as_selector(ctx.oos_pos)
+    against = reference[oos]
+    trial_sharpes = np.empty(returns.shape[0])  # each trial over the same reference, per bar
+    for rows in row_batches(returns.shape[0], len(against)):
+        trial_sharpes[rows] = objective_values(returns[rows, oos], against, periods_per_year=1,
+                                               objective="sharpe")
     return deflated_sharpe_ratio(
-        oos_returns.to_numpy() - reference[oos], trial_sharpes, n_trials=max(n_run, 1),
-        effective=effective_trials(returns - reference[None, :]), reference=label)
+        oos_returns.to_numpy() - against, trial_sharpes, n_trials=max(n_run, 1),
+        effective=effective_trials(returns, relative_to=reference), reference=label)
 
 
 def _judge(ctx: _Context, k: int, numbers_of: np.ndarray, returns: np.ndarray,
@@ -184,7 +217,6 @@ def _judge(ctx: _Context, k: int, numbers_of: np.ndarray, returns: np.ndarray,
     def want(name: str) -> bool:
         return needs is None or name in needs
 
-    excess = returns - ctx.cash[None, :]
     statistics: dict[str, Any] = {"deflated_sharpe": None, "pbo": None, "spa": None,
                                   "spa_all": None, "stability": None}
     if want("dsr"):
@@ -193,10 +225,12 @@ def _judge(ctx: _Context, k: int, numbers_of: np.ndarray, returns: np.ndarray,
         statistics["pbo"] = pbo_cscv(returns, ctx.cash, periods_per_year=ppy,
                                      metric=section.objective, benchmark=ctx.bench)
     if want("spa") and ctx.bench is not None:
-        against = ctx.bench - ctx.cash
-        statistics["spa"] = spa_test(against[oos_pos], excess[:, oos_pos].T, seed=section.seed)
+        # the differentials (r_k - cash) - (b - cash) are r_k - b: the trials go in as they
+        # are (a view of the returns, not an excess copy), against the benchmark's returns
+        oos = as_selector(oos_pos)
+        statistics["spa"] = spa_test(ctx.bench[oos], returns[:, oos].T, seed=section.seed)
         if needs is None:  # the all-bars version, for the record (in- and out-of-sample)
-            statistics["spa_all"] = spa_test(against, excess.T, seed=section.seed)
+            statistics["spa_all"] = spa_test(ctx.bench, returns.T, seed=section.seed)
     if want("stability"):
         oos_objective = (table.oos_objective if table is not None
                          else ctx.values(returns, section.objective, oos_pos))
@@ -269,7 +303,8 @@ def run_tune(
     # tune scores trials with vectorized objectives on its own windows: the sweep's
     # per-trial metrics (a third of a sweep's work at daily frequency) would be thrown away
     n_swept = len(swept.trials)
-    sweep = run_sweep(swept, replace(options or SweepOptions(), metrics=False),
+    reserve = statistics_bytes(n_swept, len(swept.index))
+    sweep = run_sweep(swept, replace(options or SweepOptions(), metrics=False, reserve=reserve),
                       lambda n: report("running", n, n_swept))
     label = _benchmark(config, sweep.benchmarks)
     folds = make_folds(section, len(sweep.index), config.run.ppy)
@@ -278,7 +313,8 @@ def run_tune(
                    folds=folds, is_pos=in_sample_positions(folds, section.purge),
                    oos_pos=oos_positions(folds), n_trials=len(trials))
     rows, numbers_of = placebo_rows(sweep.numbers, len(trials), 0)
-    if rows.size == 0:
+    rows = as_selector(rows)  # the real search's rows are a run: a view, not a copy
+    if numbers_of.size == 0:
         number, why = min((n, e) for n, e in sweep.failed.items() if n < len(trials))
         raise ConfigError(f"tune: every trial failed while running; trial {number} "
                           f"({_params(trials[number].params)}): {why}")
@@ -299,7 +335,8 @@ def run_tune(
             if k_rows.size == 0:  # every trial of this placebo failed: it is judged undefined
                 placebos.append(PlaceboSearch(plan.shifts[k - 1], None, None, failed))
                 continue
-            judged = _judge(ctx, k, k_numbers, sweep.returns[k_rows], table.param_frame,
+            judged = _judge(ctx, k, k_numbers, sweep.returns[as_selector(k_rows)],
+                            table.param_frame,
                             table=None, needs=needs, n_run=n_run)
             placebos.append(PlaceboSearch(plan.shifts[k - 1], judged.numbers,
                                           judged.statistics, failed))

@@ -168,3 +168,15 @@ def test_null_dsr_of_the_best_of_skill_less_correlated_trials() -> None:
 def test_effective_trials_is_a_plain_record() -> None:
     result = effective_trials(np.random.default_rng(8).normal(size=(10, 50)))
     assert isinstance(result, EffectiveTrials) and isinstance(result.n_effective, float)
+
+
+def test_relative_to_equals_subtracting_the_reference_first() -> None:
+    from backtest.stats import effective_trials
+
+    rng = np.random.default_rng(5)
+    market = rng.normal(0.0005, 0.01, 400)
+    trials = market + rng.normal(0, 0.01, (30, 400)) * rng.uniform(0.5, 2, (30, 1))
+    direct = effective_trials(trials - market)
+    relative = effective_trials(trials, relative_to=market)
+    assert relative.n_effective == pytest.approx(direct.n_effective, rel=1e-12)
+    assert relative.n_flat == direct.n_flat

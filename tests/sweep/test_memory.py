@@ -31,19 +31,19 @@ def test_rss_is_measured() -> None:
 
 @pytest.mark.parametrize("workers", [0, 2])
 def test_the_chunk_fits_the_budget(workers: int) -> None:
-    budget = current_rss() + 3 * GIB
+    budget = 3 * GIB
     executor = "dask" if workers else "local"
     plan = plan_chunks(n_trials=10_000, workers=workers, budget=budget, remote=False,
-                       executor=executor, **SIZE)
+                       executor=executor, reserve=300 << 20, **SIZE)
     assert plan.retained == 10_000 * 15_999 * 8
-    used = (current_rss() + plan.retained + workers * (WORKER_BASE + fixed_scratch(16_000, 5))
+    used = ((300 << 20) + plan.retained + workers * (WORKER_BASE + fixed_scratch(16_000, 5))
             + max(workers, 1) * plan.chunk * plan.per_trial + 3 * 8 * 16_000 * plan.chunk)
     assert used <= budget
     assert 1 <= plan.chunk <= MAX_CHUNK
 
 
 def test_the_chunk_does_not_grow_with_the_number_of_trials() -> None:
-    budget = current_rss() + 8 * GIB
+    budget = 8 * GIB
     sizes = [plan_chunks(n_trials=n, workers=2, budget=budget, remote=False,
                          executor="processes", **SIZE).chunk
              for n in (10_000, 20_000, 40_000)]
@@ -51,16 +51,16 @@ def test_the_chunk_does_not_grow_with_the_number_of_trials() -> None:
 
 
 def test_a_tight_budget_makes_smaller_chunks() -> None:
-    roomy = plan_chunks(n_trials=1000, workers=0, budget=current_rss() + 2 * GIB,
+    roomy = plan_chunks(n_trials=1000, workers=0, budget=2 * GIB,
                         remote=False, executor="local", **SIZE)
-    tight = plan_chunks(n_trials=1000, workers=0, budget=current_rss() + 400 * (1 << 20),
+    tight = plan_chunks(n_trials=1000, workers=0, budget=400 * (1 << 20),
                         remote=False, executor="local", **SIZE)
     assert tight.chunk < roomy.chunk
     assert tight.chunk * bytes_per_trial(16_000, 26_000, 5) < 400 * (1 << 20)
 
 
 def test_too_many_trials_for_the_budget_is_one_clear_error() -> None:
-    budget = current_rss() + 200 * (1 << 20)
+    budget = 200 * (1 << 20)
     with pytest.raises(BacktestError) as info:
         plan_chunks(n_trials=100_000, workers=0, budget=budget, remote=False, executor="local",
                     **SIZE)
@@ -73,7 +73,7 @@ def test_too_many_trials_for_the_budget_is_one_clear_error() -> None:
 
 def test_a_forced_chunk_must_fit() -> None:
     with pytest.raises(BacktestError, match="at most"):
-        plan_chunks(n_trials=10, workers=0, budget=current_rss() + 300 * (1 << 20),
+        plan_chunks(n_trials=10, workers=0, budget=300 * (1 << 20),
                     remote=False, executor="local", forced=10_000, **SIZE)
 
 
@@ -81,3 +81,24 @@ def test_run_sweep_refuses_a_budget_it_cannot_keep() -> None:
     prepared = prepared_sweep("default", None, [{"strategy.enter": 0.5}])
     with pytest.raises(BacktestError, match="max_memory"):
         run_sweep(prepared, SweepOptions(max_memory=1 << 20))
+
+
+def test_the_budget_counts_what_the_sweep_adds_not_what_the_process_holds() -> None:
+    # issue 16: in a process that had grown (a notebook), a 0.12 GiB sweep was refused
+    grown = bytearray(1 << 30)  # this process now holds a GiB more
+    grown[::4096] = b"x" * len(grown[::4096])  # touched: resident
+    plan = plan_chunks(n_trials=1000, workers=0, budget=400 << 20, remote=False,
+                       executor="local", **SIZE)
+    assert plan.chunk >= 1
+    del grown
+
+
+def test_the_reserve_shrinks_what_the_sweep_may_use() -> None:
+    free = plan_chunks(n_trials=1000, workers=0, budget=600 << 20, remote=False,
+                       executor="local", **SIZE)
+    kept = plan_chunks(n_trials=1000, workers=0, budget=600 << 20, remote=False,
+                       executor="local", reserve=300 << 20, **SIZE)
+    assert kept.chunk < free.chunk
+    with pytest.raises(BacktestError, match="for the statistics after it"):
+        plan_chunks(n_trials=1000, workers=0, budget=200 << 20, remote=False,
+                    executor="local", reserve=150 << 20, **SIZE)
