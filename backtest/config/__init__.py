@@ -91,11 +91,10 @@ class RunSection:
     idea_date: str | None = None
 
     def __post_init__(self) -> None:
-        bad = [c for c in self.name if ord(c) < 32 or c in '/\\:*?"<>|']
+        bad = [c for c in self.name if ord(c) < 32 or c in "/\\"]
         if not self.name.strip() or bad or self.name in (".", "..") or len(self.name) > 120:
             raise ConfigError(f"run.name {self.name!r}: it names the output files, so it must "
-                              "be 1 to 120 characters with no control character and none of "
-                              '/ \\ : * ? " < > |')
+                              "be 1 to 120 characters with no control character and no / or \\")
         if self.execution_lag < 0:
             raise ConfigError(f"run.execution_lag must be >= 0, got {self.execution_lag}")
         if not 1e-6 <= self.initial_capital <= 1e15:  # beyond, float round-off takes over
