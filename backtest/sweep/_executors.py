@@ -1,14 +1,14 @@
 """Where chunks run: this process, a local process pool, or a Dask cluster.
 
 Every executor ships the prepared sweep once per worker (the process pool's
-initializer; Dask ``scatter(broadcast=True)``), submits one task per chunk of
-trials and hands each finished chunk to ``collect`` as it completes. A chunk
-whose worker died is retried (by a fresh pool; by Dask's scheduler, up to its
-``allowed-failures``), then recorded as failed — never dropped. Ctrl-C cancels
-every pending task, stops the workers and re-raises. Waits are bounded: cluster
-start-up and connection time out (``SweepOptions.start_timeout_s``) with a
-one-line error, and a cluster that has lost every worker for ``STALL_S`` seconds
-ends the sweep.
+workers read it from a temporary file; Dask ``scatter(broadcast=True)``), submits
+one task per chunk of trials and hands each finished chunk to ``collect`` as it
+completes. A chunk whose worker died is retried (by a fresh pool; by Dask's
+scheduler, up to its ``allowed-failures``), then recorded as failed — never
+dropped. Ctrl-C cancels every pending task, stops the workers and re-raises.
+Waits are bounded: cluster start-up and connection time out
+(``SweepOptions.start_timeout_s``) with a one-line error, and a cluster that has
+lost every worker for ``STALL_S`` seconds ends the sweep.
 """
 
 from __future__ import annotations
@@ -17,11 +17,15 @@ import contextlib
 import logging
 import multiprocessing
 import os
+import pickle
+import tempfile
 import threading
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
+from multiprocessing.reduction import ForkingPickler
+from pathlib import Path
 from typing import Any
 
 from backtest.errors import BacktestError
@@ -66,10 +70,58 @@ def run_chunks(
 # -- a local process pool ------------------------------------------------------------
 
 
-def _init_worker(prepared: PreparedSweep, parent: int) -> None:
-    global _WORKER_PREPARED  # the pool initializer ships the sweep once per worker
-    _WORKER_PREPARED = prepared
+def _init_worker(shipped: str, parent: int) -> None:
+    global _WORKER_PREPARED  # the pool initializer loads the sweep once per worker
     threading.Thread(target=_exit_with, args=(parent,), daemon=True).start()
+    with Path(shipped).open("rb") as file:
+        _WORKER_PREPARED = pickle.load(file)
+
+
+_SHIP_PREFIX = "dcf-regime-sweep-"
+
+
+def _ship(prepared: PreparedSweep) -> Path:
+    """The prepared sweep in a temporary file that each pool worker reads at start.
+
+    Not through the pool's ``initargs``: CPython writes those into the spawn pipe
+    while it still holds the pipe's read end, so a worker killed before it has read
+    a payload larger than the pipe's buffer (64 KiB) blocks that write for ever —
+    the whole command hangs. A file read by the worker has no such wait. Files left
+    by a process that was killed are removed by the next sweep.
+    """
+    _remove_orphans()
+    name = ""
+    try:
+        fd, name = tempfile.mkstemp(prefix=f"{_SHIP_PREFIX}{os.getpid()}-", suffix=".pickle")
+        with os.fdopen(fd, "wb") as file:
+            file.write(ForkingPickler.dumps(prepared, pickle.HIGHEST_PROTOCOL))
+    except OSError as exc:
+        if name:
+            with contextlib.suppress(OSError):
+                Path(name).unlink()
+        raise BacktestError(f"could not write the sweep for the worker processes in "
+                            f"{tempfile.gettempdir()} ({exc.strerror or exc}); free space "
+                            "there or point TMPDIR elsewhere") from None
+    return Path(name)
+
+
+def _remove_orphans() -> None:
+    """Delete shipped sweeps whose process no longer exists (it was killed)."""
+    for path in Path(tempfile.gettempdir()).glob(f"{_SHIP_PREFIX}*.pickle"):
+        pid = path.name[len(_SHIP_PREFIX):].split("-", 1)[0]
+        if pid.isdigit() and not _alive(int(pid)):
+            with contextlib.suppress(OSError):
+                path.unlink()
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # exists, another user's
+        return True
+    return True
 
 
 def _exit_with(parent: int) -> None:
@@ -99,33 +151,46 @@ def _run_pool(prepared: PreparedSweep, chunks: Sequence[Chunk], collect: Collect
     todo = list(range(len(chunks)))
     attempts = [0] * len(chunks)
     context = multiprocessing.get_context("spawn")  # no fork of a threaded parent
-    while todo:
-        pool = ProcessPoolExecutor(max_workers=workers, mp_context=context,
-                                   initializer=_init_worker, initargs=(prepared, os.getpid()))
-        retry: list[int] = []
-        try:
-            futures: dict[Future[ChunkResult], int] = {
-                pool.submit(_evaluate_in_worker, chunks[c], metrics): c for c in todo
-            }
-            pending = set(futures)
-            while pending:
-                done, pending = wait(pending, timeout=_POLL_S, return_when=FIRST_COMPLETED)
-                for future in done:
-                    c = futures.pop(future)  # a finished future holds its result: drop it
-                    try:
-                        collect(chunks[c], future.result())
-                    except BrokenProcessPool:
-                        attempts[c] += 1
-                        if attempts[c] < _ATTEMPTS:
-                            retry.append(c)
-                        else:
-                            collect(chunks[c], f"WorkerDied: a pool worker died {_ATTEMPTS} "
-                                               "times while running this trial's chunk")
-        except BaseException:
-            _stop_pool(pool)
-            raise
-        pool.shutdown(wait=True)
-        todo = sorted(retry)
+    shipped = _ship(prepared)
+    try:
+        while todo:
+            todo = _run_pool_once(shipped, chunks, todo, attempts, collect, workers, metrics,
+                                  context)
+    finally:
+        with contextlib.suppress(OSError):
+            shipped.unlink()
+
+
+def _run_pool_once(shipped: Path, chunks: Sequence[Chunk], todo: list[int],
+                   attempts: list[int], collect: Collect, workers: int, metrics: bool,
+                   context: Any) -> list[int]:
+    """Run ``todo`` on a fresh pool; the chunks to retry because a worker died."""
+    pool = ProcessPoolExecutor(max_workers=workers, mp_context=context,
+                               initializer=_init_worker, initargs=(str(shipped), os.getpid()))
+    retry: list[int] = []
+    try:
+        futures: dict[Future[ChunkResult], int] = {
+            pool.submit(_evaluate_in_worker, chunks[c], metrics): c for c in todo
+        }
+        pending = set(futures)
+        while pending:
+            done, pending = wait(pending, timeout=_POLL_S, return_when=FIRST_COMPLETED)
+            for future in done:
+                c = futures.pop(future)  # a finished future holds its result: drop it
+                try:
+                    collect(chunks[c], future.result())
+                except BrokenProcessPool:
+                    attempts[c] += 1
+                    if attempts[c] < _ATTEMPTS:
+                        retry.append(c)
+                    else:
+                        collect(chunks[c], f"WorkerDied: a pool worker died {_ATTEMPTS} "
+                                           "times while running this trial's chunk")
+    except BaseException:
+        _stop_pool(pool)
+        raise
+    pool.shutdown(wait=True)
+    return sorted(retry)
 
 
 # -- Dask ------------------------------------------------------------------------------

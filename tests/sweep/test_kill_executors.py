@@ -1,0 +1,118 @@
+"""kill -9 during a parallel tune: no orphan process, no partial output (issue 18).
+
+The client is SIGKILLed while its workers run (a process pool, then a local Dask
+cluster): every process it started must be gone shortly after, and none of the
+outputs it was asked for may exist. A worker SIGKILLed mid-sweep is retried: the
+command still ends with the same numbers.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import pickle
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import psutil
+import pytest
+
+BACKTEST = str(Path(sys.executable).parent / "backtest")
+LONG = ["tune", "--param", "strategy.enter=-1:1:0.0002", "--param", "strategy.exit=-1.5,-1.2",
+        "--holdout", "0.3", "--quiet"]
+
+
+def _start(tmp_path: Path, executor: str) -> tuple[subprocess.Popen[bytes], list[Path]]:
+    outputs = [tmp_path / "t.json", tmp_path / "t.html", tmp_path / "t.md"]
+    proc = subprocess.Popen([BACKTEST, *LONG, "--executor", executor, "--workers", "2",
+                             "--json", str(outputs[0]), "--report", str(outputs[1]),
+                             "--summary", str(outputs[2])],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=tmp_path)
+    return proc, outputs
+
+
+def _workers(proc: subprocess.Popen[bytes], timeout: float = 90.0) -> list[psutil.Process]:
+    """The client's descendants once at least two of them are busy (the sweep is running)."""
+    client = psutil.Process(proc.pid)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        kids = client.children(recursive=True)
+        busy = [k for k in kids if _cpu(k) > 0.5]
+        if len(busy) >= 2:
+            return kids
+        assert proc.poll() is None, "the tune ended before its workers were seen"
+        time.sleep(0.5)
+    raise AssertionError("no busy workers within the timeout")
+
+
+def _cpu(process: psutil.Process) -> float:
+    try:
+        times = process.cpu_times()
+        return float(times.user + times.system)
+    except psutil.Error:
+        return 0.0
+
+
+@pytest.mark.parametrize("executor", ["processes", "dask"])
+def test_killing_the_client_leaves_no_orphan_and_no_partial_output(tmp_path, executor) -> None:
+    proc, outputs = _start(tmp_path, executor)
+    try:
+        descendants = _workers(proc)
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait(timeout=30)
+        _, alive = psutil.wait_procs(descendants, timeout=30)
+        assert not alive, [p.cmdline()[:3] for p in alive if p.is_running()]
+        assert not any(path.exists() for path in outputs)
+        assert not [p for p in tmp_path.iterdir() if p.name.startswith(".t.")]  # no temp
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+
+
+def test_a_killed_worker_is_retried_and_the_numbers_stay(tmp_path) -> None:
+    quick = ["tune", "--param", "strategy.enter=-1:1:0.002", "--holdout", "0.3", "--quiet"]
+    calm = subprocess.run([BACKTEST, *quick, "--json", str(tmp_path / "calm.json")],
+                          capture_output=True, cwd=tmp_path, timeout=600)
+    assert calm.returncode == 0, calm.stderr
+    proc = subprocess.Popen([BACKTEST, *quick, "--executor", "processes", "--workers", "2",
+                             "--json", str(tmp_path / "hit.json")],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, cwd=tmp_path)
+    try:
+        victim = _workers(proc)[-1]
+        victim.kill()
+        assert proc.wait(timeout=600) == 0, proc.stderr.read() if proc.stderr else ""
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    first = json.loads((tmp_path / "calm.json").read_text())
+    second = json.loads((tmp_path / "hit.json").read_text())
+    assert first["trials"]["list"] == second["trials"]["list"]
+    assert first["oos"] == second["oos"]
+
+
+def test_a_shipped_sweep_left_by_a_killed_process_is_removed(tmp_path, monkeypatch) -> None:
+    from backtest.sweep import _executors
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                          capture_output=True, text=True, check=True).stdout.strip()
+    orphan = tmp_path / f"dcf-regime-sweep-{dead}-x.pickle"
+    ours = tmp_path / f"dcf-regime-sweep-{os.getpid()}-y.pickle"
+    orphan.write_bytes(b"x")
+    ours.write_bytes(b"y")
+    shipped = _executors._ship({"panel": list(range(10))})  # type: ignore[arg-type]
+    assert not orphan.exists() and ours.exists()
+    assert pickle.loads(shipped.read_bytes()) == {"panel": list(range(10))}
+
+
+def test_no_room_for_the_shipped_sweep_is_one_line(tmp_path, monkeypatch) -> None:
+    from backtest.errors import BacktestError
+    from backtest.sweep import _executors
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "missing"))
+    with pytest.raises(BacktestError, match=r"could not write the sweep .* TMPDIR"):
+        _executors._ship({"panel": 1})  # type: ignore[arg-type]
