@@ -34,6 +34,7 @@ import math
 import os
 import resource
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -103,7 +104,8 @@ class MemoryPlan:
 
 def plan_chunks(
     *, n_trials: int, n_bars: int, n_calendar: int, n_assets: int, workers: int,
-    budget: int, executor: str, remote: bool, forced: int | None = None, reserve: int = 0,
+    budget: int, executor: str, remote: bool, forced: int | None = None,
+    reserve: int | Callable[[int], int] = 0,
 ) -> MemoryPlan:
     """The largest chunk that keeps the sweep within ``budget`` bytes.
 
@@ -116,8 +118,9 @@ def plan_chunks(
         Workers run on other machines (a Dask scheduler address).
     forced : int or None
         A chunk size asked for; checked against the budget.
-    reserve : int
-        Bytes the caller needs after the sweep, within the same budget.
+    reserve : int or callable
+        Bytes the caller needs after the sweep, within the same budget (or a function
+        of the number of trials giving them: the refusal then says how many fit).
 
     Raises
     ------
@@ -125,20 +128,22 @@ def plan_chunks(
         The returns matrix and one chunk do not fit; says how many trials would.
     """
     per = bytes_per_trial(n_bars, n_calendar, n_assets)
-    retained = n_trials * max(n_bars - 1, 0) * 8
     scratch = fixed_scratch(n_bars, n_assets)
     arrival = _ARRIVAL[executor] * 8 * n_bars
-    client = retained + reserve + (scratch if workers == 0 else 0)
-    if remote:
-        fit_client = (budget - client) // max(arrival, 1)
-        fit_worker = (budget - WORKER_BASE - scratch) // per
-        fit = min(fit_client, fit_worker)
-    else:
-        local = max(workers, 1)
+    needs = reserve if callable(reserve) else (lambda _n: reserve)
+
+    def fit_for(n: int) -> int:
+        """The largest chunk with ``n`` trials' returns and their statistics kept."""
+        client = n * max(n_bars - 1, 0) * 8 + needs(n) + (scratch if workers == 0 else 0)
+        if remote:
+            return int(min((budget - client) // max(arrival, 1),
+                           (budget - WORKER_BASE - scratch) // per))
         room = budget - client - workers * (WORKER_BASE + scratch)
-        fit = room // (local * per + arrival)
+        return int(room // (max(workers, 1) * per + arrival))
+
+    fit = fit_for(n_trials)
     if fit < 1:
-        _too_big(n_trials, n_bars, budget, client - retained, per, workers, reserve)
+        _too_big(n_trials, n_bars, budget, needs(n_trials), fit_for)
     balanced = math.ceil(n_trials / (TASKS_PER_WORKER * max(workers, 1))) if n_trials else 1
     chunk = int(max(1, min(fit, balanced, MAX_CHUNK)))
     if forced is not None:
@@ -148,14 +153,18 @@ def plan_chunks(
                 f"with {n_trials} trials x {n_bars} bars; at most {int(fit)} per chunk"
             )
         chunk = forced
-    return MemoryPlan(chunk=chunk, budget=budget, retained=retained, per_trial=per)
+    return MemoryPlan(chunk=chunk, budget=budget, retained=n_trials * max(n_bars - 1, 0) * 8,
+                      per_trial=per)
 
 
-def _too_big(n_trials: int, n_bars: int, budget: int, base: int, per: int, workers: int,
-             reserve: int) -> None:
+def _too_big(n_trials: int, n_bars: int, budget: int, reserve: int,
+             fit_for: Callable[[int], int]) -> None:
     row = max(n_bars - 1, 1) * 8
-    spare = budget - base - workers * WORKER_BASE - max(workers, 1) * per
-    fits = max(int(spare // (row * (1 + (reserve > 0)))), 0)
+    low, high = 0, n_trials  # fit_for(high) < 1; the largest n with fit_for(n) >= 1:
+    while high - low > 1:
+        mid = (low + high) // 2
+        low, high = (mid, high) if fit_for(mid) >= 1 else (low, mid)
+    fits = low if fit_for(low) >= 1 else 0
     after = (f" and {reserve / _GIB:.2f} GiB for the statistics after it" if reserve else "")
     raise BacktestError(
         f"max_memory = {budget / _GIB:.2f} GiB cannot hold the returns of {n_trials} trials x "

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -98,9 +98,10 @@ class SweepOptions:
         Seconds to reach the Dask scheduler at ``scheduler`` and hear it answer as one
         (a refused port, a wrong host or a listener that is not Dask is one line after
         at most this long).
-    reserve : int
+    reserve : int or callable
         Bytes of ``max_memory`` the caller keeps for what follows the sweep (``tune``'s
-        statistics); the sweep plans its chunks within the rest.
+        statistics), or a function of the number of trials giving them (then a refusal
+        says how many trials would fit); the sweep plans its chunks within the rest.
     """
 
     executor: Executor = "local"
@@ -111,7 +112,7 @@ class SweepOptions:
     start_timeout_s: float = 60.0
     metrics: bool = True
     connect_timeout_s: float = 10.0
-    reserve: int = 0
+    reserve: int | Callable[[int], int] = 0
 
     def __post_init__(self) -> None:
         if self.executor not in EXECUTORS:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -303,7 +304,7 @@ def run_tune(
     # tune scores trials with vectorized objectives on its own windows: the sweep's
     # per-trial metrics (a third of a sweep's work at daily frequency) would be thrown away
     n_swept = len(swept.trials)
-    reserve = statistics_bytes(n_swept, len(swept.index))
+    reserve = partial(statistics_bytes, n_bars=len(swept.index))
     sweep = run_sweep(swept, replace(options or SweepOptions(), metrics=False, reserve=reserve),
                       lambda n: report("running", n, n_swept))
     label = _benchmark(config, sweep.benchmarks)

@@ -102,3 +102,21 @@ def test_the_reserve_shrinks_what_the_sweep_may_use() -> None:
     with pytest.raises(BacktestError, match="for the statistics after it"):
         plan_chunks(n_trials=1000, workers=0, budget=200 << 20, remote=False,
                     executor="local", reserve=150 << 20, **SIZE)
+
+
+def test_the_refusal_says_exactly_how_many_trials_fit_with_their_statistics() -> None:
+    # the bench asks for 10x too many trials and runs the count the refusal names: that
+    # count must plan, and one more must not (the statistics grow with the trials)
+    def statistics(n: int) -> int:
+        return 300 << 20 if n else 0  # a fixed block once there is a trial, plus per trial
+    budget = 1 << 30
+    with pytest.raises(BacktestError) as info:
+        plan_chunks(n_trials=100_000, workers=2, budget=budget, remote=False,
+                    executor="processes", reserve=statistics, **SIZE)
+    fits = int(str(info.value).split("about ")[1].split(" trials fit")[0])
+    assert fits > 0
+    plan_chunks(n_trials=fits, workers=2, budget=budget, remote=False, executor="processes",
+                reserve=statistics, **SIZE)
+    with pytest.raises(BacktestError):
+        plan_chunks(n_trials=fits + 1, workers=2, budget=budget, remote=False,
+                    executor="processes", reserve=statistics, **SIZE)
