@@ -171,10 +171,11 @@ def _summary_on_error(command: Callable[..., None]) -> Callable[..., None]:
             summary = kwargs.get("summary")
             if summary is not None:
                 from backtest._ci import error_markdown
+                from backtest.report._io import write_text_atomic
 
-                with contextlib.suppress(OSError):
-                    summary.write_text(error_markdown("tune", " ".join(str(exc).split())),
-                                       encoding="utf-8")
+                with contextlib.suppress(BacktestError):  # the first error is the one to see
+                    write_text_atomic(summary, error_markdown(
+                        "tune", " ".join(str(exc).split())), "tune summary")
             raise
 
     return run

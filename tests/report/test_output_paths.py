@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import stat
 import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -49,6 +50,34 @@ def test_a_fifo_is_streamed_to(tmp_path) -> None:
     reader.join(timeout=10)
     assert got == ["through the pipe"]
     assert stat.S_ISFIFO(fifo.stat().st_mode)  # still a FIFO, not a file
+
+
+def test_a_fifo_without_a_reader_is_an_error_not_a_hang(tmp_path, monkeypatch) -> None:
+    from backtest.report import _io
+
+    monkeypatch.setattr(_io, "FIFO_WAIT_S", 0.3)
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    with pytest.raises(BacktestError, match="no process opened the named pipe for reading"):
+        write_text_atomic(fifo, "nobody listens", "summary")
+    assert stat.S_ISFIFO(fifo.stat().st_mode)
+
+
+def test_a_late_reader_of_a_fifo_gets_all_of_a_large_text(tmp_path) -> None:
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    text = "0123456789" * 100_000  # 1 MB, far more than a pipe's 64 KiB buffer
+    got: list[str] = []
+
+    def read_later() -> None:
+        time.sleep(0.5)  # the writer is waiting for a reader by now
+        got.append(fifo.read_text())
+
+    reader = threading.Thread(target=read_later)
+    reader.start()
+    write_text_atomic(fifo, text, "summary")
+    reader.join(timeout=10)
+    assert got == [text]
 
 
 def test_a_device_stays_a_device(tmp_path) -> None:
