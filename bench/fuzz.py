@@ -1,9 +1,12 @@
 """Fuzz the `backtest` command with malformed inputs and count what happens (issue 11).
 
 Target: >= 10,000 cases, 0 tracebacks, 0 hangs (> 30 s), 0 errors that are not one
-clean line. The cases cycle through seven kinds of input — TOML configs, `--set`
-values, CSV files, mirror files, cache files, regime catalogs, `signal --asof` values
-(exit 4, a reading whose state is unknown, counts as success) — made by the
+clean line, 0 damaged files (an input, a link or a device changed outside the output
+directory and the cache). The cases cycle through every kind of input — TOML configs,
+`--set` values, CSV files, mirror files, cache files, regime catalogs, `signal --asof`
+values (exit 4, a reading whose state is unknown, counts as success), `tune` options
+and baselines, `init` targets, `report` documents, `thesis` options and the output
+paths of every command that writes (links, devices, pipes, directories) — made by the
 generators in tests/fuzz/cases.py from `random.Random(f"{seed}-{kind}-{i}")`, so a
 run is reproducible and a case can be replayed by its number. Each runs through the
 real CLI in this process (Typer's CliRunner) under a 30 s alarm. Printed, never
@@ -83,7 +86,7 @@ def main() -> None:
         print(f"{kind:<9}" + "".join(f"{counts[kind][o]:>15}" for o in cases.OUTCOMES)
               + f"{seconds[kind] / max(n, 1):>9.3f}")
     print(f"{'total':<9}" + "".join(f"{total[o]:>15}" for o in cases.OUTCOMES))
-    print(f"targets: traceback 0, hang 0, unclean_error 0 -> "
+    print(f"targets: traceback 0, hang 0, unclean_error 0, damaged 0 -> "
           f"{'met' if not bad else f'{len(bad)} case(s) to fix'}")
     for line in bad[:40]:
         print(line)

@@ -2,10 +2,13 @@
 
 One generator per kind of input a user (or a red team) hands the program: TOML run
 configs, ``--set`` overrides, CSV files, mirror directories, cache files, regime
-catalogs and ``signal --asof`` values. Each turns a :class:`random.Random` into a :class:`Case` — files to write
-and the command line to run. :func:`run_case` runs it through the real CLI in this
-process (Typer's ``CliRunner``) under a time limit and sorts the result into one of
-:data:`OUTCOMES`. The hypothesis suite (``tests/fuzz/test_fuzz.py``) and the
+catalogs, ``signal --asof`` values, ``tune`` options and baselines, ``init`` targets,
+``report`` documents, ``thesis`` options, and the output paths of every command that
+writes. Each turns a :class:`random.Random` into a :class:`Case` — files to write and
+the command line to run. :func:`run_case` runs it through the real CLI in this
+process (Typer's ``CliRunner``) under a time limit, checks that nothing outside the
+output directory and the cache changed (:func:`snapshot`), and sorts the result into
+one of :data:`OUTCOMES`. The hypothesis suite (``tests/fuzz/test_fuzz.py``) and the
 benchmark (``bench/fuzz.py``, >= 10,000 cases) share these generators.
 """
 
@@ -29,7 +32,9 @@ import pandas as pd
 
 from .inputs import corrupt_text, csv_text, mutate, to_catalog, to_toml
 
-OUTCOMES = ("clean_error", "success", "traceback", "unclean_error", "hang")
+OUTCOMES = ("clean_error", "success", "traceback", "unclean_error", "hang", "damaged")
+#: Directories a case's command may change: its outputs and the cache it owns.
+WRITABLE = ("out", "cache")
 REPO = Path(__file__).resolve().parents[2]
 DEFAULT_CONFIG = REPO / "strategies" / "duration_rotation.toml"
 #: Every strategy kind, empirical sleeves, the synthetic market (no files needed).
@@ -466,10 +471,106 @@ def report_case(rng: Random) -> Case:
                 {"r.json": body})
 
 
+def thesis_case(rng: Random) -> Case:
+    """``backtest thesis`` with odd bootstrap sizes, seeds, idea dates and mechanism series."""
+    args = ["thesis", *rng.choice([[], [str(DEFAULT_CONFIG)], [str(SYNTHETIC_CONFIG)]]),
+            "--reps", _pick(rng, ["20", "50"], ["0", "1", "-1", "x", "1e3", "10000000000"])]
+    if rng.random() < 0.5:
+        args += ["--seed", _pick(rng, ["0", "7", str(2**63 - 1)], ["-1", str(2**63), "x", ""])]
+    for _ in range(rng.randrange(0, 3)):
+        key, good, bad = rng.choice(_THESIS_SETS)
+        args += ["--set", f"{key}={_pick(rng, good, bad, 0.5)}"]
+    if rng.random() < 0.3:
+        args += ["--json", rng.choice(["{root}/out/t.json", "{root}", "/dev/null"])]
+    return Case("thesis", args)
+
+
+#: ``--set`` keys the thesis reads: (key, good values, bad values), TOML-encoded.
+_THESIS_SETS = [
+    ("run.idea_date", ['"2000-01-01"', '"1990-06-30"'],
+     ['"1800-01-01"', '"9999-12-31"', '"x"', "1", '""', '"2000-13-01"', "2000-01-01"]),
+    ("thesis.bootstrap_reps", ["30"], ["0", "-5", '"x"', "1e9", "true"]),
+    ("thesis.seed", ["3"], ["-1", '"x"', "1.5"]),
+    ("thesis.yield_lag_bars", ["0", "2"], ["-1", "100000", '"x"']),
+    ("thesis.yield_series", ['"AAA"'], ['"NOPE"', '""', '"AAA +"', "1"]),
+    ("thesis.credit_series", ['"BAA - AAA"'], ['"BAA / 0"', '"BAA - NOPE"', "[]"]),
+    ("thesis.market", ['"MKT"'], ['"NOPE"', '""', "0"]),
+]
+
+
+def _fifo_reader(path: Path, limit_s: float = 40.0) -> None:
+    """Read ``path`` (a named pipe) until a writer has come and gone, or ``limit_s``."""
+    import os
+    import threading
+
+    def read() -> None:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)  # never waits for a writer
+        seen = False
+        deadline = time.monotonic() + limit_s
+        try:
+            while time.monotonic() < deadline:
+                try:
+                    chunk = os.read(fd, 1 << 16)
+                except BlockingIOError:  # a writer is connected, nothing yet
+                    seen = True
+                    time.sleep(0.01)
+                    continue
+                if chunk:
+                    seen = True
+                elif seen:
+                    return  # the writer closed: end of file
+                else:
+                    time.sleep(0.05)  # no writer yet
+        finally:
+            os.close(fd)
+
+    threading.Thread(target=read, daemon=True).start()
+
+
+def _output_setup(root: Path) -> None:
+    """What stands at the output paths: links, a directory, a pipe, a file's child."""
+    import os
+
+    (root / "out").mkdir()
+    (root / "out" / "real.txt").write_text("the link's target\n")
+    (root / "link").symlink_to(root / "out" / "real.txt")
+    (root / "dangling").symlink_to(root / "out" / "sub" / "new.txt")
+    (root / "dirlink").symlink_to(root / "out")
+    (root / "file.txt").write_text("a file, not a directory\n")
+    os.mkfifo(root / "fifo")
+    os.mkfifo(root / "deaf")  # nobody ever reads it: an error after the writer's wait
+    _fifo_reader(root / "fifo")
+
+
+#: Output paths: what stands there decides how it is written (or why not).
+_OUTPUT_PATHS = ["{root}/out/o.txt", "{root}/link", "{root}/dangling", "{root}/dirlink",
+                 "{root}", "/dev/null", "/dev/full", "-", "{root}/fifo", "{root}/file.txt/o",
+                 "{root}/" + "n" * 300, "{root}/out/a\x00b", "{root}/new/deep/o.txt", "",
+                 "{root}/out/o.txt/"]
+
+
+def output_case(rng: Random) -> Case:
+    """Every command that writes, told to write to a link, a device, a pipe or a directory."""
+    path = rng.choice(_OUTPUT_PATHS if rng.random() < 0.97 else [*_OUTPUT_PATHS, "{root}/deaf"])
+    quick = ["--param", "strategy.enter=0,1", "--holdout", "0.3", "--quiet"]
+    args = rng.choice([
+        ["signal", str(SYNTHETIC_CONFIG), "--json", path],
+        ["run", str(SYNTHETIC_CONFIG), "--json", path, "--no-html"],
+        ["tune", *quick, "--json", path],
+        ["tune", *quick, "--summary", path],
+        ["tune", *quick, "--report", path],
+        ["tune", *quick, "--junit", path],
+        ["report", "{root}/r.json", "-o", path],
+        ["thesis", str(SYNTHETIC_CONFIG), "--reps", "20", "--json", path],
+    ])
+    files = {"r.json": json.dumps(_result_document()).encode()} if "report" in args else {}
+    return Case("output", args, files, setup=_output_setup)
+
+
 GENERATORS: dict[str, Callable[[Random], Case]] = {
     "config": config_case, "set": set_case, "csv": csv_case, "mirror": mirror_case,
     "cache": cache_case, "catalog": catalog_case, "signal": signal_case, "tune": tune_case,
-    "init": init_case, "report": report_case,
+    "init": init_case, "report": report_case, "thesis": thesis_case, "output": output_case,
 }
 
 
@@ -528,6 +629,7 @@ def run_case(case: Case, root: Path, *, limit_s: float = 30.0) -> Result:
 
     started = time.perf_counter()
     args = case.materialise(root)
+    before = snapshot(root)
     runner = CliRunner()
     try:
         with _time_limit(limit_s):
@@ -542,4 +644,46 @@ def run_case(case: Case, root: Path, *, limit_s: float = 30.0) -> Result:
     command = next((a for a in args if a in ("signal", "run", "tune", "data", "regimes",
                                              "compare", "thesis", "report")), "")
     outcome, detail = judge(result.exit_code, result.stderr, exception, command=command)
+    damage = damaged(before, snapshot(root))
+    if damage:
+        outcome, detail = "damaged", f"{damage} ({' '.join(args)[:150]})"
     return Result(case.kind, outcome, result.exit_code, detail, time.perf_counter() - started)
+
+
+def snapshot(root: Path) -> dict[str, str]:
+    """What stands under ``root`` outside :data:`WRITABLE`, and the two devices outputs try.
+
+    A file by its content's hash, a link by its target, anything else by its type: an
+    input rewritten, a link replaced by a file or a device turned into a file shows.
+    """
+    import hashlib
+    import os
+    import stat as st
+
+    seen: dict[str, str] = {}
+    for device in ("/dev/null", "/dev/full"):
+        seen[device] = "device" if st.S_ISCHR(os.lstat(device).st_mode) else "not a device"
+    for folder, dirs, names in os.walk(root):
+        rel_folder = Path(folder).relative_to(root)
+        if rel_folder == Path():
+            dirs[:] = [d for d in dirs if d not in WRITABLE]
+        for name in [*names, *dirs]:
+            path = Path(folder) / name
+            mode = os.lstat(path).st_mode
+            key = str(rel_folder / name)
+            if st.S_ISLNK(mode):
+                seen[key] = f"link to {path.readlink()}"
+            elif st.S_ISREG(mode):
+                seen[key] = "file " + hashlib.sha256(path.read_bytes()).hexdigest()[:16]
+            else:
+                seen[key] = "directory" if st.S_ISDIR(mode) else f"mode {st.S_IFMT(mode):o}"
+    return seen
+
+
+def damaged(before: dict[str, str], after: dict[str, str]) -> str:
+    """The first thing that was there before and is gone or changed; '' if none."""
+    for key, was in before.items():
+        now = after.get(key, "gone")
+        if now != was:
+            return f"{key}: {was.split(' ')[0]} -> {now.split(' ')[0]}"
+    return ""
