@@ -31,7 +31,31 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["bar_turnover", "net_returns", "value_path"]
+__all__ = ["bar_turnover", "net_returns", "simulation_prices", "value_path"]
+
+#: First prices within [2^-64, 2^64] are simulated as quoted.
+_PRICE_RANGE = 64
+
+
+def simulation_prices(close: np.ndarray) -> np.ndarray:
+    """The prices to simulate on: each far-out asset times a power of two.
+
+    Only returns matter to the rules above, but the simulation holds share counts
+    (value / price): an asset quoted near 1e-298 overflows them to inf (issue 18: a
+    traceback from vectorbt). An asset whose first price lies outside [2^-64, 2^64]
+    is rescaled by the power of two that brings that price into [0.5, 1): exact in
+    binary floating point, so its returns are unchanged. Others are left as quoted,
+    so the simulation's absolute tolerances on share counts see the usual sizes.
+    Every executor of the rules (vectorbt, the sweep kernel) calls this.
+    """
+    close = np.asarray(close, dtype="float64")
+    if not close.size:
+        return close
+    _, exponent = np.frexp(close[0])
+    far = (exponent < -_PRICE_RANGE) | (exponent > _PRICE_RANGE)
+    if not far.any():
+        return close
+    return close * np.ldexp(1.0, np.where(far, -exponent, 0))
 
 
 def value_path(

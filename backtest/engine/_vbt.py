@@ -16,6 +16,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from backtest.engine._accounting import simulation_prices
+
 __all__ = ["Simulation", "simulate"]
 
 
@@ -55,6 +57,9 @@ def simulate(
     """
     import vectorbt as vbt
 
+    # far-out price levels rescaled exactly (share counts never leave this function)
+    prices = pd.DataFrame(simulation_prices(prices.to_numpy(dtype="float64")),
+                          index=prices.index, columns=prices.columns)
     portfolio = vbt.Portfolio.from_orders(
         close=prices,
         size=targets,

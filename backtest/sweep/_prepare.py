@@ -27,6 +27,7 @@ from backtest.config import RunConfig, parse_config, replace_strategy, set_path,
 from backtest.config._overrides import plain
 from backtest.data.base import FetchedSeries, SeriesRequest
 from backtest.data.dataset import Dataset, Loader, build_dataset
+from backtest.engine._accounting import simulation_prices
 from backtest.errors import BacktestError, ConfigError, DataError
 from backtest.runner import conventions, prepare_market
 from backtest.strategies import load_strategy
@@ -170,7 +171,7 @@ def _slot(market: MarketData, cash: str) -> MarketSlot:
     prices = market.prices.loc[market.index]
     return MarketSlot(
         market=market,
-        close=np.ascontiguousarray(prices.to_numpy(dtype="float64")),
+        close=np.ascontiguousarray(simulation_prices(prices.to_numpy(dtype="float64"))),
         cash_col=int(prices.columns.get_loc(cash)),
         cash_returns=prices[cash].pct_change().iloc[1:].rename("cash"),
     )

@@ -149,3 +149,33 @@ def test_result_is_immutable_and_summarised() -> None:
     frame = res.to_frame()
     assert {"return", "value", "turnover", "w_A"} <= set(frame.columns)
     np.testing.assert_allclose(res.weights.sum(axis=1), 1.0, atol=1e-9)
+
+
+@pytest.mark.parametrize("scale", [2.0**-990, 2.0**990, 1e-298, 1e298])
+def test_the_price_level_changes_no_number(scale: float) -> None:
+    # issue 18 item 11: prices near 1e-298 overflowed vectorbt's share counts (a
+    # traceback). Only returns matter: a power of two gives the same bits, any other
+    # scale the same numbers to rounding.
+    prices = _market(3)
+    targets = _random_targets(prices, 4)
+    costs = CostModel(fees_bps=5.0, slippage_bps=2.0)
+    plain = run_backtest(Decision(targets), prices, cash="CASH", costs=costs,
+                         execution_lag=1, periods_per_year=12)
+    scaled = run_backtest(Decision(targets), prices * scale, cash="CASH", costs=costs,
+                          execution_lag=1, periods_per_year=12)
+    for name in ("values", "returns", "weights", "turnover"):
+        a, b = getattr(plain, name).to_numpy(), getattr(scaled, name).to_numpy()
+        if np.log2(scale).is_integer():
+            np.testing.assert_array_equal(a, b)
+        else:
+            np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-15)
+
+
+def test_simulation_prices_rescale_only_far_out_assets_and_keep_their_returns() -> None:
+    from backtest.engine._accounting import simulation_prices
+
+    close = _market(5).to_numpy() * np.array([1.0, 1e-298, 1e300, 2.0**70])
+    out = simulation_prices(close)
+    np.testing.assert_array_equal(out[:, 0], close[:, 0])  # 50-ish: as quoted
+    assert np.all((out[0, 1:] >= 0.5) & (out[0, 1:] < 1.0))
+    np.testing.assert_array_equal(out[1:] / out[:-1], close[1:] / close[:-1])
