@@ -54,13 +54,18 @@ def stationary_block_lengths(x: FloatArray) -> FloatArray:
     m_max = math.ceil(math.sqrt(n)) + kn
     cv = 2 * math.sqrt(np.log10(n) / n)
     squares = eps * eps
-    head = np.cumsum(squares, axis=0)  # head[i] = sum of the first i + 1 squares
-    tail = np.cumsum(squares[::-1], axis=0)  # tail[i] = sum of the last i + 1 squares
-    total = head[-1]
+    # head[i] = sum of the first i + 1 squares, tail[i] of the last i + 1; a short
+    # series' lag window reaches past its end (n < ~12): there the sums are all of it
+    # and the cross products 0, as in arch's loop (whose 0/0 autocorrelation is NaN)
     lags = np.arange(m_max + 1)
-    cross = np.stack([np.einsum("ij,ij->j", eps[i:], eps[: n - i]) for i in lags])
+    reach = np.minimum(lags, n - 1)
+    head = np.cumsum(squares, axis=0)[reach]
+    tail = np.cumsum(squares[::-1], axis=0)[reach]
+    total = squares.sum(axis=0)
+    cross = np.stack([np.einsum("ij,ij->j", eps[i:], eps[: n - i]) if i < n
+                      else np.zeros(x.shape[1]) for i in lags])
     with np.errstate(divide="ignore", invalid="ignore"):
-        acorr = np.abs(cross) / np.sqrt((total - head[lags]) * (total - tail[lags]))
+        acorr = np.abs(cross) / np.sqrt((total - head) * (total - tail))
     acv = cross / n
     quiet = (acorr < cv).astype(np.int64)
     window = np.cumsum(np.vstack([np.zeros((1, x.shape[1]), np.int64), quiet]), axis=0)

@@ -232,7 +232,9 @@ def test_bad_input() -> None:
         spa_test(bench, np.where(trials > 0.02, np.nan, trials), seed=0)
 
 
-@pytest.mark.parametrize("n_obs", [64, 400, 3000])
+# 8-12 bars: the lag window reaches past the series' end (issue 18 item 11: an IndexError
+# for a monthly series with a gap, where arch itself still answers)
+@pytest.mark.parametrize("n_obs", [8, 9, 11, 12, 64, 400, 3000])
 def test_vectorized_block_lengths_equal_archs(n_obs) -> None:
     from backtest.stats._blocklength import stationary_block_lengths
 
@@ -243,5 +245,16 @@ def test_vectorized_block_lengths_equal_archs(n_obs) -> None:
     x[:, 3] = 0.0  # constant: undefined
     with np.errstate(divide="ignore", invalid="ignore"):
         expected = optimal_block_length(x)["stationary"].to_numpy()
-    np.testing.assert_allclose(stationary_block_lengths(x), expected, rtol=1e-10)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        np.testing.assert_allclose(stationary_block_lengths(x), expected, rtol=1e-10)
     assert np.isnan(expected[3])
+
+
+@pytest.mark.parametrize("n_obs", range(2, 8))
+def test_block_lengths_of_a_series_too_short_for_arch_are_defined(n_obs) -> None:
+    from backtest.stats._blocklength import stationary_block_lengths
+
+    x = np.random.default_rng(n_obs).normal(size=(n_obs, 2))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        lengths = stationary_block_lengths(x)  # arch raises ValueError below 8 bars
+    assert np.all((lengths > 0) & (lengths <= np.ceil(n_obs / 3)))  # the cap, as arch
