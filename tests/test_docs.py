@@ -66,6 +66,9 @@ ALLOWED = {
     "dask scheduler --port 8786": "starts a scheduler that runs until stopped",
     "dask worker tcp://SCHEDULER_HOST:8786 --nworkers 2 --nthreads 1 --memory-limit 4GB":
         "a worker that connects to a scheduler on another machine and runs until stopped",
+    "DASK_CONFIG=dask-config dask worker tcp://SCHEDULER_HOST:8786 --nworkers 2 --nthreads 1":
+        "the same worker with the allocator settings: tests/sweep/test_dask_cli_cluster.py "
+        "starts this topology on loopback with the page's config file",
     "backtest data fetch fred:DGS10 fred:BAA10Y yahoo:QQQ":
         "downloads from FRED and Yahoo; the suite never touches the network (the --mirror "
         "form of the same command runs, docs/cli.md)",
