@@ -23,6 +23,7 @@ import time
 import tomllib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from random import Random
 from typing import Any
@@ -520,15 +521,15 @@ def _fifo_reader(path: Path, limit_s: float = 40.0) -> None:
                 elif seen:
                     return  # the writer closed: end of file
                 else:
-                    time.sleep(0.05)  # no writer yet
+                    time.sleep(0.1)  # no writer yet
         finally:
             os.close(fd)
 
     threading.Thread(target=read, daemon=True).start()
 
 
-def _output_setup(root: Path) -> None:
-    """What stands at the output paths: links, a directory, a pipe, a file's child."""
+def _output_setup(root: Path, *, read_fifo: bool) -> None:
+    """What stands at the output paths: links, a directory, pipes, a file's child."""
     import os
 
     (root / "out").mkdir()
@@ -539,7 +540,8 @@ def _output_setup(root: Path) -> None:
     (root / "file.txt").write_text("a file, not a directory\n")
     os.mkfifo(root / "fifo")
     os.mkfifo(root / "deaf")  # nobody ever reads it: an error after the writer's wait
-    _fifo_reader(root / "fifo")
+    if read_fifo:  # a reader only when the case writes there (each one polls)
+        _fifo_reader(root / "fifo")
 
 
 #: Output paths: what stands there decides how it is written (or why not).
@@ -564,7 +566,8 @@ def output_case(rng: Random) -> Case:
         ["thesis", str(SYNTHETIC_CONFIG), "--reps", "20", "--json", path],
     ])
     files = {"r.json": json.dumps(_result_document()).encode()} if "report" in args else {}
-    return Case("output", args, files, setup=_output_setup)
+    setup = partial(_output_setup, read_fifo=path == "{root}/fifo")
+    return Case("output", args, files, setup=setup)
 
 
 GENERATORS: dict[str, Callable[[Random], Case]] = {
