@@ -3,15 +3,17 @@
 Tables are built from the same comparison as the HTML report (saved-result
 documents → :class:`backtest.report.Comparison`), so ``run``, ``compare`` and
 ``report`` print the same numbers the page shows. They use the terminal's width
-(100 columns when the output is not a terminal and ``COLUMNS`` is unset), never
-cut a strategy label (a long label is shortened with a numbered legend, then
-wrapped) and keep one regime per line.
+(100 columns when the output is not a terminal and ``COLUMNS`` is unset) and never
+cut a label or a number: a long strategy label is shortened with a numbered
+legend, then wrapped; a regime name wraps; when the columns do not fit, a table
+splits into column groups, each repeating the label column (:func:`_column_groups`).
 """
 
 from __future__ import annotations
 
 import math
 import os
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from rich import box
@@ -76,12 +78,13 @@ def _labels(comparison: Comparison, room: int) -> tuple[list[str], list[str]]:
 
 
 def _metric_table(comparison: Comparison, keys: list[str], labels: list[str],
-                  title: str, with_benchmark: bool) -> Table:
+                  title: str | None, with_benchmark: bool, label_width: int) -> Table:
     from backtest.metrics import Metric
 
     table = Table(title=title, title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False,
                   collapse_padding=True)
-    table.add_column("Strategy", overflow="fold", min_width=min(24, max(map(len, labels))))
+    table.add_column("Strategy", overflow="fold", min_width=min(12, label_width),
+                     max_width=label_width)
     percent = {str(m): m.is_percent for m in Metric}
     for key in keys:
         table.add_column(_SHORT.get(key, key), justify="right", no_wrap=True)
@@ -94,6 +97,47 @@ def _metric_table(comparison: Comparison, keys: list[str], labels: list[str],
             row.append(entry.benchmark or "none")
         table.add_row(*row)
     return table
+
+
+def _column_groups(width: int, build: Callable[[list[int], int], Table], n: int,
+                   labels: list[str], least: int) -> list[Table]:
+    """Tables of the label column and consecutive columns ``0..n-1``, each within ``width``.
+
+    ``build(columns, label_width)`` makes the table of those columns. As few groups as
+    the natural widths allow (at least one column each), balanced in size, so no column
+    is ever squeezed: numbers keep every digit. The label column starts at ``least``
+    columns (or the longest label) and takes whatever room its group leaves, wrapping
+    what still does not fit.
+    """
+    longest = max(map(len, labels), default=1)
+    narrow = max(1, min(longest, least))
+
+    def fits(columns: list[int]) -> bool:
+        return _natural_width(build(columns, narrow)) <= width
+
+    groups: list[list[int]] = []
+    for column in range(n):
+        if groups and fits([*groups[-1], column]):
+            groups[-1].append(column)
+        else:
+            groups.append([column])
+    if len(groups) > 1:  # the same number of groups, evenly sized, when they fit
+        size = -(-n // len(groups))
+        even = [list(range(i, min(i + size, n))) for i in range(0, n, size)]
+        if len(even) == len(groups) and all(map(fits, even)):
+            groups = even
+    tables = []
+    for group in groups or [[]]:
+        slack = width - _natural_width(build(group, narrow))
+        tables.append(build(group, max(narrow, min(longest, narrow + slack))))
+    return tables
+
+
+def _natural_width(table: Table) -> int:
+    from rich.measure import Measurement
+
+    console = Console(width=100_000)
+    return Measurement.get(console, console.options, table).maximum
 
 
 def metrics_tables(comparison: Comparison, width: int) -> Group:
@@ -110,8 +154,7 @@ def metrics_tables(comparison: Comparison, width: int) -> Group:
     present = {k for e in comparison.entries for k in e.data.metrics}
     absolute = [str(m) for m in Metric if str(m) in present and str(m) not in _RELATIVE]
     relative = [k for k in _RELATIVE if k in present]
-    room = width - 9 * len(absolute) - 2
-    labels, legend = _labels(comparison, room)
+    labels, legend = _labels(comparison, max(24, width // 4))
     run = comparison.runs[0].conventions
     same = all(r.conventions.get("periods_per_year") == run.get("periods_per_year")
                for r in comparison.runs)
@@ -124,18 +167,30 @@ def metrics_tables(comparison: Comparison, width: int) -> Group:
         f"{len(comparison.runs)} runs · conventions per run in the report"
         + ("" if same else " (their periods_per_year differ)")
     )
-    first = _metric_table(comparison, absolute, labels, title, with_benchmark=False)
-    first.caption = ("Sharpe/Sortino on returns in excess of the cash asset; Total = compounded "
-                     "over the window; Turn/yr one-way after the initial build (Build); "
-                     "Off = share of bars whose close decided risk-off.")
-    parts: list[Table | Text] = [first]
+    least = max(24, width // 4)
+
+    def returns_and_risk(columns: list[int], label_width: int) -> Table:
+        return _metric_table(comparison, [absolute[i] for i in columns], labels, None,
+                             with_benchmark=False, label_width=label_width)
+
+    tables = _column_groups(width, returns_and_risk, len(absolute), labels, least)
+    tables[0].title = title
+    tables[-1].caption = ("Sharpe/Sortino on returns in excess of the cash asset; Total = "
+                         "compounded over the window; Turn/yr one-way after the initial build "
+                         "(Build); Off = share of bars whose close decided risk-off.")
     if relative and any(e.benchmark for e in comparison.entries):
-        second = _metric_table(comparison, relative, labels,
-                               "Against the benchmark (excess of cash for beta and alpha)",
-                               with_benchmark=True)
-        parts.append(second)
+
+        def against(columns: list[int], label_width: int) -> Table:
+            return _metric_table(comparison, [relative[i] for i in columns], labels, None,
+                                 with_benchmark=columns[-1:] == [len(relative) - 1],
+                                 label_width=label_width)
+
+        second = _column_groups(width, against, len(relative), labels, least)
+        second[0].title = "Against the benchmark (excess of cash for beta and alpha)"
+        tables += second
+    parts: list[Table | Text] = list(tables)
     if legend:
-        parts.append(Text("  ".join(legend)))
+        parts.append(Text("\n".join(legend)))  # one run per line: a name never splits
     return Group(*parts)
 
 
@@ -153,11 +208,12 @@ def differs_table(comparison: Comparison) -> Table | None:
     return table
 
 
-def regime_summary(run: RunData, label: str | None = None, width: int = PIPE_WIDTH) -> Table:
-    """Per regime, one line each: the strategy under test, the sleeve spread, the signal's timing.
+def regime_summary(run: RunData, label: str | None = None, width: int = PIPE_WIDTH) -> Group:
+    """Per regime, one row each: the strategy under test, the sleeve spread, the signal's timing.
 
-    The numeric columns keep their full width; a regime name longer than the room
-    left is shortened with an ellipsis (the report has the full catalog).
+    The numeric columns keep their full width; a long regime name wraps within its
+    column; on a narrow terminal the columns split into groups (each repeating the
+    regime name).
     """
     shown = label or run.main
     rows = run.regimes
@@ -174,29 +230,26 @@ def regime_summary(run: RunData, label: str | None = None, width: int = PIPE_WID
             _fmt(r["long_minus_short"], True), hit,
         ])
     headers = ["Regime", "Kind", "Dates", "Return", "MaxDD", "L−S", "Risk-off"]
-    # on a narrow terminal, drop Kind, then MaxDD, before a regime name gets under 20 columns
-    for optional in ("Kind", "MaxDD"):
-        needed = [max([len(h)] + [len(line[i]) for line in lines]) for i, h in enumerate(headers)]
-        if width - sum(needed[1:]) - 2 * len(headers) >= 20:
-            break
-        drop = headers.index(optional)
-        headers.pop(drop)
-        lines = [line[:drop] + line[drop + 1:] for line in lines]
-    needed = [max([len(h)] + [len(line[i]) for line in lines]) for i, h in enumerate(headers)]
-    table = Table(title=f"Regimes inside the data — {shown} (returns over each regime)",
-                  title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False, width=min(
-                      width, sum(needed) + 2 * len(headers)))
-    # the other columns have fixed widths; the regime name gets the rest of the line
-    table.add_column("Regime", no_wrap=True, overflow="ellipsis", ratio=1)
-    for i, header in enumerate(headers[1:], start=1):
-        table.add_column(header, justify="left" if header in ("Kind", "Dates") else "right",
-                         no_wrap=True, width=needed[i])
-    for line in lines:
-        table.add_row(*line)
+    def regimes(columns: list[int], name_width: int) -> Table:
+        table = Table(box=box.SIMPLE_HEAD, pad_edge=False, title_justify="left")
+        table.add_column("Regime", overflow="fold", min_width=min(12, name_width),
+                         max_width=name_width)
+        for i in columns:
+            header = headers[i + 1]
+            table.add_column(header, no_wrap=True,
+                             justify="left" if header in ("Kind", "Dates") else "right")
+        for line in lines:
+            table.add_row(line[0], *[line[i + 1] for i in columns])
+        return table
+
+    groups = _column_groups(width, regimes, len(headers) - 1, [line[0] for line in lines],
+                            least=20)
+    groups[0].title = f"Regimes inside the data — {shown} (returns over each regime)"
+    table = groups[-1]
     table.caption = (
         "L−S: long- minus short-duration sleeve return. Risk-off: days from the regime's start "
         "until the expected state (risk-off; risk-on in an easing) was in force (negative: "
         "already in force at the start), and the share of its bars held risk-off "
         "(backtest thesis shows since when). * = regime partly outside the data."
     )
-    return table
+    return Group(*groups)
