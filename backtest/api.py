@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -24,14 +24,17 @@ def run(
     *,
     overrides: Sequence[str] = (),
     load: Loader | None = None,
+    progress: Callable[[str], None] | None = None,
 ) -> RunResult:
     """Run a config (a path, a parsed :class:`RunConfig`, or ``None`` for the default).
 
     ``load`` fetches series; the default reads local sources directly and remote
     ones through the cache at ``./data/cache`` (see :func:`backtest.data.make_loader`).
+    ``progress`` is called with each stage's name as it starts ("data", "signal and
+    sleeves", "backtests").
     """
     cfg = config if isinstance(config, RunConfig) else load_config(config, overrides)
-    return run_config(cfg, load=load or make_loader())
+    return run_config(cfg, load=load or make_loader(), progress=progress)
 
 
 def write_outputs(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from functools import cached_property
 from importlib import metadata
@@ -331,13 +332,20 @@ def prepare_market(config: RunConfig, dataset: Dataset) -> MarketData:
     )
 
 
-def run(config: RunConfig, *, load: Loader) -> RunResult:
-    """Run every strategy of ``config`` on the data that ``load`` serves."""
+def run(config: RunConfig, *, load: Loader,
+        progress: Callable[[str], None] | None = None) -> RunResult:
+    """Run every strategy of ``config`` on the data that ``load`` serves.
+
+    ``progress`` is called with each stage's name as it starts ("data", "signal and
+    sleeves", "backtests").
+    """
+    stage = progress or (lambda _name: None)
     run_cfg = config.run
     strategies = {s.label: (s, load_strategy(s.kind, s.params, s.path, base_dir=config.base_dir))
                   for s in config.strategies}
     if len(strategies) != len(config.strategies):
         raise ConfigError("strategy labels must be unique (strategy.label and benchmark names)")
+    stage("data")
     dataset = build_dataset(
         config.data.assets,
         config.data.macro,
@@ -346,8 +354,10 @@ def run(config: RunConfig, *, load: Loader) -> RunResult:
         periods_per_year=run_cfg.ppy,
         load=load,
     )
+    stage("signal and sleeves")
     market = prepare_market(config, dataset)
     window, prices = market.index, dataset.prices.loc[market.index]
+    stage("backtests")
     results = {}
     for label, (spec, strategy) in strategies.items():
         try:

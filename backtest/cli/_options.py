@@ -6,11 +6,16 @@ from typing import Annotated
 
 import typer
 
-__all__ = ["SetOption"]
+__all__ = ["QuietOption", "SetOption"]
 
 #: ``--set section.key=value``, repeatable: config overrides (``backtest.config`` paths).
 SetOption = Annotated[
     list[str] | None,
     typer.Option("--set", help="Override a config value: section.key=value (TOML value), "
                                "repeatable."),
+]
+
+#: ``--quiet``: no progress line on stderr (results and errors still print).
+QuietOption = Annotated[
+    bool, typer.Option("--quiet", help="No progress line on stderr while the command works.")
 ]

@@ -11,7 +11,8 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from backtest.cli._options import SetOption
+from backtest.cli._options import QuietOption, SetOption
+from backtest.cli._stages import Stages
 from backtest.errors import BacktestError, ConfigError, ResultFileError
 
 if TYPE_CHECKING:
@@ -109,6 +110,7 @@ def run(
     ] = None,
     overrides: SetOption = None,
     no_html: Annotated[bool, typer.Option("--no-html", help=_NO_HTML_HELP)] = False,
+    quiet: QuietOption = False,
 ) -> None:
     """Run a strategy and its benchmarks; print metrics; write HTML and JSON.
 
@@ -125,24 +127,28 @@ def run(
     if config is None:  # say which default is used: on success first, on failure in the error
         check_overrides(overrides or ())
         config, which = find_default_config(Path.cwd())
-    try:
-        parsed = checked_config(config, overrides or ())  # before the engine is imported
-        result = backtest.run(parsed, load=_loader(ctx))
-    except BacktestError as exc:
-        if which is not None:
-            exc.args = (f"{exc} ({which})",)
-        raise
-    name = result.config.run.name
-    documents = run_documents([result])
-    runs = [run_from_document(documents[0])]
+    with Stages("run", quiet=quiet, total=5 if no_html else 6) as stage:
+        try:
+            parsed = checked_config(config, overrides or ())  # before the engine is imported
+            result = backtest.run(parsed, load=_loader(ctx), progress=stage)
+        except BacktestError as exc:
+            if which is not None:
+                exc.args = (f"{exc} ({which})",)
+            raise
+        name = result.config.run.name
+        stage("analysis")
+        documents = run_documents([result])
+        runs = [run_from_document(documents[0])]
+        paths = []
+        if not no_html:
+            stage("report")
+            paths.append(_write_html(out / f"{name}.html", runs))
+        stage("JSON")
+        paths.append(write_json(json_file or out / f"{name}.json", documents[0]))
     console = make_console()
     if which is not None:
         console.print(which, soft_wrap=True)
     _show(console, runs, regimes=True)
-    paths = []
-    if not no_html:
-        paths.append(_write_html(out / f"{name}.html", runs))
-    paths.append(write_json(json_file or out / f"{name}.json", documents[0]))
     for path in paths:
         console.print(f"wrote {path}")
 
@@ -159,6 +165,7 @@ def compare(
     ] = None,
     overrides: SetOption = None,
     no_html: Annotated[bool, typer.Option("--no-html", help=_NO_HTML_HELP)] = False,
+    quiet: QuietOption = False,
 ) -> None:
     """Run several configs and compare all their strategies in one HTML report.
 
@@ -177,9 +184,21 @@ def compare(
     check_overrides(overrides or (), configs)
     parsed = [checked_config(c, overrides or ()) for c in configs]  # all, before any run
     load = _loader(ctx)
-    results = [backtest.run(c, load=load) for c in parsed]
-    documents = run_documents(results)
-    runs = [run_from_document(d, f"run {i + 1}") for i, d in enumerate(documents)]
+    written = []
+    with Stages("compare", quiet=quiet) as stage:
+        results = []
+        for i, one in enumerate(parsed):
+            results.append(backtest.run(one, load=load, progress=lambda name, i=i: stage(
+                f"run {i + 1} of {len(parsed)}: {name}")))
+        stage("analysis")
+        documents = run_documents(results)
+        runs = [run_from_document(d, f"run {i + 1}") for i, d in enumerate(documents)]
+        if not no_html:
+            stage("report")
+            written.append(_write_html(report, runs))
+        if json_file is not None:
+            stage("JSON")
+            written.append(write_json(json_file, compare_document(documents)))
     warnings = compare_runs(runs).warnings()
     if len(configs) == 1:
         warnings.insert(0, "compare got one config: nothing to compare it with")
@@ -187,10 +206,8 @@ def compare(
         typer.echo("Warning: compare: " + "; ".join(warnings), err=True)
     console = make_console()
     _show(console, runs, regimes=False)
-    if not no_html:
-        console.print(f"wrote {_write_html(report, runs)}")
-    if json_file is not None:
-        console.print(f"wrote {write_json(json_file, compare_document(documents))}")
+    for path in written:
+        console.print(f"wrote {path}")
 
 
 def report(
@@ -200,6 +217,7 @@ def report(
     output: Annotated[Path, typer.Option("-o", "--output", help="HTML file to write.")] = Path(
         "reports/report.html"
     ),
+    quiet: QuietOption = False,
 ) -> None:
     """Render the HTML report of saved JSON results, without re-running anything.
 
@@ -217,15 +235,19 @@ def report(
     from backtest.cli._tables import make_console
     from backtest.report import compare_runs, read_results
 
-    with _damaged_files_are_one_line(results):
+    with _damaged_files_are_one_line(results), Stages("report", quiet=quiet) as stage:
+        stage("reading")
         tune_docs = _tune_documents(results)
         if tune_docs is not None:
             from backtest.report._io import write_text_atomic
             from backtest.tune._html import render_tune_history, render_tune_html
 
+            stage("page")
             page = (render_tune_html(tune_docs[0]) if len(tune_docs) == 1 else
                     render_tune_history(tune_docs, [p.name for p in results]))
-            typer.echo(f"wrote {write_text_atomic(output, page, 'report')}")
+            written = write_text_atomic(output, page, "report")
+            stage.close()
+            typer.echo(f"wrote {written}")
             return
         runs = read_results(results)
         warnings = compare_runs(runs).warnings()
@@ -234,6 +256,7 @@ def report(
 
         console_for_check = Console(file=io.StringIO(), width=console.width)
         _show(console_for_check, runs, regimes=False)  # rendered whole before a line shows
+        stage("page")
         page = _html_page(runs)
     if warnings:
         typer.echo("Warning: report: " + "; ".join(warnings), err=True)

@@ -8,7 +8,8 @@ from typing import Annotated
 
 import typer
 
-from backtest.cli._options import SetOption
+from backtest.cli._options import QuietOption, SetOption
+from backtest.cli._stages import Stages
 from backtest.errors import ConfigError
 
 __all__ = ["register"]
@@ -33,6 +34,7 @@ def thesis(
         typer.Option("--json", help="Also write the run's JSON result (with the thesis) here."),
     ] = None,
     overrides: SetOption = None,
+    quiet: QuietOption = False,
 ) -> None:
     """Test the thesis: the spread by signal state with CIs, its prediction, the mechanism.
 
@@ -56,8 +58,11 @@ def thesis(
     if reps is not None and not 50 <= reps <= MAX_BOOTSTRAP_REPS:
         raise ConfigError(f"--reps must be between 50 (percentile intervals need resamples) and "
                           f"{MAX_BOOTSTRAP_REPS:,}, got {reps}")
-    result = backtest.run(config, overrides=overrides or (), load=_loader(ctx))
-    analysis = analyze(result, reps=reps, seed=seed)
+    with Stages("thesis", quiet=quiet, total=4) as stage:
+        result = backtest.run(config, overrides=overrides or (), load=_loader(ctx),
+                              progress=stage)
+        stage("the thesis's statistics")
+        analysis = analyze(result, reps=reps, seed=seed)
     if analysis.thesis is None:
         raise ConfigError(analysis.skipped or "thesis: the strategy under test has no state")
     from backtest.cli._tables import make_console

@@ -91,6 +91,8 @@ def config_case(rng: Random) -> Case:
                           ["thesis", "{root}/c.toml", "--reps", "50"],
                           ["signal", "{root}/c.toml"],
                           ["data", "fetch", "--config", "{root}/c.toml", "--list"]])
+    if command[0] in ("run", "compare", "thesis") and rng.random() < 0.3:
+        command.append("--quiet")
     return Case("config", command, {"c.toml": body})
 
 
@@ -468,7 +470,8 @@ def report_case(rng: Random) -> Case:
     body = json.dumps(doc, allow_nan=True).encode()
     if rng.random() < 0.1:
         body = corrupt_text(body, rng)
-    return Case("report", ["report", "{root}/r.json", "-o", "{root}/out/r.html"],
+    quiet = ["--quiet"] if rng.random() < 0.3 else []
+    return Case("report", ["report", "{root}/r.json", "-o", "{root}/out/r.html", *quiet],
                 {"r.json": body})
 
 
@@ -483,6 +486,8 @@ def thesis_case(rng: Random) -> Case:
         args += ["--set", f"{key}={_pick(rng, good, bad, 0.5)}"]
     if rng.random() < 0.3:
         args += ["--json", rng.choice(["{root}/out/t.json", "{root}", "/dev/null"])]
+    if rng.random() < 0.3:
+        args.append("--quiet")
     return Case("thesis", args)
 
 
