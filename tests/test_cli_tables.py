@@ -9,6 +9,7 @@ the result documents appears whole.
 from __future__ import annotations
 
 import io
+from pathlib import Path
 
 import pytest
 from rich.console import Console
@@ -66,3 +67,26 @@ def test_every_label_regime_and_number_is_shown_whole(runs: list[RunData], width
             assert set(str(row["regime"]).split()) <= tokens, row["regime"]
             for key in ("return", "max_drawdown", "long_minus_short"):
                 assert _fmt(row[key], True) in tokens, (row["regime"], key)
+
+
+def test_a_compare_of_four_configs_fits_120_lines_and_verbose_lists_every_key(
+        shared_data, tmp_path) -> None:
+    # issue 17: a 4-config compare printed 457+ lines, most of them "What differs"
+    configs = [str(Path("strategies") / f"{name}.toml") for name in
+               ("duration_rotation", "synthetic_rotation", "seed_2026", "ff_dcf_duration")]
+    base = ["--mirror", str(shared_data), "--data-dir", str(tmp_path / "cache"), "compare",
+            *configs, "--no-html", "--quiet", "--json", str(tmp_path / "c.json")]
+    runner = CliRunner()
+    short = runner.invoke(app, base, env={"COLUMNS": "100"})
+    assert short.exit_code == 0, short.output
+    assert len(short.stdout.splitlines()) <= 120
+    assert "more keys differ: --verbose lists them all" in short.stdout
+    assert "[4] = ff_dcf_duration" in short.stdout  # the runs as [k]: their names are long
+    assert max(map(len, short.stdout.splitlines())) <= 100
+    # --verbose: every key (on a line wide enough that no key wraps)
+    full = runner.invoke(app, [*base, "--verbose"], env={"COLUMNS": "250"})
+    assert full.exit_code == 0, full.output
+    differs = compare_runs(read_results([tmp_path / "c.json"])).differs
+    assert len(differs) > 100
+    tokens = set(full.stdout.split())
+    assert all(key in tokens for key, _ in differs)

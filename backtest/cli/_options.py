@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-__all__ = ["QuietOption", "SetOption"]
+__all__ = ["QuietOption", "SetOption", "VerboseOption"]
 
 #: ``--set section.key=value``, repeatable: config overrides (``backtest.config`` paths).
 SetOption = Annotated[
@@ -18,4 +18,10 @@ SetOption = Annotated[
 #: ``--quiet``: no progress line on stderr (results and errors still print).
 QuietOption = Annotated[
     bool, typer.Option("--quiet", help="No progress line on stderr while the command works.")
+]
+
+#: ``--verbose``: every config key that differs between the runs, not the first 8.
+VerboseOption = Annotated[
+    bool, typer.Option("--verbose", help="List every config key that differs between the "
+                                         "runs (default: the first 8 and how many more).")
 ]

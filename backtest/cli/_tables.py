@@ -194,18 +194,40 @@ def metrics_tables(comparison: Comparison, width: int) -> Group:
     return Group(*parts)
 
 
-def differs_table(comparison: Comparison) -> Table | None:
-    """Config keys whose values differ between the runs (None with one run or no difference)."""
+#: Rows of "What differs" a compare prints without --verbose.
+DIFFERS_SHOWN = 8
+
+
+def differs_table(comparison: Comparison, width: int = PIPE_WIDTH,
+                  limit: int | None = DIFFERS_SHOWN) -> Group | None:
+    """Config keys whose values differ between the runs (None with one run or no difference).
+
+    Columns are the runs, headed by their names when every column fits, else by
+    ``[k]`` with a legend; at most ``limit`` keys (None: all), then how many more.
+    """
     if not comparison.differs:
         return None
+    names = list(comparison.names)
+    rows = comparison.differs if limit is None else comparison.differs[:limit]
+    key_width = max(len(k) for k, _ in comparison.differs)  # the same width with --verbose
+    numbered = key_width + sum(len(n) + 3 for n in names) > width
     table = Table(title="What differs between the runs", title_justify="left",
                   box=box.SIMPLE_HEAD, pad_edge=False)
-    table.add_column("Config key", overflow="fold")
-    for name in comparison.names:
-        table.add_column(name, overflow="fold")
-    for key, values in comparison.differs:
+    # keys and values wrap within their columns (a key longer than a third of the line too)
+    table.add_column("Config key", overflow="fold", min_width=min(key_width, width // 3))
+    for i, name in enumerate(names):
+        header = f"[{i + 1}]" if numbered else name
+        table.add_column(header, overflow="fold", min_width=len(header))
+    for key, values in rows:
         table.add_row(key, *values)
-    return table
+    hidden = len(comparison.differs) - len(rows)
+    if hidden:
+        table.caption = (f"… and {hidden} more key{'s' * (hidden > 1)} differ: --verbose "
+                         "lists them all; the report shows them too.")
+    parts: list[Table | Text] = [table]
+    if numbered:
+        parts.append(Text("\n".join(f"[{i + 1}] = {n}" for i, n in enumerate(names))))
+    return Group(*parts)
 
 
 def regime_summary(run: RunData, label: str | None = None, width: int = PIPE_WIDTH) -> Group:

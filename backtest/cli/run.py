@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from backtest.cli._options import QuietOption, SetOption
+from backtest.cli._options import QuietOption, SetOption, VerboseOption
 from backtest.cli._stages import Stages
 from backtest.errors import BacktestError, ConfigError, ResultFileError
 
@@ -63,13 +63,13 @@ def run_documents(results: list[Any]) -> list[dict[str, Any]]:
     return [to_json(r, generated_at=when, analysis=analyze(r)) for r in results]
 
 
-def _show(console: Console, runs: list[RunData], *, regimes: bool) -> None:
-    from backtest.cli._tables import differs_table, metrics_tables, regime_summary
+def _show(console: Console, runs: list[RunData], *, regimes: bool, verbose: bool = True) -> None:
+    from backtest.cli._tables import DIFFERS_SHOWN, differs_table, metrics_tables, regime_summary
     from backtest.report import compare_runs
 
     comparison = compare_runs(runs)
     console.print(metrics_tables(comparison, console.width))
-    differs = differs_table(comparison)
+    differs = differs_table(comparison, console.width, None if verbose else DIFFERS_SHOWN)
     if differs is not None:
         console.print(differs)
     if regimes:
@@ -166,6 +166,7 @@ def compare(
     overrides: SetOption = None,
     no_html: Annotated[bool, typer.Option("--no-html", help=_NO_HTML_HELP)] = False,
     quiet: QuietOption = False,
+    verbose: VerboseOption = False,
 ) -> None:
     """Run several configs and compare all their strategies in one HTML report.
 
@@ -205,7 +206,7 @@ def compare(
     if warnings:
         typer.echo("Warning: compare: " + "; ".join(warnings), err=True)
     console = make_console()
-    _show(console, runs, regimes=False)
+    _show(console, runs, regimes=False, verbose=verbose)
     for path in written:
         console.print(f"wrote {path}")
 
@@ -218,6 +219,7 @@ def report(
         "reports/report.html"
     ),
     quiet: QuietOption = False,
+    verbose: VerboseOption = False,
 ) -> None:
     """Render the HTML report of saved JSON results, without re-running anything.
 
@@ -255,12 +257,12 @@ def report(
         from rich.console import Console
 
         console_for_check = Console(file=io.StringIO(), width=console.width)
-        _show(console_for_check, runs, regimes=False)  # rendered whole before a line shows
+        _show(console_for_check, runs, regimes=False, verbose=verbose)  # whole, before a line
         stage("page")
         page = _html_page(runs)
     if warnings:
         typer.echo("Warning: report: " + "; ".join(warnings), err=True)
-    _show(console, runs, regimes=False)
+    _show(console, runs, regimes=False, verbose=verbose)
     console.print(f"wrote {_write_page(output, page)}")
 
 
