@@ -93,6 +93,8 @@ def config_case(rng: Random) -> Case:
                           ["data", "fetch", "--config", "{root}/c.toml", "--list"]])
     if command[0] in ("run", "compare", "thesis") and rng.random() < 0.3:
         command.append("--quiet")
+    if command[0] == "compare" and rng.random() < 0.3:
+        command.append("--verbose")
     return Case("config", command, {"c.toml": body})
 
 
@@ -470,7 +472,7 @@ def report_case(rng: Random) -> Case:
     body = json.dumps(doc, allow_nan=True).encode()
     if rng.random() < 0.1:
         body = corrupt_text(body, rng)
-    quiet = ["--quiet"] if rng.random() < 0.3 else []
+    quiet = [flag for flag in ("--quiet", "--verbose") if rng.random() < 0.3]
     return Case("report", ["report", "{root}/r.json", "-o", "{root}/out/r.html", *quiet],
                 {"r.json": body})
 
