@@ -125,3 +125,42 @@ def test_nothing_needs_ipython(monkeypatch, real_run) -> None:
     page = real_run.report()
     assert isinstance(page, ReportView) and "<html" in page.html
     assert _notebook.__name__ not in page.html
+
+
+@pytest.mark.slow
+def test_two_fragments_draw_in_a_browser_with_requirejs_present(tmp_path, run, make_run) -> None:
+    import os
+
+    from chromium import CHROMIUM, Browser
+
+    if CHROMIUM is None:
+        if os.environ.get("BACKTEST_REQUIRE_BROWSER"):
+            pytest.fail("BACKTEST_REQUIRE_BROWSER is set but Chromium is not installed")
+        pytest.skip("Chromium is not installed (apt-get install chromium)")
+    # a classic notebook has require.js: plotly.js must still land on window.Plotly
+    amd = "<script>window.define = function () {}; window.define.amd = {};</script>"
+    page = tmp_path / "notebook.html"
+    page.write_text("<!doctype html><html><head><meta charset='utf-8'></head><body>" + amd
+                    + run._repr_html_() + make_run(seed=3)._repr_html_() + "</body></html>")
+    with Browser(tmp_path / "profile") as browser:
+        browser.open(page)
+        browser.wait_for('document.querySelectorAll(".dcf-regime svg.main-svg").length >= 2',
+                         timeout=90)
+        assert browser.evaluate('document.querySelectorAll(".dcf-regime .js-plotly-plot").length') == 2
+
+
+@pytest.mark.slow
+def test_the_report_iframe_draws_its_charts_in_a_browser(tmp_path, real_run) -> None:
+    from chromium import CHROMIUM, Browser
+
+    if CHROMIUM is None:
+        pytest.skip("Chromium is not installed (apt-get install chromium)")
+    page = tmp_path / "report.html"
+    page.write_text("<!doctype html><html><body>" + real_run.report()._repr_html_()
+                    + "</body></html>")
+    with Browser(tmp_path / "profile") as browser:
+        browser.open(page)
+        charts = ('Number((document.querySelector("iframe").contentDocument || {})'
+                  '.documentElement?.dataset.charts || 0)')
+        browser.wait_for(charts + " > 0", timeout=90)
+        assert browser.evaluate(charts) >= 5
