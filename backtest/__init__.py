@@ -24,6 +24,8 @@ except PackageNotFoundError:  # running from a source tree without installation
 _LAZY = {
     "run": "backtest.api",
     "write_outputs": "backtest.api",
+    "compare": "backtest.api",
+    "CompareResult": "backtest.api",
     "load_config": "backtest.config",
     "RunConfig": "backtest.config",
     "RunResult": "backtest.runner",
@@ -32,7 +34,7 @@ _LAZY = {
     "analyze": "backtest.evaluate",
 }
 
-__all__ = ["BacktestResult", "RunConfig", "RunResult", "__version__", *_LAZY]
+__all__ = ["BacktestResult", "CompareResult", "RunConfig", "RunResult", "__version__", *_LAZY]
 
 
 def __getattr__(name: str) -> Any:

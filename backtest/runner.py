@@ -6,7 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from functools import cached_property
 from importlib import metadata
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -27,6 +27,9 @@ from backtest.regimes import Regime, load_catalog, regime_table, signal_timing
 from backtest.signals import compute_signal
 from backtest.strategies import load_strategy
 from backtest.strategy import MarketData, SleeveSet, decide, rebalance_mask
+
+if TYPE_CHECKING:
+    from backtest.report._notebook import ReportView
 
 __all__ = [
     "RunResult",
@@ -119,6 +122,22 @@ class RunResult:
     def conventions(self) -> dict[str, Any]:
         """The conventions every report shows."""
         return conventions(self.config, self.dataset, self.window)
+
+    def report(self, *, title: str | None = None) -> ReportView:
+        """The full HTML report, shown inline by Jupyter (``.save(path)`` writes it).
+
+        The same page as ``backtest run --report``: the run is analysed first
+        (thesis, regime timing, attribution), which takes a few seconds.
+        """
+        from backtest.report._notebook import full_report, run_documents
+
+        return full_report(run_documents([self], analyse=True), title=title)
+
+    def _repr_html_(self) -> str:
+        """Jupyter: conventions, headline metrics and a compact growth chart."""
+        from backtest.report._notebook import parsed, run_documents, runs_fragment
+
+        return runs_fragment(parsed(run_documents([self], analyse=False)))
 
 
 def conventions(config: RunConfig, dataset: Dataset, window: pd.DatetimeIndex) -> dict[str, Any]:

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from backtest.report._compare import Comparison, compare_runs
+    from backtest.report._notebook import ReportView, reset_plotlyjs
     from backtest.report._runs import RunData, read_results, run_from_document
     from backtest.report.context import build_context
     from backtest.report.html import render_html, write_report
@@ -38,6 +39,7 @@ if TYPE_CHECKING:
 # figures and templates of the HTML pages
 _LAZY = {
     "Comparison": "backtest.report._compare", "compare_runs": "backtest.report._compare",
+    "ReportView": "backtest.report._notebook", "reset_plotlyjs": "backtest.report._notebook",
     "RunData": "backtest.report._runs", "read_results": "backtest.report._runs",
     "run_from_document": "backtest.report._runs", "build_context": "backtest.report.context",
     "render_html": "backtest.report.html", "write_report": "backtest.report.html",
@@ -49,12 +51,14 @@ _LAZY = {
 __all__ = [
     "SCHEMA_VERSION",
     "Comparison",
+    "ReportView",
     "RunData",
     "build_context",
     "compare_document",
     "compare_runs",
     "read_results",
     "render_html",
+    "reset_plotlyjs",
     "run_from_document",
     "to_compare_json",
     "to_json",

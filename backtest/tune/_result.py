@@ -59,6 +59,7 @@ from backtest.tune._protocol import FoldSelection, positions_to_dates
 from backtest.tune._space import Space, Trial
 
 if TYPE_CHECKING:
+    from backtest.report._notebook import ReportView
     from backtest.stats import Gate
     from backtest.sweep import SweepResult
 
@@ -381,4 +382,20 @@ class TuneResult:
 
     def __repr__(self) -> str:
         return self.summary()
+
+    def _repr_html_(self) -> str:
+        """Jupyter: verdict, selection, in/out-of-sample metrics, conventions, growth chart."""
+        from backtest.report._notebook import tune_fragment
+
+        return tune_fragment(self.document)
+
+    def report(self) -> ReportView:
+        """The full tune report, shown inline by Jupyter (``.save(path)`` writes it)."""
+        from datetime import UTC, datetime
+
+        from backtest.report._notebook import ReportView
+        from backtest.tune._html import render_tune_html
+
+        doc = self.to_json(generated_at=datetime.now(UTC).isoformat(timespec="seconds"))
+        return ReportView(render_tune_html(doc, heatmap=self.config.tune.heatmap))
 
