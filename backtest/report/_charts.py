@@ -12,8 +12,9 @@ from backtest.report._analysis import thresholds, window_bars
 from backtest.report._compare import Comparison
 from backtest.report._embed import figure_json
 from backtest.report._regimes import regime_names
+from backtest.report._runs import RunData
 
-__all__ = ["build_charts"]
+__all__ = ["build_charts", "page_palette"]
 
 #: With more strategies than this, only the strategies under test (and each run's
 #: benchmark) are drawn at first; the others are one legend click away.
@@ -29,6 +30,23 @@ class _Span:
         self.start = str(item.get("start"))
         self.end = str(item.get("end"))
         self.description = str(item.get("description", ""))
+
+
+def is_synthetic(run: RunData) -> bool:
+    """Whether any series of the run comes from the synthetic market (its dates are labels)."""
+    sources = run.document.get("data", {}).get("sources", [])
+    return any(str(s.get("id", "")).startswith("synthetic:") for s in sources
+               if isinstance(s, dict))
+
+
+def page_palette(comparison: Comparison) -> figures.Palette:
+    """Every strategy's colour and dash on the page, in every chart and table.
+
+    Strategies under test take the colour-blind-safe colours, the benchmarks (every
+    other strategy) greys.
+    """
+    return figures.Palette([e.label for e in comparison.entries],
+                           benchmarks=[e.label for e in comparison.entries if not e.main])
 
 
 def _hidden(comparison: Comparison) -> list[str]:
@@ -59,6 +77,7 @@ def _signal_panels(comparison: Comparison, max_points: int | None) -> list[figur
             label=comparison.names[i], composite=run.signal["composite"],
             components=components if len(components.columns) else None,
             risk_off=main.risk_off, thresholds=thresholds(main.kind, main.params),
+            synthetic=is_synthetic(run),
         ))
     return panels
 
@@ -103,21 +122,25 @@ def build_charts(comparison: Comparison, *, months: int, max_points: int | None,
     spans = {str(i.get("name")): _Span(dict(i)) for run in comparison.runs for i in run.catalog}
     regimes = [spans[n] for n in names if n in spans]
     table, spreads = _regime_table(comparison, names)
+    palette = page_palette(comparison)
     charts = {
-        "growth": figures.growth_figure(returns, max_points=max_points, hidden=hidden),
+        "growth": figures.growth_figure(returns, max_points=max_points, hidden=hidden,
+                                        palette=palette),
         "rolling": figures.rolling_figure(sharpe, vol, f"{months} months",
-                                          max_points=max_points, hidden=hidden),
-        "annual": figures.annual_returns_figure(annual, hidden=hidden),
+                                          max_points=max_points, hidden=hidden,
+                                          palette=palette),
+        "annual": figures.annual_returns_figure(annual, hidden=hidden, palette=palette),
         "monthly": figures.monthly_heatmap_figure(
             {e.label: calendar_returns(e.data.returns, "month") for e in comparison.mains}),
         "distribution": figures.distribution_figure(returns_by_label, stats, period=period,
-                                                    hidden=hidden),
-        "scatter": figures.risk_return_figure(points),
+                                                    hidden=hidden, palette=palette),
+        "scatter": figures.risk_return_figure(points, palette=palette),
         "exposures": figures.exposures_figure(
             {e.label: e.data.weights for e in comparison.mains}, max_points=max_points),
         "signal": figures.signal_panels_figure(_signal_panels(comparison, max_points), regimes,
                                                max_points=max_points),
-        "regimes": figures.regime_bars_figure(table, spreads=spreads, hidden=hidden),
+        "regimes": figures.regime_bars_figure(table, spreads=spreads, hidden=hidden,
+                                              palette=palette),
     }
     if not names:
         del charts["regimes"]

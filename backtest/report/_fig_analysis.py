@@ -10,9 +10,10 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from backtest.report._figbase import (
+    NO_PALETTE,
+    Palette,
     add_dropdown,
     base_figure,
-    colour,
     place_legend,
     text,
     thin,
@@ -38,6 +39,7 @@ def rolling_figure(
     *,
     max_points: int | None = None,
     hidden: Sequence[str] = (),
+    palette: Palette = NO_PALETTE,
 ) -> go.Figure:
     """Rolling Sharpe ratio above rolling volatility, sharing the date axis.
 
@@ -61,7 +63,7 @@ def rolling_figure(
     fig.update_layout(template=base_figure("", "").layout.template, height=560,
                       margin={"t": 40})
     for i, column in enumerate(sharpe.columns):
-        style = {"legendgroup": f"s{i}", "line": {"color": colour(i), "width": 1.2},
+        style = {"legendgroup": f"s{i}", "line": palette.line(column, i, 1.2),
                  "visible": "legendonly" if column in hidden else True}
         top, bottom = thin(sharpe[column], max_points), thin(volatility[column], max_points)
         fig.add_trace(go.Scatter(x=top.index, y=top.to_numpy(), mode="lines", name=text(column),
@@ -76,7 +78,8 @@ def rolling_figure(
     return place_legend(fig, len(sharpe.columns))
 
 
-def annual_returns_figure(table: pd.DataFrame, *, hidden: Sequence[str] = ()) -> go.Figure:
+def annual_returns_figure(table: pd.DataFrame, *, hidden: Sequence[str] = (),
+                          palette: Palette = NO_PALETTE) -> go.Figure:
     """Calendar-year returns as grouped bars.
 
     Parameters
@@ -94,7 +97,7 @@ def annual_returns_figure(table: pd.DataFrame, *, hidden: Sequence[str] = ()) ->
     fig = base_figure("Annual returns", "Return over the calendar year (%)", "Year")
     for i, column in enumerate(table.columns):
         fig.add_trace(go.Bar(x=table.index.to_numpy(), y=table[column].to_numpy(),
-                             name=text(column), marker_color=colour(i),
+                             name=text(column), marker_color=palette.colour(column, i),
                              visible="legendonly" if column in hidden else True,
                              hovertemplate="%{x}: %{y:.1%}"))
     fig.update_layout(barmode="group", hovermode="x", bargap=0.15, margin={"t": 40},
@@ -117,20 +120,21 @@ def monthly_heatmap_figure(monthly: Mapping[str, pd.Series]) -> go.Figure:
     -------
     go.Figure
         Years down, months across, each cell's return written in it; red losses,
-        green gains, white zero (the colour scale is symmetric about 0).
+        green gains, white zero (the colour scale is symmetric about 0 and scaled to
+        each strategy's own largest month, so one run's 87% month does not wash out
+        another's).
     """
     fig = base_figure("Monthly returns", "Year", "Month")
     years: list[int] = []
-    top = 0.0
     for series in monthly.values():
         frame = series.unstack().reindex(columns=range(1, 13))  # noqa: PD010 (a 2-level index)
         years = sorted(set(years) | set(frame.index))
-        finite = np.abs(frame.to_numpy(dtype="float64"))
-        top = max(top, float(np.nanmax(finite)) if np.isfinite(finite).any() else 0.0)
     groups = []
     for label, series in monthly.items():
         frame = series.unstack().reindex(index=years, columns=range(1, 13))  # noqa: PD010
         z = frame.to_numpy(dtype="float64")
+        finite = np.abs(z[np.isfinite(z)])
+        top = float(finite.max()) if finite.size else 0.0
         cells = np.where(np.isfinite(z), np.char.mod("%.1f", np.nan_to_num(z) * 100), "")
         fig.add_trace(go.Heatmap(
             z=z, x=list(_MONTHS), y=[str(y) for y in years], text=cells,
@@ -154,6 +158,7 @@ def distribution_figure(
     bins: int = 80,
     period: str = "bar",
     hidden: Sequence[str] = (),
+    palette: Palette = NO_PALETTE,
 ) -> go.Figure:
     """Histogram of periodic returns per strategy on common bins, overlaid.
 
@@ -191,7 +196,8 @@ def distribution_figure(
         share = counts / max(len(values), 1)
         s = stats.get(label, {})
         fig.add_trace(go.Bar(
-            x=centres, y=share, width=float(edges[1] - edges[0]), marker_color=colour(i),
+            x=centres, y=share, width=float(edges[1] - edges[0]),
+            marker_color=palette.colour(label, i),
             opacity=0.55, name=text(f"{label} (skew {s.get('skew', np.nan):.2f}, "
                                     f"excess kurtosis {s.get('kurtosis', np.nan):.2f})"),
             visible="legendonly" if label in hidden else True,
@@ -205,8 +211,8 @@ def distribution_figure(
     return fig
 
 
-def risk_return_figure(points: pd.DataFrame) -> go.Figure:
-    """Annualized volatility against CAGR, one marker per strategy.
+def risk_return_figure(points: pd.DataFrame, *, palette: Palette = NO_PALETTE) -> go.Figure:
+    """Annualized volatility against CAGR, one labelled marker per strategy.
 
     Parameters
     ----------
@@ -223,8 +229,10 @@ def risk_return_figure(points: pd.DataFrame) -> go.Figure:
     clean = points.dropna(subset=["volatility", "cagr"])
     for i, (label, row) in enumerate(clean.iterrows()):
         fig.add_trace(go.Scatter(
-            x=[row["volatility"]], y=[row["cagr"]], mode="markers", name=text(label),
-            marker={"size": 11, "color": colour(i), "line": {"width": 1, "color": "#333"}},
+            x=[row["volatility"]], y=[row["cagr"]], mode="markers+text", name=text(label),
+            text=[text(label)], textposition="top center", textfont={"size": 10},
+            marker={"size": 11, "color": palette.colour(str(label), i),
+                    "line": {"width": 1, "color": "#333"}},
             customdata=[row.get("sharpe", np.nan)],
             # the label is the trace name (shown escaped beside the box), never part of
             # the template, where "%{...}" in a label would be read as a placeholder

@@ -10,6 +10,8 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from backtest.report._figbase import (
+    NO_PALETTE,
+    Palette,
     RegimeSpan,
     add_dropdown,
     base_figure,
@@ -41,6 +43,9 @@ class SignalPanel:
         Boolean risk-off state of the strategy under test per bar.
     thresholds : tuple of (str, float)
         Levels of the strategy's rule (``("risk-off above", 0.5)``), drawn dashed.
+    synthetic : bool
+        The run's data are synthetic: its dates are labels, not history, so the
+        historical regimes are not drawn over it.
     """
 
     label: str
@@ -48,6 +53,7 @@ class SignalPanel:
     components: pd.DataFrame | None = None
     risk_off: pd.Series | None = None
     thresholds: tuple[tuple[str, float], ...] = field(default=())
+    synthetic: bool = False
 
 
 def _transitions(state: pd.Series) -> pd.Series:
@@ -216,7 +222,7 @@ def signal_panels_figure(
                 fig.add_trace(trace, row=row, col=1)
         groups.append((panel.label, list(range(start, len(fig.data)))))
         valid = panel.composite.dropna()
-        if len(valid):
+        if len(valid) and not panel.synthetic:  # history's regimes only over history
             lo = valid.index[0] if lo is None else min(lo, valid.index[0])
             hi = valid.index[-1] if hi is None else max(hi, valid.index[-1])
     if lo is not None and hi is not None:
@@ -229,7 +235,8 @@ def signal_panels_figure(
 
 
 def regime_bars_figure(
-    table: pd.DataFrame, *, spreads: pd.DataFrame | None = None, hidden: Sequence[str] = ()
+    table: pd.DataFrame, *, spreads: pd.DataFrame | None = None, hidden: Sequence[str] = (),
+    palette: Palette = NO_PALETTE,
 ) -> go.Figure:
     """Return of every strategy in every regime, as horizontal grouped bars.
 
@@ -261,7 +268,7 @@ def regime_bars_figure(
     for i, strategy in enumerate(strategies):
         rows = table[table["strategy"] == strategy].set_index("regime")["return"]
         fig.add_trace(go.Bar(y=labels, x=rows.reindex(order).to_numpy(), orientation="h",
-                             name=text(strategy), marker_color=colour(i),
+                             name=text(strategy), marker_color=palette.colour(strategy, i),
                              visible="legendonly" if strategy in hidden else True,
                              hovertemplate="%{x:.1%}"))
     if spreads is None and "long_minus_short" in table.columns:

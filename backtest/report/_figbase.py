@@ -18,6 +18,8 @@ import plotly.graph_objects as go
 
 __all__ = [
     "DISPLAY_POINTS",
+    "NO_PALETTE",
+    "Palette",
     "RegimeSpan",
     "add_dropdown",
     "base_figure",
@@ -120,6 +122,48 @@ def kind_colour(kind: str) -> str:
 def colour(i: int) -> str:
     """The ``i``-th colour of the palette (cycled)."""
     return COLOURS[i % len(COLOURS)]
+
+
+#: Okabe & Ito's colour-blind-safe categorical palette (its yellow, unreadable on white,
+#: left out), for the strategies; greys for the benchmarks; line dashes beyond them.
+SAFE_COLOURS = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000")
+GREYS = ("#4d4d4d", "#8c8c8c", "#b3b3b3")
+DASHES = ("solid", "dash", "dot", "dashdot", "longdash", "longdashdot")
+
+
+class Palette:
+    """One colour and dash per strategy label, the same in every chart of a page.
+
+    Strategies take :data:`SAFE_COLOURS` in order, benchmarks :data:`GREYS`; once a
+    list is used up, the next round of labels repeats it with the next dash style.
+    A label the palette does not know gets the colours by its position (a figure
+    drawn on its own).
+    """
+
+    def __init__(self, labels: Sequence[str], benchmarks: Sequence[str] = ()) -> None:
+        self.styles: dict[str, tuple[str, str]] = {}
+        counts = {True: 0, False: 0}
+        for label in labels:
+            grey = label in benchmarks
+            colours = GREYS if grey else SAFE_COLOURS
+            k = counts[grey]
+            counts[grey] += 1
+            self.styles[label] = (colours[k % len(colours)],
+                                  DASHES[(k // len(colours)) % len(DASHES)])
+
+    def colour(self, label: str, i: int = 0) -> str:
+        """The label's colour (or the ``i``-th strategy colour for an unknown label)."""
+        known = self.styles.get(label)
+        return known[0] if known else SAFE_COLOURS[i % len(SAFE_COLOURS)]
+
+    def line(self, label: str, i: int = 0, width: float = 1.4) -> dict[str, object]:
+        """Plotly ``line`` settings: colour, dash and width."""
+        known = self.styles.get(label)
+        dash = known[1] if known else DASHES[(i // len(SAFE_COLOURS)) % len(DASHES)]
+        return {"color": self.colour(label, i), "dash": dash, "width": width}
+
+
+NO_PALETTE = Palette(())
 
 
 def text(value: object) -> str:

@@ -25,7 +25,7 @@ from backtest.report._analysis import (
     switch_rows,
     window_bars,
 )
-from backtest.report._charts import build_charts
+from backtest.report._charts import build_charts, page_palette
 from backtest.report._compare import Comparison, compare_runs
 from backtest.report._figbase import DISPLAY_POINTS
 from backtest.report._format import format_date, format_value
@@ -95,21 +95,29 @@ def _versions(comparison: Comparison) -> list[dict[str, Any]]:
     return _across(keys, values, {}, text=lambda _k, v: "—" if v is None else str(v))
 
 
+#: The metrics table's columns shown at first (the others behind "Show all"): they fit
+#: a 1,280 px page beside the strategy, run and benchmark columns.
+HEADLINE_METRICS = (Metric.CAGR, Metric.ANNUAL_VOLATILITY, Metric.SHARPE, Metric.SORTINO,
+                    Metric.MAX_DRAWDOWN, Metric.TOTAL_RETURN, Metric.INFORMATION_RATIO)
+
+
 def _metrics(comparison: Comparison) -> dict[str, Any]:
     present = {k for e in comparison.entries for k in e.data.metrics}
     columns = [m for m in Metric if str(m) in present]
+    palette = page_palette(comparison)
     rows = []
     for e in comparison.entries:
         rows.append({
             "label": e.label, "kind": e.data.kind, "main": e.main,
+            "colour": palette.colour(e.label),
             "runs": ", ".join(comparison.names[i] for i in e.runs),
             "benchmark": e.benchmark or "—",
             "cells": [format_value(e.data.metrics.get(str(m)),
                                    "percent" if m.is_percent else "ratio") for m in columns],
         })
     return {
-        "columns": [{"key": str(m), "label": m.label, "relative": m in BENCHMARK_METRICS}
-                    for m in columns],
+        "columns": [{"key": str(m), "label": m.label, "relative": m in BENCHMARK_METRICS,
+                     "more": m not in HEADLINE_METRICS} for m in columns],
         "rows": rows,
     }
 

@@ -12,6 +12,7 @@ series; see :func:`thin`. Numbers in tables and JSON never go through it.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 
 import numpy as np
@@ -34,10 +35,11 @@ from backtest.report._fig_signal import (
 )
 from backtest.report._figbase import (
     DISPLAY_POINTS,
+    NO_PALETTE,
+    Palette,
     RegimeSpan,
     add_dropdown,
     base_figure,
-    colour,
     kind_colour,
     place_legend,
     sample_rows,
@@ -47,6 +49,8 @@ from backtest.report._figbase import (
 
 __all__ = [
     "DISPLAY_POINTS",
+    "NO_PALETTE",
+    "Palette",
     "RegimeSpan",
     "SignalPanel",
     "annual_returns_figure",
@@ -79,9 +83,18 @@ def _underwater(returns: pd.Series) -> pd.Series:
 
 
 def _log_ticks(fig: go.Figure, low: float, high: float, row: int | None = None) -> None:
-    # over more than two decades, label decades only (plotly would add 2 and 5 minor labels)
-    fig.update_yaxes(type="log", dtick=1 if high / low > 100 else None, row=row,
-                     col=1 if row else None)
+    """A log axis ticked 1, 2, 5, 10, 20, 50… (decades only beyond five decades).
+
+    plotly's own log ticks read "2, 3, … 10, 2, 3": the digits of every decade, with
+    the decade dropped.
+    """
+    low, high = max(min(low, high), 1e-12), max(high, low, 1e-12)
+    steps = (1.0, 2.0, 5.0) if math.log10(high / low) <= 5 else (1.0,)
+    first, last = math.floor(math.log10(low)), math.ceil(math.log10(high))
+    values = [m * 10.0**k for k in range(first, last + 1) for m in steps]
+    values = [v for v in values if low / 2.5 <= v <= high * 2.5]
+    fig.update_yaxes(type="log", tickvals=values, ticktext=[f"{v:,.12g}" for v in values],
+                     row=row, col=1 if row else None)
 
 
 def equity_figure(returns: pd.DataFrame, *, max_points: int | None = None) -> go.Figure:
@@ -140,7 +153,8 @@ def drawdown_figure(returns: pd.DataFrame, *, max_points: int | None = None) -> 
 
 
 def growth_figure(
-    returns: pd.DataFrame, *, max_points: int | None = None, hidden: Sequence[str] = ()
+    returns: pd.DataFrame, *, max_points: int | None = None, hidden: Sequence[str] = (),
+    palette: Palette = NO_PALETTE,
 ) -> go.Figure:
     """Growth of 1 (log scale) above the underwater curve, sharing the date axis.
 
@@ -152,6 +166,8 @@ def growth_figure(
         Display resolution (:func:`thin`) of each line.
     hidden : sequence of str
         Columns listed in the legend but not drawn until clicked.
+    palette : Palette
+        Each column's colour and dash (the page's, so they match every chart).
 
     Returns
     -------
@@ -169,7 +185,7 @@ def growth_figure(
         wealth = _wealth(returns[column])
         if len(wealth):
             low, high = min(low, float(wealth.min())), max(high, float(wealth.max()))
-        style = {"legendgroup": f"s{i}", "line": {"color": colour(i), "width": 1.4},
+        style = {"legendgroup": f"s{i}", "line": palette.line(column, i),
                  "visible": "legendonly" if column in hidden else True}
         up = thin(wealth, max_points)
         down = thin(_underwater(returns[column]), max_points)

@@ -156,6 +156,73 @@ def test_hostile_text_from_a_real_run_and_a_user_catalog(browser: Browser,
     })""")
     assert browser.evaluate("window.__xss === undefined")
     assert browser.errors() == []
-    body = browser.evaluate("document.body.innerText")
+    browser.evaluate("document.querySelectorAll('details').forEach(function (d) { d.open = true; })")
+    body = browser.evaluate("document.body.innerText")  # what a reader sees, all sections open
     assert f"{PAYLOADS[0]} 1973" in body and f"{PAYLOADS[0]} description" in body
     assert PAYLOADS[1] in body and PAYLOADS[2] in body
+
+
+COLOURS = """(function () {
+  var out = {};
+  document.querySelectorAll("div[data-figure]").forEach(function (d) {
+    if (!d.data) { return; }
+    out[d.id] = d.data.filter(function (t) { return t.name && t.showlegend !== false; })
+      .map(function (t) {
+        var c = (t.line && t.line.color) || (t.marker && t.marker.color);
+        return [t.name.split(" (skew")[0], typeof c === "string" ? c : null,
+                (t.line && t.line.dash) || null];
+      });
+  });
+  return out;
+})()"""
+
+
+def test_a_four_config_compare_puts_results_first_in_one_colour_each(
+        shared_data: Path, browser: Browser, tmp_path: Path) -> None:
+    # issue 17: 61,844 px tall, the metrics at 9,948 px, Total/Beta/Alpha/IR off the
+    # right edge, two strategies under test both blue, a colour changing between charts
+    from typer.testing import CliRunner
+
+    from backtest.cli import app
+
+    repo = Path(__file__).resolve().parents[2]
+    configs = [str(repo / "strategies" / f"{n}.toml") for n in
+               ("duration_rotation", "synthetic_rotation", "seed_2026", "ff_dcf_duration")]
+    page = tmp_path / "compare.html"
+    done = CliRunner().invoke(app, ["--mirror", str(shared_data), "--data-dir",
+                                    str(tmp_path / "cache"), "compare", *configs, "--report",
+                                    str(page), "--quiet"])
+    assert done.exit_code == 0, done.output
+    _open(browser, page)
+    assert browser.errors() == []
+    height = browser.evaluate("document.documentElement.scrollHeight")
+    top = browser.evaluate("document.querySelector('table.metrics').getBoundingClientRect().top"
+                           " + window.scrollY")
+    right = browser.evaluate("document.querySelector('table.metrics').getBoundingClientRect()"
+                             ".right")
+    width = browser.evaluate("document.documentElement.clientWidth")
+    assert height <= 25_000 and top <= 1_200 and right <= width, (height, top, right)
+    assert browser.evaluate("document.documentElement.scrollWidth") <= width
+    first = browser.evaluate("Array.from(document.querySelectorAll('section')).map("
+                             "function (s) { return s.id; })")
+    assert first[:2] == ["metrics", "growth"] and first[-3:] == ["differs", "conventions",
+                                                                 "provenance"]
+    # one colour (and dash) per strategy in every chart, and beside its row in the table
+    seen: dict[str, set[str]] = {}
+    for chart, traces in browser.evaluate(COLOURS).items():
+        for name, colour, _ in traces:
+            if colour is not None and chart != "fig-signal":
+                seen.setdefault(name, set()).add(colour.lower())
+    assert len(seen) >= 16
+    assert all(len(styles) == 1 for styles in seen.values()), seen
+    rows = browser.evaluate("""Array.from(document.querySelectorAll("table.metrics tbody tr"))
+        .map(function (r) { var s = r.querySelector(".swatch");
+          return [r.cells[0].textContent, getComputedStyle(s).backgroundColor,
+                  r.classList.contains("main")]; })""")
+    growth = {n: (c.lower(), d) for n, c, d in browser.evaluate(COLOURS)["fig-growth"]}
+    assert {label for label, _, _ in rows} == set(growth)
+    for label, swatch, _ in rows:  # the table's swatch is the chart's colour
+        rgb = tuple(int(growth[label][0][i:i + 2], 16) for i in (1, 3, 5))
+        assert swatch == f"rgb({rgb[0]}, {rgb[1]}, {rgb[2]})", label
+    mains = [growth[label] for label, _, main in rows if main]
+    assert len(mains) == 4 and len(set(mains)) == 4  # four strategies under test, four looks

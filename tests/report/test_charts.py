@@ -55,7 +55,10 @@ def test_monthly_heatmap_years_down_months_across_with_a_menu() -> None:
     assert z.shape == (2, 12) and z[0, 1] == -0.02 and z[1, 11] == 0.03
     assert np.isnan(z[1, 0])
     assert list(fig.data[0].y) == ["2001", "2002"]
-    assert fig.data[0].zmin == -fig.data[0].zmax == pytest.approx(-0.06)  # symmetric about 0
+    # symmetric about 0, each strategy on its own scale (issue 17: one run's 87% month
+    # washed out every other run's colours)
+    assert fig.data[0].zmin == -fig.data[0].zmax == pytest.approx(-0.03)
+    assert fig.data[1].zmin == -fig.data[1].zmax == pytest.approx(-0.06)
     assert fig.data[1].visible is False
     buttons = fig.layout.updatemenus[0].buttons
     assert [b.label for b in buttons] == ["a", "b"]
@@ -105,3 +108,30 @@ def test_exposures_choose_one_strategy_at_a_time() -> None:
     assert [t.name for t in fig.data] == ["x", "y", "x"]
     assert [t.visible for t in fig.data] == [None, None, False]
     assert fig.data[0].stackgroup == "w0" and fig.data[2].stackgroup == "w1"
+
+
+def test_the_palette_gives_strategies_safe_colours_benchmarks_greys_and_dashes_beyond() -> None:
+    from backtest.report._figbase import GREYS, SAFE_COLOURS, Palette
+
+    labels = [f"s{i}" for i in range(9)] + ["market", "bonds"]
+    palette = Palette(labels, benchmarks=["market", "bonds"])
+    looks = [palette.line(label) for label in labels]
+    assert [look["color"] for look in looks[:7]] == list(SAFE_COLOURS)
+    assert looks[7]["color"] == SAFE_COLOURS[0] and looks[7]["dash"] == "dash"  # 8th: dashed
+    assert [looks[9]["color"], looks[10]["color"]] == list(GREYS[:2])
+    assert len({(look["color"], look["dash"]) for look in looks}) == len(labels)
+
+
+def test_a_synthetic_run_is_not_drawn_over_historical_regimes() -> None:
+    from backtest.report._figbase import RegimeSpan  # noqa: F401 (the protocol the spans fit)
+
+    class Span:
+        name, kind, description = "1994 bond rout", "rate", "x"
+        start, end = "1994-02-01", "1994-11-30"
+
+    idx = pd.date_range("1990-01-31", periods=120, freq="ME")
+    composite = pd.Series(np.linspace(-1, 1, 120), index=idx)
+    real = figures.signal_panels_figure([figures.SignalPanel("real", composite)], [Span()])
+    fake = figures.signal_panels_figure(
+        [figures.SignalPanel("synthetic", composite, synthetic=True)], [Span()])
+    assert len(real.layout.shapes) == 1 and len(fake.layout.shapes) == 0

@@ -29,11 +29,16 @@ def test_equity_is_growth_of_one_on_log_axis() -> None:
     assert "log" in fig.layout.yaxis.title.text
 
 
-def test_equity_labels_decades_only_over_many_decades() -> None:
+def test_log_axes_are_ticked_1_2_5_10_and_decades_only_over_many() -> None:
+    # issue 17: plotly's own ticks read "2, 3, … 10, 2, 3"
     rets = pd.DataFrame({"a": [1.0] * 10}, index=pd.date_range("2000", periods=10, freq="ME"))
-    assert figures.equity_figure(rets).layout.yaxis.dtick == 1  # 1 → 1024: three decades
+    axis = figures.equity_figure(rets).layout.yaxis  # 2 → 1024: three decades
+    assert list(axis.ticktext) == ["1", "2", "5", "10", "20", "50", "100", "200", "500",
+                                   "1,000", "2,000"]
     small = pd.DataFrame({"a": [0.01] * 4}, index=IDX)
-    assert figures.equity_figure(small).layout.yaxis.dtick is None
+    assert list(figures.equity_figure(small).layout.yaxis.tickvals) == [1.0, 2.0]
+    huge = pd.DataFrame({"a": [9.0] * 8}, index=pd.date_range("2000", periods=8, freq="ME"))
+    assert list(figures.equity_figure(huge).layout.yaxis.ticktext)[:3] == ["1", "10", "100"]
 
 
 def test_drawdown_peak_includes_the_starting_value() -> None:
