@@ -29,7 +29,9 @@ from backtest.metrics._periods import (
     calendar_returns,
     distribution_stats,
     drawdown_periods,
+    rolling_beta,
     rolling_sharpe,
+    rolling_sortino,
     rolling_volatility,
 )
 from backtest.metrics._relative import (
@@ -60,7 +62,9 @@ __all__ = [
     "drawdown_periods",
     "information_ratio",
     "max_drawdown",
+    "rolling_beta",
     "rolling_sharpe",
+    "rolling_sortino",
     "rolling_volatility",
     "share_risk_off",
     "sharpe_ratio",

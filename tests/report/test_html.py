@@ -109,7 +109,8 @@ def page(run: Any) -> str:
     return page_of(run)
 
 
-CHARTS = ("growth", "rolling", "annual", "monthly", "distribution", "scatter", "signal",
+CHARTS = ("growth", "rolling", "rolling_risk", "annual", "annual_vs_benchmark", "monthly",
+          "distribution", "quantiles", "scatter", "signal",
           "exposures", "regimes")
 
 
@@ -192,7 +193,9 @@ def test_user_text_is_escaped_everywhere(evil_run: Any) -> None:
     parsed = parse(page)
     assert parsed.errors == []
     # scripts: one spec per chart, the bundle, the chart loader and the table script
-    assert len(parsed.scripts) == len(CHARTS) + 3
+    # (its benchmark is not among its strategies: no annual-vs-benchmark chart)
+    assert 'data-figure="spec-annual_vs_benchmark"' not in page
+    assert len(parsed.scripts) == len(CHARTS) - 1 + 3
     for body in parsed.scripts:
         assert "</script" not in body.lower()
         assert "<script" not in body.lower()
