@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Literal
 import pandas as pd
 
 from backtest.config import CostModel
-from backtest.metrics import Metric, build_bar, compute_metrics
+from backtest.metrics import Metric, build_bar, compute_full_metrics, compute_metrics
 
 if TYPE_CHECKING:
     import plotly.graph_objects as go
@@ -73,7 +73,12 @@ class BacktestResult:
     benchmark_label: str | None = None
 
     def stats(self) -> pd.Series:
-        """Every :class:`~backtest.metrics.Metric`, annualized with ``periods_per_year``."""
+        """Every headline :class:`~backtest.metrics.Metric`, then every ``FullMetric``.
+
+        The headline metrics come first (the terminal tables show only those), then
+        the full list of the JSON and the HTML report; annualized with
+        ``periods_per_year``.
+        """
         return self._stats.copy()
 
     @property
@@ -84,7 +89,7 @@ class BacktestResult:
 
     @cached_property
     def _stats(self) -> pd.Series:
-        return result_stats(
+        headline = result_stats(
             self.returns,
             self.cash_returns,
             periods_per_year=self.periods_per_year,
@@ -93,6 +98,10 @@ class BacktestResult:
             risk_off=self.risk_off,
             benchmark=self.benchmark,
         )
+        full = compute_full_metrics(
+            self.returns, periods_per_year=self.periods_per_year, benchmark=self.benchmark
+        )
+        return pd.concat([headline, full]).rename(self.returns.name)
 
     def summary(self) -> str:
         """A plain-text summary with conventions."""

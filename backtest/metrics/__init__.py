@@ -20,11 +20,18 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from backtest.metrics._full import (
+    FullMetric,
+    annual_returns_vs_benchmark,
+    compute_full_metrics,
+)
 from backtest.metrics._periods import (
     calendar_returns,
     distribution_stats,
     drawdown_periods,
+    rolling_beta,
     rolling_sharpe,
+    rolling_sortino,
     rolling_volatility,
 )
 from backtest.metrics._relative import (
@@ -38,8 +45,10 @@ from backtest.metrics._relative import (
 __all__ = [
     "BENCHMARK_METRICS",
     "NUMERICAL_ZERO",
+    "FullMetric",
     "Metric",
     "alpha",
+    "annual_returns_vs_benchmark",
     "annual_turnover",
     "annual_volatility",
     "beta",
@@ -47,12 +56,15 @@ __all__ = [
     "cagr",
     "calendar_returns",
     "calmar_ratio",
+    "compute_full_metrics",
     "compute_metrics",
     "distribution_stats",
     "drawdown_periods",
     "information_ratio",
     "max_drawdown",
+    "rolling_beta",
     "rolling_sharpe",
+    "rolling_sortino",
     "rolling_volatility",
     "share_risk_off",
     "sharpe_ratio",

@@ -17,7 +17,9 @@ __all__ = [
     "calendar_returns",
     "distribution_stats",
     "drawdown_periods",
+    "rolling_beta",
     "rolling_sharpe",
+    "rolling_sortino",
     "rolling_volatility",
 ]
 
@@ -72,6 +74,45 @@ def rolling_sharpe(
     std = roll.std(ddof=1)
     ratio = roll.mean() / std.where(std > 1e-12) * math.sqrt(periods_per_year)
     return ratio.rename(returns.name)
+
+
+def rolling_sortino(
+    returns: pd.Series, cash_returns: pd.Series, window: int, periods_per_year: int
+) -> pd.Series:
+    """Annualized Sortino ratio over the last ``window`` bars, on returns in excess of cash.
+
+    Notes
+    -----
+    ``mean(x) * sqrt(ppy) / sqrt(mean(min(x, 0)^2))`` per window, ``x = r - rf``: the
+    whole-series :func:`backtest.metrics.sortino_ratio` (empyrical ``sortino_ratio``,
+    downside deviation over every bar of the window; Sortino & Price 1994). NaN until
+    ``window`` bars exist and where no bar of the window fell below cash (downside
+    deviation at most 1e-10, as for the whole series).
+    """
+    excess = returns - cash_returns.reindex(returns.index)
+    roll = excess.rolling(window, min_periods=window)
+    downside = np.sqrt((excess.clip(upper=0.0) ** 2).rolling(window, min_periods=window).mean())
+    ratio = roll.mean() / downside.where(downside > 1e-10) * math.sqrt(periods_per_year)
+    return ratio.rename(returns.name)
+
+
+def rolling_beta(
+    returns: pd.Series, benchmark: pd.Series, cash_returns: pd.Series, window: int
+) -> pd.Series:
+    """CAPM beta over the last ``window`` bars, on excess returns of both legs.
+
+    Notes
+    -----
+    ``cov(r - rf, b - rf) / var(b - rf)`` per window: the whole-series
+    :func:`backtest.metrics.beta` (empyrical ``beta``; Sharpe 1964). NaN until
+    ``window`` bars exist and where the benchmark does not vary.
+    """
+    cash = cash_returns.reindex(returns.index)
+    x = returns - cash
+    y = benchmark.reindex(returns.index) - cash
+    var = y.rolling(window, min_periods=window).var(ddof=1)
+    cov = x.rolling(window, min_periods=window).cov(y, ddof=1)
+    return (cov / var.where(var > 1e-20)).rename(returns.name)
 
 
 def drawdown_periods(

@@ -15,6 +15,7 @@ __all__ = [
     "annual_table",
     "distribution_inputs",
     "drawdown_rows",
+    "return_quantiles",
     "rolling_months",
     "switch_rows",
     "thresholds",
@@ -186,3 +187,34 @@ def distribution_rows(
         for label, s in stats.items()
     ]
     return stats, rows
+
+
+def return_quantiles(returns: pd.Series, frequency: str) -> dict[str, dict[str, float]]:
+    """Five-number summary and mean of the returns per bar, calendar month and year.
+
+    Parameters
+    ----------
+    returns : pd.Series
+        A strategy's net returns per bar.
+    frequency : str
+        The run's calendar (``conventions.frequency``): on a month-end run the bars
+        are the months, so ``"bar"`` is left out.
+
+    Returns
+    -------
+    dict
+        Period name (``"bar"``, ``"month"``, ``"year"``; months and years compounded,
+        partial first and last ones included) → ``min``, ``q1``, ``median``, ``q3``,
+        ``max`` (linear-interpolated quantiles) and ``mean``.
+    """
+    clean = returns.dropna().astype("float64")
+    periods = {} if frequency == "M" else {"bar": clean}
+    periods |= {"month": calendar_returns(clean, "month"), "year": calendar_returns(clean, "year")}
+    out = {}
+    for name, series in periods.items():
+        if series.empty:
+            continue
+        q = series.quantile([0.0, 0.25, 0.5, 0.75, 1.0]).to_numpy()
+        out[name] = {"min": float(q[0]), "q1": float(q[1]), "median": float(q[2]),
+                     "q3": float(q[3]), "max": float(q[4]), "mean": float(series.mean())}
+    return out

@@ -6,10 +6,17 @@ from typing import Any
 
 import pandas as pd
 
-from backtest.metrics import calendar_returns, rolling_sharpe, rolling_volatility
+from backtest.metrics import (
+    annual_returns_vs_benchmark,
+    calendar_returns,
+    rolling_beta,
+    rolling_sharpe,
+    rolling_sortino,
+    rolling_volatility,
+)
 from backtest.report import figures
-from backtest.report._analysis import thresholds, window_bars
-from backtest.report._compare import Comparison
+from backtest.report._analysis import return_quantiles, thresholds, window_bars
+from backtest.report._compare import Comparison, Entry
 from backtest.report._embed import figure_json
 from backtest.report._regimes import regime_names
 from backtest.report._runs import RunData
@@ -64,6 +71,35 @@ def _rolling(comparison: Comparison, months: int) -> tuple[pd.DataFrame, pd.Data
         sharpe[e.label] = rolling_sharpe(e.data.returns, run.cash, bars, run.periods_per_year)
         vol[e.label] = rolling_volatility(e.data.returns, bars, run.periods_per_year)
     return pd.DataFrame(sharpe), pd.DataFrame(vol)
+
+
+def _benchmark_returns(comparison: Comparison, entry: Entry) -> pd.Series | None:
+    """Returns of the benchmark the entry's beta is measured against (None: no benchmark)."""
+    run = comparison.runs[entry.run]
+    if run.benchmark is None or run.benchmark not in run.strategies:
+        return None
+    return run.strategies[run.benchmark].returns
+
+
+def _rolling_risk(comparison: Comparison, months: int) -> tuple[pd.DataFrame, pd.DataFrame]:
+    sortino, beta = {}, {}
+    for e in comparison.entries:
+        run = comparison.runs[e.run]
+        bars = window_bars(months, run.periods_per_year)
+        sortino[e.label] = rolling_sortino(e.data.returns, run.cash, bars, run.periods_per_year)
+        bench = _benchmark_returns(comparison, e)
+        beta[e.label] = (rolling_beta(e.data.returns, bench, run.cash, bars) if bench is not None
+                         else pd.Series(float("nan"), index=e.data.returns.index))
+    return pd.DataFrame(sortino), pd.DataFrame(beta)
+
+
+def _against_benchmark(comparison: Comparison) -> dict[str, pd.DataFrame]:
+    tables = {}
+    for e in comparison.mains:
+        bench = _benchmark_returns(comparison, e)
+        if bench is not None and not bench.equals(e.data.returns):
+            tables[e.label] = annual_returns_vs_benchmark(e.data.returns, bench)
+    return tables
 
 
 def _signal_panels(comparison: Comparison, max_points: int | None) -> list[figures.SignalPanel]:
@@ -123,13 +159,24 @@ def build_charts(comparison: Comparison, *, months: int, max_points: int | None,
     regimes = [spans[n] for n in names if n in spans]
     table, spreads = _regime_table(comparison, names)
     palette = page_palette(comparison)
+    sortino, beta = _rolling_risk(comparison, months)
+    against = _against_benchmark(comparison)
+    quantiles = {e.label: return_quantiles(e.data.returns,
+                                           str(comparison.runs[e.run].conventions.get("frequency")))
+                 for e in comparison.entries}
     charts = {
         "growth": figures.growth_figure(returns, max_points=max_points, hidden=hidden,
                                         palette=palette),
         "rolling": figures.rolling_figure(sharpe, vol, f"{months} months",
                                           max_points=max_points, hidden=hidden,
                                           palette=palette),
+        "rolling_risk": figures.rolling_risk_figure(sortino, beta, f"{months} months",
+                                                    max_points=max_points, hidden=hidden,
+                                                    palette=palette),
         "annual": figures.annual_returns_figure(annual, hidden=hidden, palette=palette),
+        "annual_vs_benchmark": figures.annual_vs_benchmark_figure(against, palette=palette),
+        "quantiles": figures.return_quantiles_figure(quantiles, hidden=hidden,
+                                                     palette=palette),
         "monthly": figures.monthly_heatmap_figure(
             {e.label: calendar_returns(e.data.returns, "month") for e in comparison.mains}),
         "distribution": figures.distribution_figure(returns_by_label, stats, period=period,
@@ -144,4 +191,6 @@ def build_charts(comparison: Comparison, *, months: int, max_points: int | None,
     }
     if not names:
         del charts["regimes"]
+    if not against:
+        del charts["annual_vs_benchmark"]
     return {key: figure_json(fig) for key, fig in charts.items()}

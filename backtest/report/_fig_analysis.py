@@ -21,10 +21,13 @@ from backtest.report._figbase import (
 
 __all__ = [
     "annual_returns_figure",
+    "annual_vs_benchmark_figure",
     "distribution_figure",
     "monthly_heatmap_figure",
+    "return_quantiles_figure",
     "risk_return_figure",
     "rolling_figure",
+    "rolling_risk_figure",
 ]
 
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
@@ -146,7 +149,9 @@ def monthly_heatmap_figure(monthly: Mapping[str, pd.Series]) -> go.Figure:
         groups.append((label, [len(fig.data) - 1]))
     fig.update_yaxes(autorange="reversed", type="category", showgrid=False, title=None)
     fig.update_xaxes(side="top", showgrid=False, title=None)
-    fig.update_layout(height=max(320, 120 + 17 * len(years)), hovermode="closest", title=None,
+    # 17 px a year, at most 1,200 px (a century of months still fits a screen or two)
+    fig.update_layout(height=max(320, min(1200, 120 + 17 * len(years))), hovermode="closest",
+                      title=None,
                       margin={"t": 90 if len(groups) > 1 else 50, "l": 60})
     return add_dropdown(fig, groups)
 
@@ -244,3 +249,124 @@ def risk_return_figure(points: pd.DataFrame, *, palette: Palette = NO_PALETTE) -
                       legend={"orientation": "v", "x": 1.02, "xanchor": "left", "y": 1,
                               "yanchor": "top"})
     return fig
+
+
+def rolling_risk_figure(
+    sortino: pd.DataFrame,
+    beta: pd.DataFrame,
+    window: str,
+    *,
+    max_points: int | None = None,
+    hidden: Sequence[str] = (),
+    palette: Palette = NO_PALETTE,
+) -> go.Figure:
+    """Rolling Sortino ratio above rolling beta to the benchmark, sharing the date axis.
+
+    Parameters
+    ----------
+    sortino, beta : pd.DataFrame
+        Shape (n_dates, n_strategies): :func:`backtest.metrics.rolling_sortino` and
+        :func:`~backtest.metrics.rolling_beta` (all NaN for a strategy without a
+        benchmark).
+    window : str
+        The window as stated to the reader, shown in the axis titles.
+    max_points : int or None
+        Display resolution (:func:`thin`).
+    hidden : sequence of str
+        Columns listed in the legend but not drawn until clicked.
+
+    Returns
+    -------
+    go.Figure
+    """
+    fig = make_subplots(rows=2, cols=1, shared_xaxes=True, vertical_spacing=0.05)
+    fig.update_layout(template=base_figure("", "").layout.template, height=560,
+                      margin={"t": 40})
+    for i, column in enumerate(sortino.columns):
+        style = {"legendgroup": f"s{i}", "line": palette.line(column, i, 1.2),
+                 "visible": "legendonly" if column in hidden else True}
+        top, bottom = thin(sortino[column], max_points), thin(beta[column], max_points)
+        fig.add_trace(go.Scatter(x=top.index, y=top.to_numpy(), mode="lines", name=text(column),
+                                 hovertemplate="%{y:.2f}", **style), row=1, col=1)
+        fig.add_trace(go.Scatter(x=bottom.index, y=bottom.to_numpy(), mode="lines",
+                                 name=text(column), showlegend=False,
+                                 hovertemplate="%{y:.2f}", **style), row=2, col=1)
+    fig.update_yaxes(title_text=f"Sortino, {window}", zeroline=True, zerolinecolor="#888",
+                     row=1, col=1)
+    fig.update_yaxes(title_text=f"Beta, {window}", zeroline=True, zerolinecolor="#888",
+                     row=2, col=1)
+    return place_legend(fig, len(sortino.columns))
+
+
+def annual_vs_benchmark_figure(tables: Mapping[str, pd.DataFrame], *,
+                               palette: Palette = NO_PALETTE) -> go.Figure:
+    """Each year's return of a strategy beside its benchmark's, one strategy at a time.
+
+    Parameters
+    ----------
+    tables : mapping of str to pd.DataFrame
+        Strategy label → :func:`backtest.metrics.annual_returns_vs_benchmark`
+        (``strategy`` and ``benchmark`` columns, indexed by year). With several, a
+        dropdown chooses the strategy shown.
+
+    Returns
+    -------
+    go.Figure
+        Grouped bars: the strategy, then the benchmark.
+    """
+    fig = base_figure("Annual returns against the benchmark",
+                      "Return over the calendar year (%)", "Year")
+    groups = []
+    for label, table in tables.items():
+        years = table.index.to_numpy()
+        first = len(fig.data)
+        fig.add_trace(go.Bar(x=years, y=table["strategy"].to_numpy(), name=text(label),
+                             marker_color=palette.colour(label), hovertemplate="%{x}: %{y:.1%}"))
+        fig.add_trace(go.Bar(x=years, y=table["benchmark"].to_numpy(), name="benchmark",
+                             marker_color="#888", hovertemplate="%{x}: %{y:.1%}"))
+        groups.append((label, [first, first + 1]))
+    fig.update_layout(barmode="group", hovermode="x", bargap=0.15,
+                      margin={"t": 90 if len(groups) > 1 else 40}, title=None)
+    fig.update_yaxes(tickformat=".0%", zeroline=True, zerolinecolor="#555")
+    return add_dropdown(place_legend(fig, 2), groups)
+
+
+def return_quantiles_figure(
+    quantiles: Mapping[str, Mapping[str, Mapping[str, float]]], *, hidden: Sequence[str] = (),
+    palette: Palette = NO_PALETTE,
+) -> go.Figure:
+    """Box plots of the returns per bar, month and year, one box per strategy and period.
+
+    Parameters
+    ----------
+    quantiles : mapping
+        Strategy label → period name (``"bar"``, ``"month"``, ``"year"``) →
+        ``min``, ``q1``, ``median``, ``q3``, ``max`` and ``mean`` of the returns over
+        that period (:func:`backtest.report._analysis.return_quantiles`). The boxes
+        are drawn from these numbers, not from the returns, so a long daily run
+        embeds six numbers a box.
+    hidden : sequence of str
+        Labels listed in the legend but not drawn until clicked.
+
+    Returns
+    -------
+    go.Figure
+        Whiskers at the lowest and highest return; the dashed line is the mean.
+    """
+    fig = base_figure("Return quantiles", "Return over the period (%)", "Period")
+    for i, (label, by_period) in enumerate(quantiles.items()):
+        periods = list(by_period)
+
+        def column(key: str, by_period: Mapping[str, Mapping[str, float]] = by_period,
+                   periods: list[str] = periods) -> list[float]:
+            return [float(by_period[p][key]) for p in periods]
+
+        fig.add_trace(go.Box(
+            x=periods, q1=column("q1"), median=column("median"), q3=column("q3"),
+            lowerfence=column("min"), upperfence=column("max"), mean=column("mean"),
+            name=text(label), marker_color=palette.colour(label, i), boxpoints=False,
+            visible="legendonly" if label in hidden else True,
+        ))
+    fig.update_layout(boxmode="group", margin={"t": 40}, title=None)
+    fig.update_yaxes(tickformat=".0%", zeroline=True, zerolinecolor="#555")
+    return place_legend(fig)

@@ -280,8 +280,9 @@ def regime_bars_figure(
                              orientation="h", name=text(column), marker_color="#bbbbbb",
                              marker_pattern_shape="/", hovertemplate="%{x:.1%}"))
     shown = sum(1 for t in fig.data if t.visible is not False and t.visible != "legendonly")
+    bar = 9 if shown <= 6 else 5  # px per bar: thinner bars when many are drawn
     fig.update_layout(barmode="group", hovermode="y unified", title=None,
-                      height=max(420, 110 + len(order) * (8 + 9 * max(shown, 1))),
+                      height=max(420, 110 + len(order) * (8 + bar * max(shown, 1))),
                       margin={"t": 40, "l": 10}, bargap=0.25)
     fig.update_xaxes(tickformat=".0%", zeroline=True, zerolinecolor="#555", side="top")
     fig.update_yaxes(autorange="reversed", title=None, showgrid=False)

@@ -15,7 +15,7 @@ from typing import Any
 import pandas as pd
 
 from backtest.errors import BacktestError
-from backtest.metrics import BENCHMARK_METRICS, Metric
+from backtest.metrics import BENCHMARK_METRICS, FullMetric, Metric
 from backtest.report._analysis import (
     annual_table,
     distribution_inputs,
@@ -28,7 +28,7 @@ from backtest.report._analysis import (
 from backtest.report._charts import build_charts, page_palette
 from backtest.report._compare import Comparison, compare_runs
 from backtest.report._figbase import DISPLAY_POINTS
-from backtest.report._format import format_date, format_value
+from backtest.report._format import CellStyle, format_date, format_value
 from backtest.report._regimes import catalog_rows, regime_names, regime_rows, timing_groups
 from backtest.report._runs import RunData, run_from_document
 from backtest.report.sections import build_sections
@@ -120,6 +120,26 @@ def _metrics(comparison: Comparison) -> dict[str, Any]:
                      "more": m not in HEADLINE_METRICS} for m in columns],
         "rows": rows,
     }
+
+
+def _full_metrics(comparison: Comparison) -> dict[str, Any]:
+    """The full list (:class:`FullMetric`): one row per metric, one column per strategy.
+
+    Empty rows when no run has them (a document older than schema 1.4).
+    """
+    present = {k for e in comparison.entries for k in e.data.metrics}
+    rows = []
+    for m in FullMetric:
+        if str(m) not in present:
+            continue
+        style: CellStyle = ("percent" if m.is_percent else
+                 "int" if m in (FullMetric.MAX_CONSECUTIVE_WINS,
+                                FullMetric.MAX_CONSECUTIVE_LOSSES) else "ratio")
+        rows.append({"key": str(m), "label": m.label, "relative": m.against_benchmark,
+                     "cells": [format_value(e.data.metrics.get(str(m)), style)
+                               for e in comparison.entries]})
+    return {"columns": [{"label": e.label, "main": e.main} for e in comparison.entries],
+            "rows": rows}
 
 
 def _run_rows(comparison: Comparison) -> list[dict[str, Any]]:
@@ -218,6 +238,7 @@ def build_context(
         "conventions": _conventions(comparison),
         "differs": [{"key": k, "values": list(v)} for k, v in comparison.differs],
         "metrics": _metrics(comparison),
+        "full_metrics": _full_metrics(comparison),
         "strategies": [e.label for e in comparison.entries],
         "mains": [e.label for e in comparison.mains],
         "display": {

@@ -22,10 +22,13 @@ from plotly.subplots import make_subplots
 
 from backtest.report._fig_analysis import (
     annual_returns_figure,
+    annual_vs_benchmark_figure,
     distribution_figure,
     monthly_heatmap_figure,
+    return_quantiles_figure,
     risk_return_figure,
     rolling_figure,
+    rolling_risk_figure,
 )
 from backtest.report._fig_signal import (
     SignalPanel,
@@ -54,6 +57,7 @@ __all__ = [
     "RegimeSpan",
     "SignalPanel",
     "annual_returns_figure",
+    "annual_vs_benchmark_figure",
     "distribution_figure",
     "drawdown_figure",
     "equity_figure",
@@ -62,8 +66,10 @@ __all__ = [
     "kind_colour",
     "monthly_heatmap_figure",
     "regime_bars_figure",
+    "return_quantiles_figure",
     "risk_return_figure",
     "rolling_figure",
+    "rolling_risk_figure",
     "signal_figure",
     "signal_panels_figure",
     "thin",

@@ -1,10 +1,10 @@
 """A run as a schema-versioned, strict-JSON document (pure), and its atomic write.
 
-Schema ``1.3`` (every number is a float or ``null``; NaN and ±inf become ``null``;
+Schema ``1.4`` (every number is a float or ``null``; NaN and ±inf become ``null``;
 dates are ISO ``YYYY-MM-DD``)::
 
     {
-      "schema_version": "1.3",
+      "schema_version": "1.4",
       "generated_by": "dcf-regime <version>",
       "generated_at": "<caller's timestamp>",         # only if given
       "run": {"name", "title", "strategy_under_test": <label>},
@@ -23,6 +23,7 @@ dates are ISO ``YYYY-MM-DD``)::
           "kind": <registry name>,
           "params": {...},                             # when the config names them
           "metrics": {<Metric key>: <float|null>, ...},  # cagr, sharpe, max_drawdown, ...
+                                                         # 1.4: then every FullMetric key
           "returns": {"dates": [...], "values": [...]},  # net periodic returns, decimals
           "weights": {"dates": [...], "assets": [...],   # executed weights, decimals;
                       "values": [[...], ...]},           #   one row per date
@@ -50,7 +51,10 @@ Minor versions add keys; a major version changes or removes one. 1.1 added
 (:mod:`backtest.report._analysis_json`). 1.3 added keys inside ``thesis``: the
 regimes' adjusted p-values and ``regime_count``, the duration measures'
 ``agreement``, ``idea`` (``[run] idea_date``), ``concentration``,
-``counter_evidence`` and ``thresholds``.
+``counter_evidence`` and ``thresholds``. 1.4 added the full metrics list
+(:class:`backtest.metrics.FullMetric`: value at risk, expected shortfall, win rates,
+trailing returns, ...) to each strategy's ``metrics``, after the headline ones; a
+reader of older documents finds them absent and shows "—".
 
 :func:`to_compare_json` wraps several runs: ``{"schema_version", "generated_by",
 "generated_at", "runs": [<run document>, ...]}``.
@@ -87,7 +91,7 @@ __all__ = [
     "write_json",
 ]
 
-SCHEMA_VERSION = "1.3"
+SCHEMA_VERSION = "1.4"
 
 
 def _iso(value: date) -> str:

@@ -51,6 +51,31 @@ def test_rolling_measures_equal_empyrical(daily: pd.Series) -> None:
     assert sharpe.iloc[-1] == pytest.approx(m.sharpe_ratio(daily.iloc[-63:], cash, 252))
 
 
+def test_rolling_sortino_and_beta_equal_empyrical(daily: pd.Series) -> None:
+    rng = np.random.default_rng(4)
+    cash = pd.Series(rng.uniform(0.0, 0.0002, len(daily)), index=daily.index)
+    bench = 0.7 * daily + pd.Series(rng.normal(0.0002, 0.006, len(daily)), index=daily.index)
+    sortino = m.rolling_sortino(daily, cash, 63, 252)
+    ref = empyrical.roll_sortino_ratio(daily - cash, 63, annualization=252)
+    np.testing.assert_allclose(sortino.dropna().to_numpy(), ref.to_numpy(), rtol=1e-9)
+    assert sortino.iloc[:62].isna().all() and sortino.notna().sum() == len(daily) - 62
+    assert sortino.iloc[-1] == pytest.approx(m.sortino_ratio(daily.iloc[-63:], cash, 252))
+    beta = m.rolling_beta(daily, bench, cash, 63)
+    ref = empyrical.roll_beta(daily - cash, bench - cash, 63)
+    np.testing.assert_allclose(beta.dropna().to_numpy(), ref.to_numpy(), rtol=1e-9)
+    assert beta.iloc[:62].isna().all()
+    assert beta.iloc[-1] == pytest.approx(m.beta(daily.iloc[-63:], bench.iloc[-63:], cash))
+    assert 0.5 < beta.median() < 1.5  # the planted 0.7 loading, diluted by the noise's share
+
+
+def test_rolling_sortino_and_beta_are_nan_where_undefined() -> None:
+    idx = pd.date_range("2000-01-31", periods=6, freq="ME")
+    up = pd.Series([0.01, 0.02, 0.01, 0.03, 0.02, 0.01], index=idx)
+    zero = up * 0
+    assert m.rolling_sortino(up, zero, 3, 12).isna().all()  # no bar below cash
+    assert m.rolling_beta(up, pd.Series(0.01, index=idx), zero, 3).isna().all()
+
+
 def test_rolling_sharpe_is_nan_where_returns_do_not_vary() -> None:
     idx = pd.date_range("2000-01-31", periods=6, freq="ME")
     flat = pd.Series(0.01, index=idx)

@@ -57,6 +57,11 @@ def _open(browser: Browser, page: Path) -> int:
     return int(browser.evaluate("Number(document.documentElement.dataset.charts)"))
 
 
+#: growth, rolling, rolling risk, annual, annual vs benchmark, monthly, distribution,
+#: quantiles, scatter, signal, exposures, regimes
+ALL_CHARTS = 12
+
+
 def _render(runs: list[Any], path: Path) -> Path:
     docs = [to_json(r, versions={"dcf-regime": "0"}, generated_at="now") for r in runs]
     write_report(path, render_html(build_context(docs)))
@@ -68,7 +73,7 @@ def test_every_chart_is_drawn_without_errors_and_fits_1280px(make_run: Any, brow
     runs = [make_run(name="a", bench_seed=5), make_run(name="b", seed=3, bench_seed=5)]
     page = _render(runs, tmp_path / "report.html")
     charts = _open(browser, page)
-    assert charts == 9
+    assert charts == ALL_CHARTS
     for chart, has_svg, marks in browser.evaluate(DRAWN):
         assert has_svg and marks > 0, chart
     assert browser.errors() == []
@@ -113,7 +118,7 @@ def test_hostile_text_is_never_executed(make_run: Any, browser: Browser, tmp_pat
             make_run(("x", PAYLOADS[3]), name=PAYLOADS[2], seed=1, catalog=catalog)]
     page = _render(runs, tmp_path / "evil.html")
     charts = _open(browser, page)
-    assert charts == 9
+    assert charts == ALL_CHARTS - 1  # no benchmark among the strategies: no vs-benchmark bars
     # hover every chart so that legends, tooltips and annotations render their text
     browser.evaluate("""Array.from(document.querySelectorAll("div[data-figure]")).forEach(function (d) {
         var r = d.getBoundingClientRect();
@@ -148,7 +153,7 @@ def test_hostile_text_from_a_real_run_and_a_user_catalog(browser: Browser,
     ])
     assert result.catalog[0].name.startswith(PAYLOADS[0])
     page = _render([result], tmp_path / "real.html")
-    assert _open(browser, page) == 9
+    assert _open(browser, page) == ALL_CHARTS
     browser.evaluate("""Array.from(document.querySelectorAll("div[data-figure]")).forEach(function (d) {
         var r = d.getBoundingClientRect();
         d.dispatchEvent(new MouseEvent("mousemove", {clientX: r.left + r.width / 3,

@@ -135,3 +135,51 @@ def test_a_synthetic_run_is_not_drawn_over_historical_regimes() -> None:
     fake = figures.signal_panels_figure(
         [figures.SignalPanel("synthetic", composite, synthetic=True)], [Span()])
     assert len(real.layout.shapes) == 1 and len(fake.layout.shapes) == 0
+
+
+def test_rolling_risk_figure_draws_sortino_above_beta() -> None:
+    sortino = pd.DataFrame({"a": [np.nan, 1.0, 2.0], "b": [np.nan, 0.5, 0.4]}, index=IDX[:3])
+    beta = pd.DataFrame({"a": [np.nan, 0.9, 1.1], "b": [np.nan, 1.0, 1.0]}, index=IDX[:3])
+    fig = figures.rolling_risk_figure(sortino, beta, "36 months", hidden=["b"])
+    assert [t.yaxis for t in fig.data] == ["y", "y2", "y", "y2"]
+    np.testing.assert_allclose(fig.data[0].y, [1.0, 2.0])  # the window's first NaN not drawn
+    np.testing.assert_allclose(fig.data[1].y, [0.9, 1.1])
+    assert fig.data[2].visible == "legendonly" and fig.data[3].showlegend is False
+    assert "Sortino, 36 months" in fig.layout.yaxis.title.text
+    assert "Beta, 36 months" in fig.layout.yaxis2.title.text
+
+
+def test_annual_vs_benchmark_figure_one_strategy_at_a_time() -> None:
+    idx = pd.date_range("2000-01-31", periods=30, freq="ME")
+    r = pd.Series(np.linspace(-0.02, 0.03, 30), index=idx)
+    b = pd.Series(0.01, index=idx)
+    from backtest.metrics import annual_returns_vs_benchmark
+
+    table = annual_returns_vs_benchmark(r, b)
+    assert list(table.index) == [2000, 2001, 2002]
+    assert table.loc[2001, "benchmark"] == pytest.approx(1.01**12 - 1)
+    fig = figures.annual_vs_benchmark_figure({"x": table, "y": table * 2})
+    assert len(fig.data) == 4 and fig.data[1].name == "benchmark"
+    np.testing.assert_allclose(fig.data[0].y, table["strategy"])
+    assert [t.visible for t in fig.data] == [None, None, False, False]  # the menu shows x first
+    assert len(fig.layout.updatemenus) == 1
+
+
+def test_return_quantiles_are_the_period_returns_five_numbers() -> None:
+    from backtest.report._analysis import return_quantiles
+
+    idx = pd.bdate_range("2001-01-01", periods=600)
+    r = pd.Series(np.random.default_rng(2).normal(0.0003, 0.01, 600), index=idx)
+    q = return_quantiles(r, "B")
+    assert list(q) == ["bar", "month", "year"]
+    assert q["bar"]["min"] == r.min() and q["bar"]["max"] == r.max()
+    assert q["bar"]["median"] == pytest.approx(float(np.median(r)), abs=1e-15)
+    years = (1 + r).groupby(r.index.year).prod() - 1
+    assert q["year"]["mean"] == pytest.approx(years.mean(), rel=1e-12)
+    assert list(return_quantiles(r, "M")) == ["month", "year"]  # month-end bars are months
+    fig = figures.return_quantiles_figure({"a": q, "b": q}, hidden=["b"])
+    assert [t.type for t in fig.data] == ["box", "box"]
+    assert list(fig.data[0].x) == ["bar", "month", "year"]
+    np.testing.assert_allclose(fig.data[0].q1, [q[p]["q1"] for p in q])
+    np.testing.assert_allclose(fig.data[0].upperfence, [q[p]["max"] for p in q])
+    assert fig.data[1].visible == "legendonly"

@@ -109,7 +109,8 @@ def page(run: Any) -> str:
     return page_of(run)
 
 
-CHARTS = ("growth", "rolling", "annual", "monthly", "distribution", "scatter", "signal",
+CHARTS = ("growth", "rolling", "rolling_risk", "annual", "annual_vs_benchmark", "monthly",
+          "distribution", "quantiles", "scatter", "signal",
           "exposures", "regimes")
 
 
@@ -192,7 +193,9 @@ def test_user_text_is_escaped_everywhere(evil_run: Any) -> None:
     parsed = parse(page)
     assert parsed.errors == []
     # scripts: one spec per chart, the bundle, the chart loader and the table script
-    assert len(parsed.scripts) == len(CHARTS) + 3
+    # (its benchmark is not among its strategies: no annual-vs-benchmark chart)
+    assert 'data-figure="spec-annual_vs_benchmark"' not in page
+    assert len(parsed.scripts) == len(CHARTS) - 1 + 3
     for body in parsed.scripts:
         assert "</script" not in body.lower()
         assert "<script" not in body.lower()
@@ -221,6 +224,38 @@ def test_metric_cells_have_units_signs_and_sort_values(run: Any) -> None:
     assert 'class="sortable metrics"' in page
     value = run.main.stats()["cagr"]
     assert f'data-value="{value}"' in page  # exact number behind the rounded text
+
+
+def test_full_metrics_table_has_every_full_metric_per_strategy(run: Any) -> None:
+    from backtest.metrics import FullMetric
+
+    ctx = build_context([doc(run)])
+    full = ctx["full_metrics"]
+    assert [r["key"] for r in full["rows"]] == [str(m) for m in FullMetric]
+    assert [c["label"] for c in full["columns"]] == list(run.results)
+    stats = run.main.stats()
+    for row in full["rows"]:
+        assert len(row["cells"]) == len(run.results)
+        value = stats[row["key"]]
+        cell = row["cells"][0]
+        assert cell["text"] == "—" if np.isnan(value) else cell["value"] == value
+    assert "Full metrics" in render_html(ctx)
+    # the headline table stays the 14 headline metrics
+    assert len(ctx["metrics"]["columns"]) <= 14
+
+
+def test_a_document_without_full_metrics_renders_without_the_table(run: Any) -> None:
+    from backtest.metrics import FullMetric
+
+    old = doc(run)
+    old["schema_version"] = "1.3"
+    for entry in old["strategies"].values():
+        entry["metrics"] = {k: v for k, v in entry["metrics"].items()
+                            if k not in {str(m) for m in FullMetric}}
+    ctx = build_context([old])
+    assert ctx["full_metrics"]["rows"] == []
+    page = render_html(ctx)
+    assert "Full metrics" not in page and 'class="sortable metrics"' in page
 
 
 def test_format_value() -> None:

@@ -14,7 +14,7 @@ import pandas as pd
 import pytest
 
 from backtest.errors import BacktestError
-from backtest.metrics import Metric
+from backtest.metrics import FullMetric, Metric
 from backtest.report import SCHEMA_VERSION, to_json, write_json
 from backtest.report.json import to_plain
 
@@ -32,7 +32,7 @@ def test_round_trips_as_strict_json(payload: dict[str, Any]) -> None:
     text = json.dumps(payload, allow_nan=False)
     assert json.loads(text) == payload
     assert set(payload) == TOP_KEYS
-    assert payload["schema_version"] == SCHEMA_VERSION == "1.3"
+    assert payload["schema_version"] == SCHEMA_VERSION == "1.4"
     assert payload["generated_by"] == "dcf-regime 0.1.0"
     assert payload["versions"] == VERSIONS
 
@@ -67,7 +67,7 @@ def test_strategies_series_match_their_dates(payload: dict[str, Any], run: Any) 
         assert len(weights["dates"]) == len(weights["values"]) == len(result.weights)
         assert weights["assets"] == list(result.weights.columns)
         assert {len(row) for row in weights["values"]} == {len(weights["assets"])}
-        assert set(entry["metrics"]) == {str(m) for m in Metric}
+        assert list(entry["metrics"]) == [str(m) for m in (*Metric, *FullMetric)]
     assert strategies["rotation"]["params"] == {"enter": 0.3}
     assert strategies["rotation"]["kind"] == "binary_rotation"
     # a benchmark has no risk-off state: NaN metric → null
@@ -166,7 +166,7 @@ def test_write_json_failure_is_a_backtest_error(tmp_path: Path) -> None:
 def test_real_run_json(real_run: Any, tmp_path: Path) -> None:
     payload = to_json(real_run)
     text = json.dumps(payload, allow_nan=False)
-    assert json.loads(text)["schema_version"] == "1.3"
+    assert json.loads(text)["schema_version"] == "1.4"
     assert payload["generated_by"].startswith("dcf-regime ")
     assert payload["versions"]["plotly"] != "not installed"
     for entry in payload["strategies"].values():
