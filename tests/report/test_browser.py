@@ -84,6 +84,9 @@ def test_every_chart_is_drawn_without_errors_and_fits_1280px(make_run: Any, brow
         function (e) { return e.getBoundingClientRect().right > document.documentElement.clientWidth + 1
                        && !e.closest(".scroll"); }).map(function (e) { return e.tagName + "." + e.className; })""")
     assert overflowing == []
+    # results first: the metrics table starts within the first screen and a half
+    assert browser.evaluate("document.querySelector('table.metrics').getBoundingClientRect()"
+                            ".top + window.scrollY") <= 1_200
     # the sortable table sorts: click the CAGR header twice -> ascending by value
     browser.evaluate("""(function () { var th = Array.from(document.querySelectorAll("table.metrics th"))
         .find(function (h) { return h.textContent === "CAGR"; }); th.click(); th.click(); })()""")
