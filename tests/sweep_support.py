@@ -138,3 +138,14 @@ def random_trials(rng: np.random.Generator, config: str, kind: str, n: int) -> l
                     trial[path] = values[int(rng.integers(len(values)))]
         trials.append(trial)
     return trials
+
+
+def cpu_seconds(process: Any) -> float:
+    """User + system CPU seconds of a psutil process so far (0 once it is gone)."""
+    import psutil
+
+    try:
+        times = process.cpu_times()
+        return float(times.user + times.system)
+    except psutil.Error:
+        return 0.0

@@ -35,6 +35,25 @@ _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct",
 _DIVERGING = [[0.0, "#b2182b"], [0.5, "#f7f7f7"], [1.0, "#1a9850"]]
 
 
+def _two_panels(top: pd.DataFrame, bottom: pd.DataFrame, bottom_hover: str, *,
+                max_points: int | None, hidden: Sequence[str], palette: Palette) -> go.Figure:
+    """Two line panels sharing the date axis, one legend entry per column toggling both."""
+    fig = make_subplots(rows=2, cols=1, shared_xaxes=True, vertical_spacing=0.05)
+    fig.update_layout(template=base_figure("", "").layout.template, height=560,
+                      margin={"t": 40})
+    for i, column in enumerate(top.columns):
+        style = {"legendgroup": f"s{i}", "line": palette.line(column, i, 1.2),
+                 "visible": "legendonly" if column in hidden else True}
+        upper, lower = thin(top[column], max_points), thin(bottom[column], max_points)
+        fig.add_trace(go.Scatter(x=upper.index, y=upper.to_numpy(), mode="lines",
+                                 name=text(column), hovertemplate="%{y:.2f}", **style),
+                      row=1, col=1)
+        fig.add_trace(go.Scatter(x=lower.index, y=lower.to_numpy(), mode="lines",
+                                 name=text(column), showlegend=False,
+                                 hovertemplate=bottom_hover, **style), row=2, col=1)
+    return fig
+
+
 def rolling_figure(
     sharpe: pd.DataFrame,
     volatility: pd.DataFrame,
@@ -62,18 +81,8 @@ def rolling_figure(
     -------
     go.Figure
     """
-    fig = make_subplots(rows=2, cols=1, shared_xaxes=True, vertical_spacing=0.05)
-    fig.update_layout(template=base_figure("", "").layout.template, height=560,
-                      margin={"t": 40})
-    for i, column in enumerate(sharpe.columns):
-        style = {"legendgroup": f"s{i}", "line": palette.line(column, i, 1.2),
-                 "visible": "legendonly" if column in hidden else True}
-        top, bottom = thin(sharpe[column], max_points), thin(volatility[column], max_points)
-        fig.add_trace(go.Scatter(x=top.index, y=top.to_numpy(), mode="lines", name=text(column),
-                                 hovertemplate="%{y:.2f}", **style), row=1, col=1)
-        fig.add_trace(go.Scatter(x=bottom.index, y=bottom.to_numpy(), mode="lines",
-                                 name=text(column), showlegend=False,
-                                 hovertemplate="%{y:.1%}", **style), row=2, col=1)
+    fig = _two_panels(sharpe, volatility, "%{y:.1%}", max_points=max_points, hidden=hidden,
+                      palette=palette)
     fig.update_yaxes(title_text=f"Sharpe, {window}", zeroline=True, zerolinecolor="#888",
                      row=1, col=1)
     fig.update_yaxes(title_text=f"Volatility, {window}", tickformat=".0%", rangemode="tozero",
@@ -279,18 +288,8 @@ def rolling_risk_figure(
     -------
     go.Figure
     """
-    fig = make_subplots(rows=2, cols=1, shared_xaxes=True, vertical_spacing=0.05)
-    fig.update_layout(template=base_figure("", "").layout.template, height=560,
-                      margin={"t": 40})
-    for i, column in enumerate(sortino.columns):
-        style = {"legendgroup": f"s{i}", "line": palette.line(column, i, 1.2),
-                 "visible": "legendonly" if column in hidden else True}
-        top, bottom = thin(sortino[column], max_points), thin(beta[column], max_points)
-        fig.add_trace(go.Scatter(x=top.index, y=top.to_numpy(), mode="lines", name=text(column),
-                                 hovertemplate="%{y:.2f}", **style), row=1, col=1)
-        fig.add_trace(go.Scatter(x=bottom.index, y=bottom.to_numpy(), mode="lines",
-                                 name=text(column), showlegend=False,
-                                 hovertemplate="%{y:.2f}", **style), row=2, col=1)
+    fig = _two_panels(sortino, beta, "%{y:.2f}", max_points=max_points, hidden=hidden,
+                      palette=palette)
     fig.update_yaxes(title_text=f"Sortino, {window}", zeroline=True, zerolinecolor="#888",
                      row=1, col=1)
     fig.update_yaxes(title_text=f"Beta, {window}", zeroline=True, zerolinecolor="#888",

@@ -23,6 +23,7 @@ from pathlib import Path
 
 import psutil
 import pytest
+from sweep_support import cpu_seconds
 
 from backtest.sweep._executors import ALLOCATOR_ENV
 
@@ -94,14 +95,6 @@ def cluster(tmp_path: Path) -> Iterator[Cluster]:
     assert all(p.poll() is not None for p in running.processes)
 
 
-def _cpu(process: psutil.Process) -> float:
-    try:
-        times = process.cpu_times()
-        return float(times.user + times.system)
-    except psutil.Error:
-        return 0.0
-
-
 def _tune(tmp: Path, name: str, *extra: str) -> list[str]:
     return [str(BIN / "backtest"), *TUNE, *extra, "--json", str(tmp / name)]
 
@@ -130,7 +123,7 @@ def test_a_command_line_cluster_gives_the_local_numbers_and_survives_a_killed_wo
         environ = worker.environ()
         assert {k: environ.get(k) for k in ALLOCATOR_ENV} == ALLOCATOR_ENV
 
-    before = {w.pid: _cpu(w) for w in cluster.worker_processes()}
+    before = {w.pid: cpu_seconds(w) for w in cluster.worker_processes()}
     hit = subprocess.Popen(_tune(tmp_path, "hit.json", "--executor", "dask",
                                  "--scheduler", cluster.address),
                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, cwd=tmp_path)
@@ -138,7 +131,7 @@ def test_a_command_line_cluster_gives_the_local_numbers_and_survives_a_killed_wo
         deadline = time.monotonic() + 120
         while time.monotonic() < deadline:  # a worker busy with the sweep
             busy = [w for w in cluster.worker_processes()
-                    if _cpu(w) > before.get(w.pid, 0.0) + 0.3]
+                    if cpu_seconds(w) > before.get(w.pid, 0.0) + 0.3]
             if busy:
                 busy[0].kill()
                 break

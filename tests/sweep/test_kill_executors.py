@@ -20,6 +20,7 @@ from pathlib import Path
 
 import psutil
 import pytest
+from sweep_support import cpu_seconds
 
 BACKTEST = str(Path(sys.executable).parent / "backtest")
 LONG = ["tune", "--param", "strategy.enter=-1:1:0.0002", "--param", "strategy.exit=-1.5,-1.2",
@@ -41,20 +42,12 @@ def _workers(proc: subprocess.Popen[bytes], timeout: float = 90.0) -> list[psuti
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         kids = client.children(recursive=True)
-        busy = [k for k in kids if _cpu(k) > 0.5]
+        busy = [k for k in kids if cpu_seconds(k) > 0.5]
         if len(busy) >= 2:
             return kids
         assert proc.poll() is None, "the tune ended before its workers were seen"
         time.sleep(0.5)
     raise AssertionError("no busy workers within the timeout")
-
-
-def _cpu(process: psutil.Process) -> float:
-    try:
-        times = process.cpu_times()
-        return float(times.user + times.system)
-    except psutil.Error:
-        return 0.0
 
 
 @pytest.mark.parametrize("executor", ["processes", "dask"])
