@@ -1,7 +1,9 @@
 """Size and speed of the HTML report: render time, file size, time to first chart.
 
 Targets (issue 10): <= 5 MB and first chart drawn <= 1.5 s in headless Chromium
-(2 cores) for 10 strategies x 16,000 daily bars.
+(2 cores) for 10 strategies x 16,000 daily bars; (issue 17) a 4-config compare at most
+25,000 px tall at 1,280 px with its metrics table starting within 1,200 px (printed for
+every job).
 
 Jobs: the default run (embedded data), seed_2026 on the shared files (--mirror),
 a 4-config compare of the default config, and 10 strategies x 16,000 business
@@ -150,6 +152,16 @@ def _first_chart(page: Path, profile: Path, mark: str = "first-chart") -> float:
         return float(browser.evaluate(f"performance.getEntriesByName('{mark}')[0].startTime"))
 
 
+def _layout(page: Path, profile: Path) -> tuple[int, int]:
+    """Page height and the metrics table's top (px) at 1,280 px, every chart drawn."""
+    with _chromium().Browser(profile, width=1280, height=900) as browser:
+        browser.open(page)
+        browser.wait_for("document.documentElement.dataset.charts !== undefined", timeout=120)
+        return (int(browser.evaluate("document.documentElement.scrollHeight")),
+                int(browser.evaluate("document.querySelector('table.metrics')"
+                                     ".getBoundingClientRect().top + window.scrollY")))
+
+
 def main() -> None:
     args = sys.argv[1:]
     mirror = Path(args[args.index("--mirror") + 1]) if "--mirror" in args else (
@@ -191,9 +203,12 @@ def main() -> None:
                 f"({f['peer_mb'] / f['mb']:.1f}x), {f['peer_seconds']:.2f} s")
         if browser:
             first = statistics.median(_first_chart(out, tmp / f"p{job}{i}") for i in range(3))
-            line += f" | first chart {first / 1000:.2f} s (median of 3)"
+            height, top = _layout(out, tmp / f"l{job}")
+            line += (f" | first chart {first / 1000:.2f} s (median of 3) | at 1,280 px: "
+                     f"{height:,} px tall, metrics table at {top:,} px")
         print(line)
-    print("targets for synthetic_16k: <= 5 MB, first chart <= 1.5 s")
+    print("targets for synthetic_16k: <= 5 MB, first chart <= 1.5 s; for compare4: <= 25,000 px "
+          "tall, metrics table at <= 1,200 px")
 
 
 if __name__ == "__main__":
