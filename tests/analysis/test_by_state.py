@@ -8,6 +8,8 @@ link the risk-off and risk-on Sharpe ratios are not told apart.
 
 from __future__ import annotations
 
+import dataclasses
+import json
 import math
 import tomllib
 from pathlib import Path
@@ -19,8 +21,10 @@ import pytest
 import backtest
 from backtest.analysis import STATE_METRICS, BootstrapSettings, MetricsByState, metrics_by_state
 from backtest.config import parse_config
+from backtest.evaluate import analyze
 from backtest.metrics import compute_metrics
 from backtest.regimes import Regime, RegimeKind, regime_mask
+from backtest.report import build_context, render_html, to_json
 
 PPY = 12
 SETTINGS = BootstrapSettings(reps=300, seed=5, confidence=0.90, min_bars=12)
@@ -172,3 +176,59 @@ def test_the_planted_link_separates_the_states() -> None:
     off = next(r for r in result.rows if r.subset == "risk-off").values["cagr"]
     on = next(r for r in result.rows if r.subset == "risk-on").values["cagr"]
     assert off.high < on.low, (off, on)
+
+
+HOSTILE = "<script>alert('regime')</script>"
+
+
+def _hostile_run() -> backtest.RunResult:
+    run = _synthetic(3)
+    catalog = (*run.catalog, Regime(HOSTILE, pd.Timestamp("1990-01-01"),
+                                    pd.Timestamp("1993-12-31"), RegimeKind.CREDIT_STRESS,
+                                    "test", "none"))
+    return dataclasses.replace(run, catalog=catalog)
+
+
+def test_json_round_trip_and_the_rendered_table() -> None:
+    run = _hostile_run()
+    analysis = analyze(run, reps=100, seed=3)
+    assert analysis.by_state is not None
+    payload = to_json(run, versions={"dcf-regime": "0.1.0"}, analysis=analysis)
+    back = json.loads(json.dumps(payload, allow_nan=False))
+    block = back["metrics_by_state"]
+    assert block["settings"]["reps"] == 100 and block["state_of"] == run.main.label
+    assert block["metrics"] == [str(m) for m in STATE_METRICS]
+    assert len(block["rows"]) == len(analysis.by_state.rows)
+    for row, original in zip(block["rows"], analysis.by_state.rows, strict=True):
+        assert (row["strategy"], row["subset"], row["bars"]) == (
+            original.strategy, original.subset, original.bars)
+        for key, iv in original.values.items():
+            got = row["values"][key]["estimate"]
+            assert (got is None if math.isnan(iv.estimate)
+                    else got == pytest.approx(iv.estimate, rel=1e-12)), (key, got, iv)
+            assert (row["values"][key]["low"] is None) == math.isnan(iv.low)
+    html = render_html(build_context([back]))
+    assert "Every metric by signal state and regime" in html
+    assert HOSTILE not in html and "&lt;script&gt;alert(" in html
+    table = html[html.index('class="sortable by-state"'):]
+    table = table[:table.index("</table>")]
+    off = next(r for r in analysis.by_state.rows if r.subset == "risk-off")
+    sharpe = off.values["sharpe"]
+    assert f"{sharpe.estimate:.3f} [{sharpe.low:.3f}, {sharpe.high:.3f}]".replace(
+        "-", "−") in table
+    assert "(no CI)" in table  # the synthetic catalog has regimes shorter than 12 bars
+    # a document written before the key existed renders without the table
+    del back["metrics_by_state"]
+    assert "Every metric by signal state and regime" not in render_html(build_context([back]))
+
+
+def test_a_comparison_wraps_each_runs_table() -> None:
+    run = _hostile_run()
+    payload = to_json(run, versions={"dcf-regime": "0.1.0"}, analysis=analyze(run, reps=50))
+    other = json.loads(json.dumps(payload, allow_nan=False))
+    other["run"] = {**other["run"], "name": "second"}
+    html = render_html(build_context([payload, other]))
+    assert html.count("Every metric by signal state and regime:") == 2
+    start = html.index("Every metric by signal state and regime:")
+    assert html.rfind('<details class="run" open><summary>', 0, start) > html.rfind(
+        "</details>", 0, start)
