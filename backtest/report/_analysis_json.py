@@ -7,7 +7,7 @@ Kept apart from :mod:`backtest.report.json` so the two evolve separately;
     "thesis_skipped": "<why>" | null,  # the strategy under test has no risk-off state
     "regime_timing": [{...}, ...],     # regimes.regime_timing rows
     "attribution": {"method": "...", "strategies": {<label>: {...}}},
-    "metrics_by_state": {...} | absent, # metrics per regime and per decided state (1.4)
+    "metrics_by_state": {...} | absent, # metrics per regime and per decided state (1.5)
     "signal": {..., "contributions": {"columns", "values"}, "present": {"columns", "values"}}
 
 Intervals are ``{"estimate", "low", "high", "confidence", "method", "reps",
