@@ -23,6 +23,7 @@ from backtest.analysis import (
     Attribution,
     BootstrapSettings,
     Concentration,
+    MetricsByState,
     RankAgreement,
     Thesis,
     ThesisInputs,
@@ -32,6 +33,7 @@ from backtest.analysis import (
     compound,
     concentration,
     largest_contributor,
+    metrics_by_state,
     rank_agreement,
     thesis_statistics,
 )
@@ -49,7 +51,9 @@ __all__ = [
     "RunAnalysis",
     "alternatives",
     "analyze",
+    "bootstrap_settings",
     "evaluate_thesis",
+    "metrics_by_regime",
     "without_asset",
     "without_largest_contributor",
 ]
@@ -75,6 +79,10 @@ class RunAnalysis:
     contributions, present : pd.DataFrame
         Per component: signed contribution to the composite and presence flag, on
         the run's window (:func:`backtest.signals.component_contributions`).
+    by_state : MetricsByState or None
+        The headline metrics of the strategy under test and its benchmark per regime
+        and per decided state, with the thesis' bootstrap settings
+        (:func:`backtest.analysis.metrics_by_state`); None for analyses built by hand.
     """
 
     thesis: Thesis | None
@@ -83,6 +91,7 @@ class RunAnalysis:
     attribution: dict[str, Attribution]
     contributions: pd.DataFrame
     present: pd.DataFrame
+    by_state: MetricsByState | None = None
 
 
 def _market(run: RunResult) -> MarketData:
@@ -195,6 +204,44 @@ def _notes(run: RunResult) -> tuple[str, ...]:
     return tuple(notes)
 
 
+def bootstrap_settings(
+    run: RunResult, *, reps: int | None = None, seed: int | None = None
+) -> BootstrapSettings:
+    """The thesis' bootstrap settings: ``[thesis]`` with ``reps`` and ``seed`` overridden."""
+    spec = run.config.thesis
+    return BootstrapSettings(
+        reps=spec.bootstrap_reps if reps is None else reps,
+        seed=spec.seed if seed is None else seed,
+        confidence=spec.confidence,
+        min_bars=spec.min_bars,
+    )
+
+
+def metrics_by_regime(
+    run: RunResult, *, reps: int | None = None, seed: int | None = None
+) -> MetricsByState:
+    """The strategy under test and its benchmark: headline metrics per regime and state.
+
+    CAGR, volatility, Sharpe, Sortino, max drawdown and total return over each catalog
+    regime's bars and over the bars after a risk-off / risk-on close of the strategy
+    under test, with the thesis' stationary-bootstrap intervals
+    (:func:`backtest.analysis.metrics_by_state`).
+    """
+    main = run.main
+    settings = bootstrap_settings(run, reps=reps, seed=seed)
+    if settings.reps < 1:
+        raise ConfigError(f"metrics by regime: reps must be >= 1, got {settings.reps}")
+    subjects = {main.label: main.returns}
+    bench = main.benchmark_label
+    if bench is not None and bench != main.label and bench in run.results:
+        subjects[bench] = run.results[bench].returns
+    return metrics_by_state(
+        subjects, main.cash_returns, run.catalog,
+        state=main.risk_off,
+        state_of=main.label, periods_per_year=run.dataset.periods_per_year, settings=settings,
+    )
+
+
 def evaluate_thesis(run: RunResult, *, reps: int | None = None, seed: int | None = None) -> Thesis:
     """Test the thesis on ``run`` (the strategy under test's risk-off state).
 
@@ -219,12 +266,7 @@ def evaluate_thesis(run: RunResult, *, reps: int | None = None, seed: int | None
             f"thesis: the strategy under test {main.label!r} ({main.kind}) has no risk-off "
             "state; use binary_rotation, graded_tilt, duration_targeting or trend_rule"
         )
-    settings = BootstrapSettings(
-        reps=spec.bootstrap_reps if reps is None else reps,
-        seed=spec.seed if seed is None else seed,
-        confidence=spec.confidence,
-        min_bars=spec.min_bars,
-    )
+    settings = bootstrap_settings(run, reps=reps, seed=seed)
     if settings.reps < 1:
         raise ConfigError(f"thesis: reps must be >= 1, got {settings.reps}")
     market = _market(run)
@@ -285,5 +327,6 @@ def analyze(run: RunResult, *, reps: int | None = None, seed: int | None = None)
         for label, r in run.results.items()
     }
     contributions, present = component_contributions(run.config.signal, run.signal)
-    return RunAnalysis(thesis, skipped, timing, attribution, contributions, present)
+    return RunAnalysis(thesis, skipped, timing, attribution, contributions, present,
+                       by_state=metrics_by_regime(run, reps=reps, seed=seed))
 

@@ -29,6 +29,7 @@ from backtest.strategies import load_strategy
 from backtest.strategy import MarketData, SleeveSet, decide, rebalance_mask
 
 if TYPE_CHECKING:
+    from backtest.analysis import MetricsByState
     from backtest.report._notebook import ReportView
 
 __all__ = [
@@ -111,6 +112,21 @@ class RunResult:
             long_returns=self.sleeve_returns["long"].iloc[1:],
             short_returns=self.sleeve_returns["short"].iloc[1:],
         )
+
+    def metrics_by_regime(
+        self, *, reps: int | None = None, seed: int | None = None
+    ) -> MetricsByState:
+        """The strategy under test and its benchmark: headline metrics per regime and state.
+
+        CAGR, volatility, Sharpe, Sortino (in excess of cash), max drawdown and total
+        return over each regime's bars and over the bars after a risk-off / risk-on
+        close, each with the thesis' stationary-bootstrap interval
+        (:func:`backtest.evaluate.metrics_by_regime`; ``reps``/``seed`` override
+        ``[thesis]``).
+        """
+        from backtest.evaluate import metrics_by_regime
+
+        return metrics_by_regime(self, reps=reps, seed=seed)
 
     def signal_timing(self) -> pd.DataFrame:
         """Per regime: did and when did the strategy under test turn risk-off."""

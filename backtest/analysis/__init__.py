@@ -11,6 +11,7 @@ standard errors (:mod:`statsmodels`), and every random draw is seeded.
 * :func:`mechanism` — the spread on yield and credit-spread changes (per 100 bp);
 * :func:`decade_spreads`, :func:`regime_spreads` — the spread by decade and regime;
 * :func:`sharpe_differences` — Sharpe differences with a paired bootstrap;
+* :func:`metrics_by_state` — the headline metrics per regime and per risk-off/on state;
 * :func:`attribute` — per-asset contributions over the run and each regime;
 * :func:`rank_agreement` — two duration measures' ranks compared over time;
 * :func:`idea_split` — the headline statistics before and after ``[run] idea_date``;
@@ -40,6 +41,12 @@ from backtest.analysis._bootstrap import (
     percentile_interval,
     resample_positions,
     rng_for,
+)
+from backtest.analysis._by_state import (
+    STATE_METRICS,
+    MetricsByState,
+    SubsetMetrics,
+    metrics_by_state,
 )
 from backtest.analysis._concentration import (
     CONCENTRATED_SHARE,
@@ -94,6 +101,7 @@ __all__ = [
     "HINDSIGHT_SHARE",
     "METHOD",
     "SHARPE_EQUAL",
+    "STATE_METRICS",
     "TOO_NOISY_HALF_WIDTH",
     "WITHOUT_METHOD",
     "AssetClass",
@@ -104,6 +112,7 @@ __all__ = [
     "IdeaSplit",
     "Interval",
     "Mechanism",
+    "MetricsByState",
     "OosForecasts",
     "PeriodSpread",
     "Predictive",
@@ -112,6 +121,7 @@ __all__ = [
     "SharpeComparison",
     "SplitPart",
     "StateSpread",
+    "SubsetMetrics",
     "Thesis",
     "ThesisInputs",
     "adjust_p_values",
@@ -132,6 +142,7 @@ __all__ = [
     "idea_split",
     "largest_contributor",
     "mechanism",
+    "metrics_by_state",
     "newey_west_lags",
     "percentile_interval",
     "period_spread",

@@ -7,6 +7,7 @@ Kept apart from :mod:`backtest.report.json` so the two evolve separately;
     "thesis_skipped": "<why>" | null,  # the strategy under test has no risk-off state
     "regime_timing": [{...}, ...],     # regimes.regime_timing rows
     "attribution": {"method": "...", "strategies": {<label>: {...}}},
+    "metrics_by_state": {...} | absent, # metrics per regime and per decided state (1.5)
     "signal": {..., "contributions": {"columns", "values"}, "present": {"columns", "values"}}
 
 Intervals are ``{"estimate", "low", "high", "confidence", "method", "reps",
@@ -31,9 +32,11 @@ from backtest.analysis import (
     HINDSIGHT_SHARE,
     METHOD,
     SHARPE_EQUAL,
+    STATE_METRICS,
     TOO_NOISY_HALF_WIDTH,
     Attribution,
     Interval,
+    MetricsByState,
     PeriodSpread,
     SharpeComparison,
     SplitPart,
@@ -48,7 +51,8 @@ if TYPE_CHECKING:
     from backtest.evaluate import RunAnalysis
     from backtest.runner import RunResult
 
-__all__ = ["add_analysis", "analysis_keys", "attribution_json", "interval_json", "thesis_json"]
+__all__ = ["add_analysis", "analysis_keys", "attribution_json", "by_state_json", "interval_json",
+           "thesis_json"]
 
 
 def interval_json(iv: Interval | None) -> dict[str, Any] | None:
@@ -195,14 +199,35 @@ def attribution_json(attribution: Attribution) -> dict[str, Any]:
     }
 
 
+def by_state_json(result: MetricsByState) -> dict[str, Any]:
+    """The metrics per regime and per state: one row per strategy and subset."""
+    return {
+        "state_of": result.state_of,
+        "periods_per_year": result.periods_per_year,
+        "settings": to_plain(dataclasses.asdict(result.settings)),
+        "metrics": [str(m) for m in STATE_METRICS],
+        "rows": [
+            {"strategy": r.strategy, "subset": r.subset, "kind": r.kind, "bars": r.bars,
+             "start": to_plain(r.start), "end": to_plain(r.end),
+             "values": {k: interval_json(iv) for k, iv in r.values.items()}}
+            for r in result.rows
+        ],
+    }
+
+
 def _booleans(frame: pd.DataFrame) -> list[list[bool]]:
     values: list[list[bool]] = frame.to_numpy(dtype=bool).tolist()
     return values
 
 
 def analysis_keys(analysis: RunAnalysis) -> dict[str, Any]:
-    """The top-level keys of schema 1.2 (1.3 inside thesis): thesis, timing, attribution."""
-    return {
+    """The top-level keys of schema 1.2 (1.3 inside thesis): thesis, timing, attribution.
+
+    ``metrics_by_state`` is written when the analysis has it (older documents lack it).
+    """
+    extra = ({} if analysis.by_state is None
+             else {"metrics_by_state": by_state_json(analysis.by_state)})
+    return extra | {
         "thesis": None if analysis.thesis is None else thesis_json(analysis.thesis),
         "thesis_skipped": analysis.skipped,
         "regime_timing": (

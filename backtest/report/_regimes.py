@@ -6,18 +6,31 @@ per run (runs with identical rows merged), the catalog once.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import pandas as pd
 
 from backtest.report._compare import Comparison
 from backtest.report._figbase import kind_colour
-from backtest.report._format import MISSING, format_date, format_value, to_number
+from backtest.report._format import (
+    MISSING,
+    CellStyle,
+    format_date,
+    format_value,
+    to_number,
+)
 from backtest.report._runs import RunData
 
-__all__ = ["catalog_rows", "expected_spread_sign", "kind_text", "regime_names",
-           "regime_rows", "timing_groups"]
+__all__ = ["by_state_groups", "catalog_rows", "expected_spread_sign", "kind_text",
+           "regime_names", "regime_rows", "timing_groups"]
+
+#: Metrics of the per-state table: JSON key, column header, cell style.
+_STATE_COLUMNS: tuple[tuple[str, str, CellStyle], ...] = (
+    ("cagr", "CAGR", "percent"), ("annual_volatility", "Ann. vol", "percent"),
+    ("sharpe", "Sharpe (xs cash)", "ratio"), ("sortino", "Sortino (xs cash)", "ratio"),
+    ("max_drawdown", "Max DD", "percent"), ("total_return", "Total return", "percent"),
+)
 
 
 def expected_spread_sign(kind: str) -> int:
@@ -171,3 +184,60 @@ def catalog_rows(comparison: Comparison, names: Sequence[str]) -> list[dict[str,
          "reference": str(entries[name].get("reference", ""))}
         for name in names if name in entries
     ]
+
+
+def _interval_cell(value: object, style: CellStyle) -> dict[str, Any]:
+    """``value`` and, when it has one, its interval: ``12.30% [4.10%, 20.20%]``."""
+    iv = value if isinstance(value, Mapping) else {}
+    cell = format_value(iv.get("estimate"), style)
+    low, high = to_number(iv.get("low")), to_number(iv.get("high"))
+    if cell["value"] is not None and low is not None and high is not None:
+        cell["text"] += (f" [{format_value(low, style)['text']}, "
+                         f"{format_value(high, style)['text']}]")
+    return cell
+
+
+def _by_state_table(block: Mapping[str, Any]) -> dict[str, Any] | None:
+    rows = block.get("rows")
+    if not isinstance(rows, list):
+        return None
+    raw = block.get("settings")
+    settings: Mapping[str, Any] = raw if isinstance(raw, Mapping) else {}
+    confidence = to_number(settings.get("confidence"))
+    out = []
+    for row in rows:
+        if not isinstance(row, Mapping) or not isinstance(row.get("values"), Mapping):
+            continue
+        values = row["values"]
+        subset, kind = str(row.get("subset", "")), str(row.get("kind", ""))
+        out.append({
+            "strategy": str(row.get("strategy", "")), "subset": subset,
+            "kind": kind_text(kind), "state": kind == "state",
+            "colour": "" if kind == "state" else kind_colour(kind),
+            "dates": f"{format_date(row.get('start'))} → {format_date(row.get('end'))}",
+            "bars": format_value(row.get("bars"), "int"),
+            "interval": any(isinstance(v, Mapping) and to_number(v.get("low")) is not None
+                            for v in values.values()),
+            "cells": [_interval_cell(values.get(key), style) for key, _, style in _STATE_COLUMNS],
+        })
+    return {
+        "state_of": None if block.get("state_of") is None else str(block["state_of"]),
+        "confidence": MISSING if confidence is None else f"{confidence:.0%}",
+        "reps": format_value(settings.get("reps"), "int")["text"],
+        "min_bars": format_value(settings.get("min_bars"), "int")["text"],
+        "rows": out,
+    }
+
+
+def by_state_groups(comparison: Comparison) -> dict[str, Any]:
+    """Per run: the metrics per state and per regime with their intervals (JSON 1.4).
+
+    Documents written before the key existed (or with a damaged one) give no table.
+    """
+    runs = []
+    for i, run in enumerate(comparison.runs):
+        block = run.document.get("metrics_by_state")
+        table = _by_state_table(block) if isinstance(block, Mapping) else None
+        if table is not None and table["rows"]:
+            runs.append({"run": comparison.names[i], **table})
+    return {"columns": [header for _, header, _ in _STATE_COLUMNS], "runs": runs}

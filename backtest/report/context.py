@@ -29,7 +29,13 @@ from backtest.report._charts import build_charts, page_palette
 from backtest.report._compare import Comparison, compare_runs
 from backtest.report._figbase import DISPLAY_POINTS
 from backtest.report._format import CellStyle, format_date, format_value
-from backtest.report._regimes import catalog_rows, regime_names, regime_rows, timing_groups
+from backtest.report._regimes import (
+    by_state_groups,
+    catalog_rows,
+    regime_names,
+    regime_rows,
+    timing_groups,
+)
 from backtest.report._runs import RunData, run_from_document
 from backtest.report.sections import build_sections
 
@@ -254,6 +260,7 @@ def build_context(
         "regimes": {"strategies": [e.label for e in comparison.entries],
                     "rows": regime_rows(comparison, names)},
         "timing": timing_groups(comparison),
+        "by_state": by_state_groups(comparison),
         "catalog": catalog_rows(comparison, names),
         "catalog_size": len({str(i.get("name")) for r in parsed for i in r.catalog}),
         "sources": _source_groups(comparison),

@@ -1,10 +1,10 @@
 """A run as a schema-versioned, strict-JSON document (pure), and its atomic write.
 
-Schema ``1.4`` (every number is a float or ``null``; NaN and ±inf become ``null``;
+Schema ``1.5`` (every number is a float or ``null``; NaN and ±inf become ``null``;
 dates are ISO ``YYYY-MM-DD``)::
 
     {
-      "schema_version": "1.4",
+      "schema_version": "1.5",
       "generated_by": "dcf-regime <version>",
       "generated_at": "<caller's timestamp>",         # only if given
       "run": {"name", "title", "strategy_under_test": <label>},
@@ -91,7 +91,7 @@ __all__ = [
     "write_json",
 ]
 
-SCHEMA_VERSION = "1.4"
+SCHEMA_VERSION = "1.5"
 
 
 def _iso(value: date) -> str:

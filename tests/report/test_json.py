@@ -32,7 +32,7 @@ def test_round_trips_as_strict_json(payload: dict[str, Any]) -> None:
     text = json.dumps(payload, allow_nan=False)
     assert json.loads(text) == payload
     assert set(payload) == TOP_KEYS
-    assert payload["schema_version"] == SCHEMA_VERSION == "1.4"
+    assert payload["schema_version"] == SCHEMA_VERSION == "1.5"
     assert payload["generated_by"] == "dcf-regime 0.1.0"
     assert payload["versions"] == VERSIONS
 
@@ -166,7 +166,7 @@ def test_write_json_failure_is_a_backtest_error(tmp_path: Path) -> None:
 def test_real_run_json(real_run: Any, tmp_path: Path) -> None:
     payload = to_json(real_run)
     text = json.dumps(payload, allow_nan=False)
-    assert json.loads(text)["schema_version"] == "1.4"
+    assert json.loads(text)["schema_version"] == "1.5"
     assert payload["generated_by"].startswith("dcf-regime ")
     assert payload["versions"]["plotly"] != "not installed"
     for entry in payload["strategies"].values():
