@@ -103,10 +103,15 @@ def compute_metrics_batch(
     fell = (np.abs(drawdown) > NUMERICAL_ZERO) & (drawdown < 0) & ~np.isinf(calmar)
     out[Metric.CALMAR] = np.where(fell, calmar, np.nan)
     initial, ongoing = np.empty(n_trials), np.empty(n_trials)
-    for i, build in enumerate(builds):  # split_turnover's rule, per trial
-        initial[i] = 0.0 if build is None else turnover[i, build]
-        rest = turnover[i, 1:] if build is None else turnover[i, build + 1:]
-        ongoing[i] = rest.mean() * ppy if len(rest) else np.nan
+    same: dict[int | None, list[int]] = {}
+    for i, build in enumerate(builds):
+        same.setdefault(build, []).append(i)
+    for build, members in same.items():  # split_turnover's rule, trials of one build bar
+        rows = np.asarray(members)
+        initial[rows] = 0.0 if build is None else turnover[rows, build]
+        rest = turnover[rows, 1:] if build is None else turnover[rows, build + 1:]
+        # a row mean is numpy's pairwise sum of that row, the same bits as rest[i].mean()
+        ongoing[rows] = rest.mean(axis=1) * ppy if rest.shape[1] else np.nan
     out[Metric.ANNUAL_TURNOVER] = ongoing
     out[Metric.INITIAL_TURNOVER] = initial
     out[Metric.SHARE_RISK_OFF] = (np.full(n_trials, np.nan) if risk_off is None or n == 0
