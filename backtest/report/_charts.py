@@ -63,16 +63,6 @@ def _hidden(comparison: Comparison) -> list[str]:
     return [e.label for e in comparison.entries if e.label not in keep]
 
 
-def _rolling(comparison: Comparison, months: int) -> tuple[pd.DataFrame, pd.DataFrame]:
-    sharpe, vol = {}, {}
-    for e in comparison.entries:
-        run = comparison.runs[e.run]
-        bars = window_bars(months, run.periods_per_year)
-        sharpe[e.label] = rolling_sharpe(e.data.returns, run.cash, bars, run.periods_per_year)
-        vol[e.label] = rolling_volatility(e.data.returns, bars, run.periods_per_year)
-    return pd.DataFrame(sharpe), pd.DataFrame(vol)
-
-
 def _benchmark_returns(comparison: Comparison, entry: Entry) -> pd.Series | None:
     """Returns of the benchmark the entry's beta is measured against (None: no benchmark)."""
     run = comparison.runs[entry.run]
@@ -81,16 +71,19 @@ def _benchmark_returns(comparison: Comparison, entry: Entry) -> pd.Series | None
     return run.strategies[run.benchmark].returns
 
 
-def _rolling_risk(comparison: Comparison, months: int) -> tuple[pd.DataFrame, pd.DataFrame]:
-    sortino, beta = {}, {}
+def _rolling(comparison: Comparison, months: int) -> dict[str, pd.DataFrame]:
+    """Rolling Sharpe, volatility, Sortino and beta of every strategy, one window each run."""
+    out: dict[str, dict[str, pd.Series]] = {"sharpe": {}, "vol": {}, "sortino": {}, "beta": {}}
     for e in comparison.entries:
-        run = comparison.runs[e.run]
+        run, r = comparison.runs[e.run], e.data.returns
         bars = window_bars(months, run.periods_per_year)
-        sortino[e.label] = rolling_sortino(e.data.returns, run.cash, bars, run.periods_per_year)
+        out["sharpe"][e.label] = rolling_sharpe(r, run.cash, bars, run.periods_per_year)
+        out["vol"][e.label] = rolling_volatility(r, bars, run.periods_per_year)
+        out["sortino"][e.label] = rolling_sortino(r, run.cash, bars, run.periods_per_year)
         bench = _benchmark_returns(comparison, e)
-        beta[e.label] = (rolling_beta(e.data.returns, bench, run.cash, bars) if bench is not None
-                         else pd.Series(float("nan"), index=e.data.returns.index))
-    return pd.DataFrame(sortino), pd.DataFrame(beta)
+        out["beta"][e.label] = (rolling_beta(r, bench, run.cash, bars) if bench is not None
+                                else pd.Series(float("nan"), index=r.index))
+    return {name: pd.DataFrame(columns) for name, columns in out.items()}
 
 
 def _against_benchmark(comparison: Comparison) -> dict[str, pd.DataFrame]:
@@ -147,7 +140,8 @@ def build_charts(comparison: Comparison, *, months: int, max_points: int | None,
     """Figure JSON of every chart, keyed by chart name (see the template for the order)."""
     hidden = _hidden(comparison)
     returns = pd.DataFrame({e.label: e.data.returns for e in comparison.entries}).sort_index()
-    sharpe, vol = _rolling(comparison, months)
+    rolling = _rolling(comparison, months)
+    sharpe, vol = rolling["sharpe"], rolling["vol"]
     returns_by_label, stats, period = distribution
     points = pd.DataFrame({
         e.label: {"volatility": e.data.metrics.get("annual_volatility"),
@@ -159,7 +153,7 @@ def build_charts(comparison: Comparison, *, months: int, max_points: int | None,
     regimes = [spans[n] for n in names if n in spans]
     table, spreads = _regime_table(comparison, names)
     palette = page_palette(comparison)
-    sortino, beta = _rolling_risk(comparison, months)
+    sortino, beta = rolling["sortino"], rolling["beta"]
     against = _against_benchmark(comparison)
     quantiles = {e.label: return_quantiles(e.data.returns,
                                            str(comparison.runs[e.run].conventions.get("frequency")))
