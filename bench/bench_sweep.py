@@ -11,7 +11,10 @@ Every job runs in a fresh subprocess that samples the resident memory of its who
 process tree (itself, pool or Dask workers) every 20 ms: "peak RSS" is the largest
 sum seen (shared libraries count once per process, so it overstates). Printed:
 
-1. the 10k sweep, local, on a 2-worker Dask LocalCluster and on a 2-process pool:
+1. the 10k sweep, local, on a 2-worker Dask LocalCluster, on a 2-process pool and on a
+   command-line cluster (`dask scheduler` + two `dask worker`, docs/clusters.md's
+   config; run twice: fresh workers, then the same workers again — a team's standing
+   cluster):
    prepare and run seconds, combos/s, CPU seconds of all processes, peak RSS,
    identical results (sha256 of numbers, returns and metrics), and local with
    metrics=False (returns only). Targets: <= 60 s wall, <= 4 GB peak RSS, dask >= 1.7x
@@ -25,7 +28,7 @@ sum seen (shared libraries count once per process, so it overstates). Printed:
 4. a cold start: the default config (embedded data), 100 combos, in a fresh
    interpreter with an empty numba cache (every kernel compiled): prepare + run.
 
-Usage: python bench/bench_sweep.py [--mirror DIR] [--skip-bt] [--quick]
+Usage: python bench/bench_sweep.py [--mirror DIR] [--skip-bt] [--quick] [--executors-only]
 """
 
 from __future__ import annotations
@@ -72,10 +75,11 @@ def grid(n: int) -> list[dict[str, Any]]:
 class PeakRSS:
     """Largest total RSS of this process and its descendants, sampled every 20 ms."""
 
-    def __init__(self) -> None:
+    def __init__(self, extra: list[int] | None = None) -> None:
         import psutil
 
         self.me = psutil.Process()
+        self.extra = [psutil.Process(pid) for pid in extra or []]  # a cluster's processes
         self.peak = 0
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
@@ -84,7 +88,7 @@ class PeakRSS:
         import psutil
 
         total = 0
-        for p in [self.me, *self.me.children(recursive=True)]:
+        for p in [self.me, *self.me.children(recursive=True), *self.extra]:
             try:
                 total += p.memory_info().rss
             except psutil.Error:
@@ -136,8 +140,8 @@ def job_sweep(spec: dict[str, Any]) -> dict[str, Any]:
     mirror = Path(spec["mirror"]) if spec.get("mirror") else None
     trials = grid(spec["combos"]) if spec.get("grid", True) else spec["trials"]
     options = SweepOptions(executor=spec["executor"], workers=spec.get("workers"),
-                           metrics=spec.get("metrics", True))
-    with PeakRSS() as rss:
+                           scheduler=spec.get("scheduler"), metrics=spec.get("metrics", True))
+    with PeakRSS(spec.get("cluster_pids")) as rss:
         t0 = time.perf_counter()
         prepared = prepare_sweep(raw, trials, source=str(path), base_dir=path.parent,
                                  load=make_loader(mirror=mirror))
@@ -195,6 +199,87 @@ def job_bt(spec: dict[str, Any]) -> dict[str, Any]:
 # -- parent side --------------------------------------------------------------------
 
 
+class CommandLineCluster:
+    """`dask scheduler` and two `dask worker` processes on loopback (docs/clusters.md).
+
+    The workers get the docs' Dask config file (the allocator settings); their CPU
+    seconds are read from /proc before and after a job (they are not our children).
+    """
+
+    def __init__(self, tmp: Path) -> None:
+        import re
+        import socket
+
+        with socket.socket() as sock:
+            sock.bind(("127.0.0.1", 0))
+            port = sock.getsockname()[1]
+        self.address = f"tcp://127.0.0.1:{port}"
+        page = (ROOT / "docs" / "clusters.md").read_text(encoding="utf-8")
+        block = re.search(r'```yaml title="dask-config/dcf-regime.yaml"\n(.*?)```', page, re.S)
+        assert block is not None, "docs/clusters.md lost its Dask config file"
+        (tmp / "dcf-regime.yaml").write_text(block.group(1), encoding="utf-8")
+        env = {**os.environ, "DASK_CONFIG": str(tmp)}
+        dask = str(Path(sys.executable).with_name("dask"))
+        log = (tmp / "cluster.log").open("wb")
+        self.processes = [subprocess.Popen(
+            [dask, "scheduler", "--host", "127.0.0.1", "--port", str(port), "--no-dashboard"],
+            env=env, stdout=log, stderr=log, start_new_session=True)]
+        self.processes += [subprocess.Popen(
+            [dask, "worker", self.address, "--nworkers", "1", "--nthreads", "1",
+             "--no-dashboard"], env=env, stdout=log, stderr=log, start_new_session=True)
+            for _ in range(2)]
+        from dask.distributed import Client
+
+        with Client(self.address, timeout=60) as client:  # both workers up before timing
+            client.wait_for_workers(2, timeout=60)
+
+    def family(self) -> list[Any]:
+        import psutil
+
+        out = []
+        for p in self.processes:
+            try:
+                out += [psutil.Process(p.pid), *psutil.Process(p.pid).children(recursive=True)]
+            except psutil.Error:
+                continue
+        return out
+
+    def cpu(self) -> float:
+        import psutil
+
+        total = 0.0
+        for p in self.family():
+            try:
+                times = p.cpu_times()
+                total += times.user + times.system
+            except psutil.Error:
+                continue
+        return total
+
+    def stop(self) -> None:
+        import signal
+
+        for p in self.processes:
+            if p.poll() is None:
+                os.killpg(p.pid, signal.SIGTERM)
+        for p in self.processes:
+            try:
+                p.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                os.killpg(p.pid, signal.SIGKILL)
+                p.wait()
+
+
+def on_cluster(spec: dict[str, Any], cluster: CommandLineCluster) -> dict[str, Any]:
+    """``job_sweep`` against a running cluster: its CPU and memory counted in."""
+    before = cluster.cpu()
+    result = child("sweep", {**spec, "executor": "dask", "scheduler": cluster.address,
+                             "cluster_pids": [p.pid for p in cluster.family()]})
+    result["run_cpu_s"] += cluster.cpu() - before
+    return result
+
+
+
 def child(job: str, spec: dict[str, Any], env: dict[str, str] | None = None) -> dict[str, Any]:
     code = (f"import sys, json; sys.path.insert(0, {str(ROOT / 'bench')!r}); "
             f"import bench_sweep as b; print('RESULT ' + json.dumps(b.job_{job}("
@@ -236,10 +321,24 @@ def main() -> None:
     print(_row("dask, 2 workers", dask))
     pool = child("sweep", {**base, "combos": full, "executor": "processes", "workers": 2})
     print(_row("process pool, 2 workers", pool))
+    with tempfile.TemporaryDirectory() as tmp:
+        cluster = CommandLineCluster(Path(tmp))
+        try:
+            cold = on_cluster({**base, "combos": full}, cluster)
+            print(_row("dask CLI cluster, 2 workers", cold))
+            warm = on_cluster({**base, "combos": full}, cluster)
+            print(_row("  same workers, again", warm))
+        finally:
+            cluster.stop()
     bare = child("sweep", {**base, "combos": full, "executor": "local", "metrics": False})
     print(_row("local, returns only", bare))
-    same = ("identical" if dask["digest"] == local["digest"] == pool["digest"]
-            else "DIFFERENT")  # (the returns-only run has no metrics: another digest)
+    same = ("identical" if dask["digest"] == local["digest"] == pool["digest"] == cold["digest"]
+            == warm["digest"] else "DIFFERENT")  # (returns only has no metrics: another digest)
+    total = local["prepare_s"] + local["run_s"]
+    print("  total (prepare + run) vs local: " + ", ".join(
+        f"{name} {total / (r['prepare_s'] + r['run_s']):.2f}x" for name, r in (
+            ("dask LocalCluster", dask), ("processes", pool), ("dask CLI cluster", cold),
+            ("CLI cluster again", warm))) + " (targets >= 1.7x)")
     best = min(local["prepare_s"] + local["run_s"], dask["prepare_s"] + dask["run_s"])
     print(f"  results {same} (sha256 {local['digest']}); dask vs local: run "
           f"{local['run_s'] / dask['run_s']:.2f}x, total "
@@ -253,6 +352,8 @@ def main() -> None:
           f"back); on 2 idle cores its run would take >= (local CPU + that) / 2 = "
           f"{(local['run_cpu_s'] + extra) / 2:.1f} s -> at best "
           f"{local['run_cpu_s'] / ((local['run_cpu_s'] + extra) / 2):.2f}x local")
+    if "--executors-only" in args:
+        return
     print("2. growth in combos (local):")
     for n in ([500, 1000] if quick else [2_500, 5_000]):
         print(_row(f"{n:,} combos", child("sweep", {**base, "combos": n, "executor": "local"})))
