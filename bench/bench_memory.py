@@ -1,15 +1,17 @@
 """Does `tune --max-memory B` keep the whole command within B? (issue 18, item 3)
 
 The daily sweep config (bench/sweep.toml: ~16,000 business days x 5 assets, read from
-../shared/data with --mirror), searched at random with as many trials as the budget
-holds (95% of the "about N trials fit" the command answers to an oversized request),
-then the statistics and the report. Each run
+../shared/data with --mirror), searched at random at two grid sizes per budget: as
+many trials as the budget holds (95% of the "about N trials fit" the command answers
+to an oversized request) and about half of that, each followed by the statistics and
+the report. Each run
 is a fresh `backtest tune` process; its peak RSS is read from the kernel
 (RUSAGE_CHILDREN of a wrapper that runs only it). The baseline is the same command
 with 2 trials: the interpreter, the libraries and the data. The target is
-peak <= budget x 1.1 + baseline, for three budgets.
+peak - baseline <= budget x 1.1, for three budgets and two grid sizes.
 
 Usage: BACKTEST_SHARED_DATA=../shared/data python bench/bench_memory.py [--budgets 1,1.5,2]
+       [--sizes 0.95,0.5]
 """
 
 from __future__ import annotations
@@ -52,6 +54,8 @@ def _tune(trials: int, budget: float, work: Path) -> list[str]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--budgets", default="1,1.5,2", help="GiB, comma-separated")
+    parser.add_argument("--sizes", default="0.95,0.5",
+                        help="grid sizes as fractions of the trials that fit, comma-separated")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
@@ -64,14 +68,15 @@ def main() -> None:
             fits = re.search(r"about (\d+) trials fit", line)
             if code == 0 or fits is None:
                 raise SystemExit(f"an oversized sweep was not refused: {line}")
-            trials = int(0.95 * int(fits.group(1)))
-            peak, code, line = _peak(_tune(trials, budget, work))
-            limit = budget * 1.1 * GIB + baseline
-            verdict = "within" if peak <= limit else "OVER"
-            print(f"--max-memory {budget:.1f} GiB, {trials:,} trials: peak {peak / GIB:.2f} GiB "
-                  f"(limit {limit / GIB:.2f} = budget x 1.1 + baseline): {verdict}; exit {code}"
-                  + (f" ({line[:80]})" if code else ""))
-
+            for size in (float(f) for f in args.sizes.split(",")):
+                trials = int(size * int(fits.group(1)))
+                peak, code, line = _peak(_tune(trials, budget, work))
+                added = peak - baseline
+                verdict = "within" if added <= budget * 1.1 * GIB else "OVER"
+                print(f"--max-memory {budget:.1f} GiB, {trials:,} trials ({size:.0%} of what "
+                      f"fits): peak {peak / GIB:.2f} GiB, {added / GIB:.2f} GiB over the "
+                      f"baseline ({added / (budget * GIB):.2f} x budget; limit 1.1): {verdict}; "
+                      f"exit {code}" + (f" ({line[:80]})" if code else ""))
 
 if __name__ == "__main__":
     main()
