@@ -43,6 +43,9 @@ class ChunkResult:
     metric_names : tuple of str
     failed : dict of int to str
         Trial number → ``"ExcType: message"``.
+    written : bool
+        The returns were written into the client's shared matrix
+        (:mod:`backtest.sweep._shared`); ``returns`` is then empty.
     """
 
     numbers: npt.NDArray[np.int64]
@@ -50,6 +53,7 @@ class ChunkResult:
     metrics: Floats
     metric_names: tuple[str, ...]
     failed: dict[int, str]
+    written: bool = False
 
 
 def _describe(exc: BaseException) -> str:

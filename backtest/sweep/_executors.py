@@ -3,12 +3,14 @@
 Every executor ships the prepared sweep once per worker (the process pool's
 workers read it from a temporary file; Dask ``scatter(broadcast=True)``), submits
 one task per chunk of trials and hands each finished chunk to ``collect`` as it
-completes. A chunk whose worker died is retried (by a fresh pool; by Dask's
-scheduler, up to its ``allowed-failures``), then recorded as failed — never
-dropped. Ctrl-C cancels every pending task, stops the workers and re-raises.
-Waits are bounded: cluster start-up and connection time out
-(``SweepOptions.start_timeout_s``) with a one-line error, and a cluster that has
-lost every worker for ``STALL_S`` seconds ends the sweep.
+completes. Workers on the client's machine write their returns into its shared
+matrix (``rows``, :mod:`backtest.sweep._shared`) and send back the rest. A chunk
+whose worker died is retried (by a fresh pool; by Dask's scheduler, up to its
+``allowed-failures``), then recorded as failed — never dropped. Ctrl-C cancels
+every pending task, stops the workers and re-raises. Waits are bounded: cluster
+start-up and connection time out (``SweepOptions.start_timeout_s``) with a one-line
+error, and a cluster that has lost every worker for ``STALL_S`` seconds ends the
+sweep.
 """
 
 from __future__ import annotations
@@ -28,8 +30,11 @@ from multiprocessing.reduction import ForkingPickler
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from backtest.errors import BacktestError
 from backtest.sweep._evaluate import ChunkResult, evaluate_chunk
+from backtest.sweep._shared import RowsHandle, alive, write_rows
 from backtest.sweep._types import PreparedSweep
 
 __all__ = ["ALLOCATOR_ENV", "STALL_S", "run_chunks"]
@@ -56,22 +61,39 @@ _WORKER_PREPARED: PreparedSweep | None = None
 def run_chunks(
     prepared: PreparedSweep, chunks: Sequence[Chunk], collect: Collect, *,
     executor: str, workers: int, scheduler: str | None, timeout: float, metrics: bool,
-    connect_timeout: float = 10.0,
+    connect_timeout: float = 10.0, rows: RowsHandle | None = None,
 ) -> None:
     """Evaluate every chunk; ``collect(chunk, ChunkResult or failure message)`` for each.
 
     ``timeout``: seconds to start a local Dask cluster or for a scheduler's workers;
     ``connect_timeout``: seconds to reach ``scheduler`` at all;
-    ``metrics``: compute the trials' metrics (else returns only).
+    ``metrics``: compute the trials' metrics (else returns only);
+    ``rows``: the shared returns matrix, row ``p`` for the trial at position ``p``
+    (workers that can reach it write their rows there).
     """
     if executor == "local":
         for chunk in chunks:
             collect(chunk, evaluate_chunk(prepared, chunk, metrics))
     elif executor == "processes":
-        _run_pool(prepared, chunks, collect, workers, metrics)
+        _run_pool(prepared, chunks, collect, workers, metrics, rows)
     else:
         _run_dask(prepared, chunks, collect, workers, scheduler, timeout, metrics,
-                  connect_timeout)
+                  connect_timeout, rows)
+
+
+def evaluate_shared(prepared: PreparedSweep, chunk: Chunk, metrics: bool,
+                    rows: RowsHandle | None) -> ChunkResult:
+    """:func:`evaluate_chunk`, its returns written into ``rows`` when this machine has it."""
+    result = evaluate_chunk(prepared, chunk, metrics)
+    if rows is None or not len(result.numbers):
+        return result
+    where = {prepared.trials[p].number: p for p in chunk}
+    positions = np.array([where[int(n)] for n in result.numbers], dtype=np.int64)
+    if not write_rows(rows, positions, result.returns):
+        return result
+    return ChunkResult(numbers=result.numbers, returns=result.returns[:0],
+                       metrics=result.metrics, metric_names=result.metric_names,
+                       failed=result.failed, written=True)
 
 
 # -- a local process pool ------------------------------------------------------------
@@ -116,19 +138,9 @@ def _remove_orphans() -> None:
     """Delete shipped sweeps whose process no longer exists (it was killed)."""
     for path in Path(tempfile.gettempdir()).glob(f"{_SHIP_PREFIX}*.pickle"):
         pid = path.name[len(_SHIP_PREFIX):].split("-", 1)[0]
-        if pid.isdigit() and not _alive(int(pid)):
+        if pid.isdigit() and not alive(int(pid)):
             with contextlib.suppress(OSError):
                 path.unlink()
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except OSError:  # exists, another user's
-        return True
-    return True
 
 
 def _exit_with(parent: int) -> None:
@@ -138,9 +150,9 @@ def _exit_with(parent: int) -> None:
     os._exit(1)
 
 
-def _evaluate_in_worker(chunk: Chunk, metrics: bool) -> ChunkResult:
+def _evaluate_in_worker(chunk: Chunk, metrics: bool, rows: RowsHandle | None) -> ChunkResult:
     assert _WORKER_PREPARED is not None, "pool worker without a prepared sweep"
-    return evaluate_chunk(_WORKER_PREPARED, chunk, metrics)
+    return evaluate_shared(_WORKER_PREPARED, chunk, metrics, rows)
 
 
 def _stop_pool(pool: ProcessPoolExecutor) -> None:
@@ -154,7 +166,7 @@ def _stop_pool(pool: ProcessPoolExecutor) -> None:
 
 
 def _run_pool(prepared: PreparedSweep, chunks: Sequence[Chunk], collect: Collect,
-              workers: int, metrics: bool) -> None:
+              workers: int, metrics: bool, rows: RowsHandle | None) -> None:
     todo = list(range(len(chunks)))
     attempts = [0] * len(chunks)
     context = multiprocessing.get_context("spawn")  # no fork of a threaded parent
@@ -162,7 +174,7 @@ def _run_pool(prepared: PreparedSweep, chunks: Sequence[Chunk], collect: Collect
     try:
         while todo:
             todo = _run_pool_once(shipped, chunks, todo, attempts, collect, workers, metrics,
-                                  context)
+                                  context, rows)
     finally:
         with contextlib.suppress(OSError):
             shipped.unlink()
@@ -170,14 +182,14 @@ def _run_pool(prepared: PreparedSweep, chunks: Sequence[Chunk], collect: Collect
 
 def _run_pool_once(shipped: Path, chunks: Sequence[Chunk], todo: list[int],
                    attempts: list[int], collect: Collect, workers: int, metrics: bool,
-                   context: Any) -> list[int]:
+                   context: Any, rows: RowsHandle | None) -> list[int]:
     """Run ``todo`` on a fresh pool; the chunks to retry because a worker died."""
     pool = ProcessPoolExecutor(max_workers=workers, mp_context=context,
                                initializer=_init_worker, initargs=(str(shipped), os.getpid()))
     retry: list[int] = []
     try:
         futures: dict[Future[ChunkResult], int] = {
-            pool.submit(_evaluate_in_worker, chunks[c], metrics): c for c in todo
+            pool.submit(_evaluate_in_worker, chunks[c], metrics, rows): c for c in todo
         }
         pending = set(futures)
         while pending:
@@ -275,7 +287,7 @@ def _reach(address: str, seconds: float) -> Any:
 
 def _run_dask(prepared: PreparedSweep, chunks: Sequence[Chunk], collect: Collect,
               workers: int, scheduler: str | None, timeout: float, metrics: bool,
-              connect_timeout: float = 10.0) -> None:
+              connect_timeout: float = 10.0, rows: RowsHandle | None = None) -> None:
     from dask.distributed import TimeoutError as DaskTimeout
     from dask.distributed import wait as dask_wait
     from distributed.scheduler import KilledWorker
@@ -284,7 +296,7 @@ def _run_dask(prepared: PreparedSweep, chunks: Sequence[Chunk], collect: Collect
     futures: dict[Any, int] = {}
     try:
         [payload] = client.scatter([prepared], broadcast=True, hash=False)
-        futures = {client.submit(evaluate_chunk, payload, chunk, metrics, pure=False): c
+        futures = {client.submit(evaluate_shared, payload, chunk, metrics, rows, pure=False): c
                    for c, chunk in enumerate(chunks)}
         pending = set(futures)
         alone_since: float | None = None

@@ -12,6 +12,7 @@ import pandas as pd
 from backtest.sweep._evaluate import ChunkResult
 from backtest.sweep._executors import Chunk, run_chunks
 from backtest.sweep._memory import default_max_memory, plan_chunks
+from backtest.sweep._shared import SharedRows
 from backtest.sweep._types import PreparedSweep, SweepOptions, SweepResult
 
 __all__ = ["run_sweep"]
@@ -22,13 +23,14 @@ Progress = Callable[[int], None]
 class _Collector:
     """Fills the retained returns matrix and metrics as chunks arrive (any order)."""
 
-    def __init__(self, prepared: PreparedSweep, progress: Progress | None) -> None:
+    def __init__(self, prepared: PreparedSweep, progress: Progress | None,
+                 returns: npt.NDArray[np.float64] | None = None) -> None:
         self.prepared = prepared
         self.progress = progress
         n = len(prepared.trials)
         self.row = {t.number: i for i, t in enumerate(prepared.trials)}
         # untouched pages cost nothing: only rows that arrive become resident
-        self.returns = np.empty((n, len(prepared.index) - 1))
+        self.returns = np.empty(_shape(prepared)) if returns is None else returns
         self.metrics: npt.NDArray[np.float64] | None = None
         self.names: tuple[str, ...] = ()
         self.done = np.zeros(n, dtype=bool)
@@ -45,7 +47,8 @@ class _Collector:
             assert self.metrics is not None or not len(result.numbers)
             for j, number in enumerate(result.numbers):
                 i = self.row[int(number)]
-                self.returns[i] = result.returns[j]
+                if not result.written:  # else the worker wrote row i itself
+                    self.returns[i] = result.returns[j]
                 assert self.metrics is not None
                 self.metrics[i] = result.metrics[j]
                 self.done[i] = True
@@ -78,6 +81,11 @@ class _Collector:
             invalid=dict(prepared.invalid),
             failed=dict(sorted(self.failed.items())),
         )
+
+
+def _shape(prepared: PreparedSweep) -> tuple[int, int]:
+    """Shape of the returns matrix: a row per trial, a column per bar after the first."""
+    return len(prepared.trials), len(prepared.index) - 1
 
 
 def _chunks(prepared: PreparedSweep, size: int) -> list[Chunk]:
@@ -159,14 +167,21 @@ def run_sweep(
         forced=options.chunk_trials,
         reserve=options.reserve,
     )
-    collector = _Collector(prepared, progress)
-    if prepared.trials:
-        _warm_up()
-        run_chunks(prepared, _chunks(prepared, plan.chunk), collector,
-                   executor=options.executor, workers=max(workers, 1),
-                   scheduler=options.scheduler, timeout=options.start_timeout_s,
-                   connect_timeout=options.connect_timeout_s,
-                   metrics=options.metrics)
+    # workers on this machine write their rows into the matrix (no pickling, no copy)
+    shared = (SharedRows.create(_shape(prepared))
+              if options.executor != "local" and prepared.trials else None)
+    collector = _Collector(prepared, progress, None if shared is None else shared.array)
+    try:
+        if prepared.trials:
+            _warm_up()
+            run_chunks(prepared, _chunks(prepared, plan.chunk), collector,
+                       executor=options.executor, workers=max(workers, 1),
+                       scheduler=options.scheduler, timeout=options.start_timeout_s,
+                       connect_timeout=options.connect_timeout_s,
+                       metrics=options.metrics, rows=None if shared is None else shared.handle)
+    finally:
+        if shared is not None:
+            shared.close()
     return collector.result()
 
 

@@ -8,6 +8,7 @@ from typing import Any
 
 import numpy as np
 import pytest
+from sweep_support import CONFIGS, KIND_PARAMS, base_raw, random_trials
 
 from backtest.config import parse_config, set_path
 from backtest.config._overrides import plain
@@ -15,7 +16,6 @@ from backtest.data import make_loader
 from backtest.errors import ConfigError
 from backtest.strategies import load_strategy
 from backtest.sweep._prepare import _keys, _parse_trial, _Parsed
-from tests.sweep_support import CONFIGS, KIND_PARAMS, base_raw, random_trials
 
 
 def _whole(raw: dict[str, Any], params: dict[str, Any], path: Path) -> Any:
