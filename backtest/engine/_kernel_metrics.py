@@ -139,11 +139,14 @@ def _measure_one(values, traded, pre, first_cash, first_decision, lag, init_cash
             finite = False
         prod *= r + 1.0
         cum = prod * 100.0
-        if cum > peak:
+        if cum >= peak:  # at a peak the drawdown (cum - peak) / peak is exactly 0
             peak = cum
-        dd = (cum - peak) / peak
-        if dd < mdd:
-            mdd = dd
+            if mdd > 0.0:
+                mdd = 0.0
+        else:
+            dd = (cum - peak) / peak
+            if dd < mdd:
+                mdd = dd
         sum_r += r
         x = r - cash[s]
         sum_x += x
@@ -255,12 +258,14 @@ def measure_compact(values, traded, pre, firsts, lag, init_cash, ppy,  # type: i
 @njit(cache=True)
 def simulate_measured(close, frames, first, second, a, b, trade, cash_col,  # type: ignore[no-untyped-def]
                       lag, fee, slip, init_cash, ppy, cash, bench, which,
-                      returns, metrics, status, finite):
+                      returns, rows, metrics, status, finite):
     """Simulate and measure every trial; the value paths never leave cache.
 
     Parameters as :func:`~backtest.engine._kernel.simulate_compact` (``close`` to
-    ``init_cash``, ``status``) and :func:`measure_compact` (``ppy`` to ``finite``):
-    trial ``i``'s net returns go to ``returns[i]``, its metrics to ``metrics[i]``.
+    ``init_cash``, ``status``) and :func:`measure_compact` (``ppy`` to ``finite``),
+    but trial ``i``'s net returns go to ``returns[rows[i]]`` and its metrics to
+    ``metrics[rows[i]]`` (``rows``: int64, one per trial), so that a caller's output
+    matrix is filled in place, never copied.
     """
     n_bars = close.shape[0]
     moments = np.empty((bench.shape[0], 3))
@@ -273,4 +278,4 @@ def simulate_measured(close, frames, first, second, a, b, trade, cash_col,  # ty
                       firsts)
         finite[i] = _measure_one(values, traded, pre, firsts[0], int(firsts[1]), lag[i],
                                  init_cash[i], ppy[i], cash, bench, which[i], moments,
-                                 returns[i], metrics[i])
+                                 returns[rows[i]], metrics[rows[i]])

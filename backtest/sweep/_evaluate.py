@@ -222,14 +222,15 @@ def _metrics(trial: Trial, returns: Floats, turnover: Floats, build: int | None,
 
 @dataclass(frozen=True, eq=False)
 class Measured:
-    """The fused kernel's output for some trials.
+    """The fused kernel's output for some trials, in rows of output matrices.
 
     Attributes
     ----------
-    returns : ndarray, shape (n_trials, n_bars - 1)
-        Net returns.
-    metrics : ndarray, shape (n_trials, len(METRIC_NAMES))
-        Every metric, where ``covered``.
+    returns : ndarray, shape (n_rows, n_bars - 1)
+        Net returns: trial ``i``'s in row ``rows[i]``.
+    metrics : ndarray, shape (n_rows, len(METRIC_NAMES))
+        Every metric (row ``rows[i]``), where ``covered``.
+    rows : ndarray of int64, shape (n_trials,)
     covered : ndarray of bool, shape (n_trials,)
         Measured by the kernel; elsewhere the reference path measures the trial.
     status : ndarray of int64, shape (n_trials, 2)
@@ -238,6 +239,7 @@ class Measured:
 
     returns: Floats
     metrics: Floats
+    rows: npt.NDArray[np.int64]
     covered: npt.NDArray[np.bool_]
     status: npt.NDArray[np.int64]
 
@@ -253,16 +255,20 @@ def _kernel_benchmarks(
     cash = slot.cash_returns
     clean_cash = not bool(np.isnan(cash.to_numpy(dtype="float64")).any())
     rows: dict[int, int] = {}
+    usable: dict[int, bool] = {}
     which = np.full(len(trials), -1, dtype=np.int64)
     covered = np.full(len(trials), clean_cash)
     for i, trial in enumerate(trials):
-        if trial.benchmark is None:
+        position = trial.benchmark
+        if position is None:
             continue
-        bench = benchmarks[trial.benchmark]
-        if not bench.index.equals(cash.index) or bool(bench.isna().any()):
+        if position not in usable:
+            bench = benchmarks[position]
+            usable[position] = bench.index.equals(cash.index) and not bool(bench.isna().any())
+        if not usable[position]:
             covered[i] = False
             continue
-        which[i] = rows.setdefault(trial.benchmark, len(rows))
+        which[i] = rows.setdefault(position, len(rows))
     matrix = np.empty((len(rows), len(cash)))
     for position, row in rows.items():
         matrix[row] = benchmarks[position].to_numpy(dtype="float64")
@@ -270,15 +276,21 @@ def _kernel_benchmarks(
 
 
 def measure_trials(trials: list[Trial], batch: BatchDecision, slot: MarketSlot,
-                   benchmarks: tuple[pd.Series, ...]) -> Measured:
+                   benchmarks: tuple[pd.Series, ...], returns: Floats | None = None,
+                   metrics: Floats | None = None,
+                   rows: npt.NDArray[np.int64] | None = None) -> Measured:
     """Simulate and measure ``batch`` in one kernel call.
 
-    :func:`~backtest.engine._kernel_metrics.simulate_measured`; ``share_risk_off``
-    (the mean of the decided states) is taken here.
+    :func:`~backtest.engine._kernel_metrics.simulate_measured`, writing trial ``i``
+    into row ``rows[i]`` of ``returns`` and ``metrics`` (default: new arrays, one
+    row per trial in order); ``share_risk_off`` (the mean of the decided states) is
+    taken here.
     """
     n_trials, n = len(trials), slot.close.shape[0]
     bench, which, covered = _kernel_benchmarks(trials, slot, benchmarks)
-    returns, metrics = np.empty((n_trials, n - 1)), np.empty((n_trials, len(METRIC_NAMES)))
+    if returns is None or metrics is None or rows is None:
+        returns, metrics = np.empty((n_trials, n - 1)), np.empty((n_trials, len(METRIC_NAMES)))
+        rows = np.arange(n_trials, dtype=np.int64)
     status = np.empty((n_trials, 2), dtype=np.int64)
     finite = np.empty(n_trials, dtype=bool)
     simulate_measured(
@@ -294,11 +306,12 @@ def measure_trials(trials: list[Trial], batch: BatchDecision, slot: MarketSlot,
         np.array([t.initial_capital for t in trials], dtype="float64"),
         np.array([t.periods_per_year for t in trials], dtype=np.int64),
         np.ascontiguousarray(slot.cash_returns.to_numpy(dtype="float64")), bench, which,
-        returns, metrics, status, finite,
+        returns, rows, metrics, status, finite,
     )
     if batch.risk_off is not None and n > 1:  # share_risk_off: the mean of the decided states
-        metrics[:, METRIC_NAMES.index("share_risk_off")] = batch.risk_off[:, 1:].mean(axis=1)
-    return Measured(returns=returns, metrics=metrics, covered=covered & finite, status=status)
+        metrics[rows, METRIC_NAMES.index("share_risk_off")] = batch.risk_off[:, 1:].mean(axis=1)
+    return Measured(returns=returns, metrics=metrics, rows=rows, covered=covered & finite,
+                    status=status)
 
 
 def _subset(batch: BatchDecision, rows: list[int]) -> BatchDecision:
@@ -308,24 +321,38 @@ def _subset(batch: BatchDecision, rows: list[int]) -> BatchDecision:
                          risk_off=None if batch.risk_off is None else batch.risk_off[rows])
 
 
+@dataclass(frozen=True, eq=False)
+class _Sink:
+    """A chunk's output matrices, one row per trial by ascending number; ``done``: filled."""
+
+    returns: Floats
+    metrics: Floats
+    done: npt.NDArray[np.bool_]
+    row_of: dict[int, int]
+
+
 def _run_batch(
     trials: list[Trial], batch: BatchDecision, slot: MarketSlot, failed: dict[int, str],
-    benchmarks: tuple[pd.Series, ...] | None,
-) -> list[tuple[int, Floats, Floats | None]]:
+    benchmarks: tuple[pd.Series, ...] | None, sink: _Sink,
+) -> None:
+    rows = np.array([sink.row_of[t.number] for t in trials], dtype=np.int64)
     if benchmarks is None:  # returns only
         sim = simulate_trials(trials, batch, slot)
         bad = _invalid_rows(trials, batch, sim.status, slot.market, failed)
-        returns, _ = reported(trials, sim)
-        return [(trials[i].number, returns[i], None) for i in range(len(trials)) if not bad[i]]
-    measured = measure_trials(trials, batch, slot, benchmarks)
+        sink.returns[rows], _ = reported(trials, sim)
+        sink.done[rows[~bad]] = True
+        return
+    measured = measure_trials(trials, batch, slot, benchmarks, sink.returns, sink.metrics, rows)
     bad = _invalid_rows(trials, batch, measured.status, slot.market, failed)
     ok = [i for i in range(len(trials)) if not bad[i]]
     rest = [i for i in ok if not measured.covered[i]]
-    stats = {i: measured.metrics[i] for i in ok if measured.covered[i]}
+    sink.done[rows[[i for i in ok if measured.covered[i]]]] = True
     if rest:  # the reference path, on these trials alone
-        stats |= {rest[j]: row for j, row in _reference_metrics(
-            [trials[i] for i in rest], _subset(batch, rest), slot, failed, benchmarks).items()}
-    return [(trials[i].number, measured.returns[i], stats[i]) for i in ok if i in stats]
+        stats = _reference_metrics([trials[i] for i in rest], _subset(batch, rest), slot,
+                                   failed, benchmarks)
+        for j, row in stats.items():
+            sink.metrics[rows[rest[j]]] = row
+            sink.done[rows[rest[j]]] = True
 
 
 def _reference_metrics(
@@ -392,29 +419,38 @@ def evaluate_chunk(
 ) -> ChunkResult:
     """Run the trials at ``positions`` of ``prepared.trials``; reduce to returns and metrics.
 
-    ``metrics=False``: returns only (the result's metrics have no columns).
+    ``metrics=False``: returns only (the result's metrics have no columns). The
+    kernel writes each trial's returns straight into its row of the chunk's matrix.
     """
     groups: dict[tuple[int, type], list[Trial]] = {}
     for p in positions:
         trial = prepared.trials[p]
         groups.setdefault((trial.market, type(trial.strategy)), []).append(trial)
+    numbers = sorted(prepared.trials[p].number for p in positions)
+    n = len(prepared.index) - 1
+    sink = _Sink(returns=np.empty((len(numbers), n)),
+                 metrics=np.empty((len(numbers), len(METRIC_NAMES) if metrics else 0)),
+                 done=np.zeros(len(numbers), dtype=bool),
+                 row_of={number: r for r, number in enumerate(numbers)})
     failed: dict[int, str] = {}
-    rows: list[tuple[int, Floats, Floats | None]] = []
     benchmarks = prepared.benchmark_returns if metrics else None
     for (market, _), trials in groups.items():
         slot = prepared.markets[market]
         batches, why = decide_trials(trials, slot)
         failed.update(why)
         for members, batch in batches:
-            rows += _run_batch(members, batch, slot, failed, benchmarks)
-    rows.sort(key=lambda row: row[0])
-    n = len(prepared.index) - 1
-    names = METRIC_NAMES if metrics and rows else ()
+            _run_batch(members, batch, slot, failed, benchmarks, sink)
+    keep = np.flatnonzero(sink.done)
+    returns, stats = sink.returns, sink.metrics
+    if len(keep) < len(numbers):  # failed trials: their rows dropped, in place
+        for k, i in enumerate(keep):
+            returns[k] = returns[i]
+        returns, stats = returns[: len(keep)], stats[keep]
+    names = METRIC_NAMES if metrics and len(keep) else ()
     return ChunkResult(
-        numbers=np.array([r[0] for r in rows], dtype=np.int64),
-        returns=np.array([r[1] for r in rows], dtype="float64").reshape(len(rows), n),
-        metrics=np.array([r[2] for r in rows if r[2] is not None],
-                         dtype="float64").reshape(len(rows), len(names)),
+        numbers=np.array(numbers, dtype=np.int64)[keep],
+        returns=returns,
+        metrics=stats.reshape(len(keep), len(names)),
         metric_names=names,
         failed=failed,
     )

@@ -109,7 +109,7 @@ def _warm_up() -> None:
                      np.empty((1, 2)), np.empty((1, 2), dtype=np.int64), np.empty((1, 2)))
     simulate_measured(np.ones((2, 2)), frames, idx, idx, one, one, trade, 1, idx,
                       np.zeros(1), np.zeros(1), np.ones(1), idx + 12, np.zeros(1),
-                      np.zeros((1, 1)), idx, np.empty((1, 1)), np.empty((1, N_METRICS)),
+                      np.zeros((1, 1)), idx, np.empty((1, 1)), idx, np.empty((1, N_METRICS)),
                       np.empty((1, 2), dtype=np.int64), np.empty(1, dtype=bool))
     hysteresis_states(pd.Series([0.0, 1.0]), [0.0], [0.0], [1])
 

@@ -204,7 +204,7 @@ def _fused(close, batch, lag, fee, slip, capital, ppy, cash, bench, which):  # t
     status, finite = np.empty((n_trials, 2), dtype=np.int64), np.empty(n_trials, dtype=bool)
     simulate_measured(close, batch.frames, batch.first, batch.second, batch.a, batch.b,
                       batch.trade, close.shape[1] - 1, lag, fee, slip, capital, ppy, cash,
-                      bench, which, returns, metrics, status, finite)
+                      bench, which, returns, np.arange(n_trials), metrics, status, finite)
     return returns, metrics, status, finite
 
 
