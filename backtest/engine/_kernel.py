@@ -54,35 +54,35 @@ CHECK_NAMES = ("ok", "partly NaN", "infinite", "negative", "sum above 1")
 Floats = npt.NDArray[np.float64]
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def _is_close(a: float, b: float) -> bool:
     """Approximate equality, as vectorbt's ``is_close_nb``."""
-    if np.isnan(a) or np.isnan(b) or np.isinf(a) or np.isinf(b):
+    if not (np.isfinite(a) and np.isfinite(b)):  # NaN or infinite
         return False
     if a == b:
         return True
     return abs(a - b) <= max(_REL * max(abs(a), abs(b)), _ABS)
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def _snap(a: float) -> float:
     """``_add(a, 0.0)`` = ``_add(0.0, a)``: zero within the absolute tolerance, else ``a``."""
     return 0.0 if abs(a) <= _ABS else a
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def _sign(a: float) -> float:
     return 1.0 if a > 0.0 else (-1.0 if a < 0.0 else 0.0)
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def _add(a: float, b: float) -> float:
     """Sum as vectorbt's ``add_nb``: within tolerance of zero it is exactly zero."""
     zero = _is_close(abs(a), abs(b)) if _sign(a) != _sign(b) else _is_close(a + b, 0.0)
     return 0.0 if zero else a + b
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def _order(cash, pos, weight, value, price, fee, slip):  # type: ignore[no-untyped-def]
     """One target-percent order (vectorbt ``execute_order_nb``, long only, no fixed fees).
 
@@ -102,7 +102,7 @@ def _order(cash, pos, weight, value, price, fee, slip):  # type: ignore[no-untyp
         req_cash = size * adj_price
         req_fees = req_cash * fee + 0.0
         total = req_cash + req_fees
-        if _is_close(total, cash) or total < cash:
+        if total < cash or _is_close(total, cash):
             return _add(cash, -total), _add(pos, size), size, adj_price, req_fees
         max_req_cash = _snap(cash) / (1.0 + fee)
         if max_req_cash <= 0.0:

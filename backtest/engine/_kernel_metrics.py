@@ -93,7 +93,7 @@ def _bench_moments(bench, cash, out):  # type: ignore[no-untyped-def]
         out[j, 0], out[j, 1], out[j, 2] = mean, var, 1.0 if var > 0.0 else 0.0
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy", inline="always")
 def _tau(traded, pre, t, first_cash, pre0):  # type: ignore[no-untyped-def]
     """Bar ``t``'s one-way turnover (``bar_turnover``: bar 0 from the money held as cash)."""
     if t == 0:
