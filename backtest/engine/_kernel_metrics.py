@@ -35,13 +35,17 @@ bottleneck underneath) is mirrored operation by operation:
   ``mean(r - b) / std(r - b) * sqrt(ppy)`` (NaN unless the population deviation of
   ``r - b`` exceeds ``1e-15 * max(1, max |r - b|)``).
 
-The only sums whose order differs from the batch path are the guards' deviations
-(numpy's pairwise ``std``, compared with a threshold) and the ongoing turnover's mean
-(numpy's pairwise sum there, a sequential one here), so the metrics equal the batch
-path's to the last bits or to float rounding (tested at 1e-12, relative above 1). A
-trial's numbers depend on its own row alone, in a fixed order: the same bits whatever
-other trials share the call. A trial whose returns are not all finite is flagged
-(``finite[i] = False``) and measured by the reference path.
+The ongoing turnover's mean is numpy's pairwise sum (blocks of 128 in 8 lanes, as
+``ndarray.mean`` sums a row), re-traced in :func:`_pairwise`. The only operations
+that differ from the batch path are the guards' deviations (numpy's pairwise ``std``,
+compared with a threshold: only a value at the threshold could fall differently) and
+``power`` (CAGR, alpha: the batch path raises a whole column at once, which numpy may
+route to its SIMD ``power``; the kernel calls libm's ``pow``, as ``compute_metrics``
+does on one series), so the metrics equal the batch path's to the bit or to an ulp
+(tested at 1e-12, relative above 1). A trial's numbers depend on its own row alone,
+in a fixed order: the same bits whatever other trials share the call. A trial whose
+returns are not all finite is flagged (``finite[i] = False``) and measured by the
+reference path.
 
 As in the accounting kernel, array arguments are indexed, never sliced, in the loops
 over bars, and everything is single-threaded.
@@ -102,28 +106,64 @@ def _tau(traded, pre, t, first_cash, pre0):  # type: ignore[no-untyped-def]
 
 
 @njit(cache=True, error_model="numpy")
-def _turnover(traded, pre, first_cash, first_decision, lag, ppy, row):  # type: ignore[no-untyped-def]
-    """Initial build and annual ongoing turnover (``split_turnover`` of ``bar_turnover``)."""
+def _pairwise(a, lo, n):  # type: ignore[no-untyped-def]
+    """Sum of ``a[lo:lo + n]`` in numpy's order (``pairwise_sum``: blocks of 128, 8 lanes)."""
+    if n < 8:
+        res = -0.0
+        for i in range(lo, lo + n):
+            res += a[i]
+        return res
+    if n <= 128:
+        r0, r1, r2, r3 = a[lo], a[lo + 1], a[lo + 2], a[lo + 3]
+        r4, r5, r6, r7 = a[lo + 4], a[lo + 5], a[lo + 6], a[lo + 7]
+        i = 8
+        while i < n - (n % 8):
+            r0 += a[lo + i]
+            r1 += a[lo + i + 1]
+            r2 += a[lo + i + 2]
+            r3 += a[lo + i + 3]
+            r4 += a[lo + i + 4]
+            r5 += a[lo + i + 5]
+            r6 += a[lo + i + 6]
+            r7 += a[lo + i + 7]
+            i += 8
+        res = ((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 + r7))
+        while i < n:
+            res += a[lo + i]
+            i += 1
+        return res
+    half = n // 2
+    half -= half % 8
+    return _pairwise(a, lo, half) + _pairwise(a, lo + half, n - half)
+
+
+@njit(cache=True, error_model="numpy")
+def _turnover(traded, pre, first_cash, first_decision, lag, ppy, taus, row):  # type: ignore[no-untyped-def]
+    """Initial build and annual ongoing turnover (``split_turnover`` of ``bar_turnover``).
+
+    The ongoing bars' turnover is written to ``taus`` (scratch) and summed in numpy's
+    pairwise order, so that the mean is the batch path's to the bit.
+    """
     n_bars = traded.shape[0]
     build = first_decision + lag if first_decision >= 0 else n_bars
     initial, start = 0.0, 1
     if build < n_bars:
         initial = _tau(traded[build], pre[build], build, first_cash, pre[0])
         start = build + 1
-    total = 0.0
     for t in range(start, n_bars):
-        total += _tau(traded[t], pre[t], t, first_cash, pre[0])
+        taus[t] = _tau(traded[t], pre[t], t, first_cash, pre[0])
+    count = n_bars - start
     row[_INITIAL] = initial
-    row[_TURNOVER] = total / (n_bars - start) * ppy if n_bars > start else np.nan
+    row[_TURNOVER] = (0.0 + _pairwise(taus, start, count)) / count * ppy if count > 0 else np.nan
 
 
 @njit(cache=True, error_model="numpy")
 def _measure_one(values, traded, pre, first_cash, first_decision, lag, init_cash,  # type: ignore[no-untyped-def]
-                 ppy, cash, bench, which, moments, returns, row):
+                 ppy, cash, bench, which, moments, taus, returns, row):
     """Measure one simulated trial into ``returns`` and ``row``; False if a return is not finite."""
     n = values.shape[0] - 1
     fppy = float(ppy)
-    _turnover(traded, pre, first_cash, first_decision, lag, fppy, row)
+    _turnover(traded, pre, first_cash, first_decision, lag, fppy, taus, row)
     has_bench = which >= 0
     mean_bx = moments[which, 0] if has_bench else 0.0
     # pass 1: returns, sums, product, drawdown
@@ -249,10 +289,11 @@ def measure_compact(values, traded, pre, firsts, lag, init_cash, ppy,  # type: i
     """
     moments = np.empty((bench.shape[0], 3))
     _bench_moments(bench, cash, moments)
+    taus = np.empty(values.shape[1])
     for i in range(values.shape[0]):
         finite[i] = _measure_one(values[i], traded[i], pre[i], firsts[i, 0], int(firsts[i, 1]),
                                  lag[i], init_cash[i], ppy[i], cash, bench, which[i], moments,
-                                 returns[i], metrics[i])
+                                 taus, returns[i], metrics[i])
 
 
 @njit(cache=True)
@@ -271,11 +312,12 @@ def simulate_measured(close, frames, first, second, a, b, trade, cash_col,  # ty
     moments = np.empty((bench.shape[0], 3))
     _bench_moments(bench, cash, moments)
     values, traded, pre = np.empty(n_bars), np.empty(n_bars), np.empty(n_bars)
+    taus = np.empty(n_bars)
     firsts = np.empty(2)
     for i in range(a.shape[0]):
         _simulate_one(close, frames, first[i], second[i], a[i], b[i], trade[i], cash_col,
                       lag[i], fee[i], slip[i], init_cash[i], values, traded, pre, status[i],
                       firsts)
         finite[i] = _measure_one(values, traded, pre, firsts[0], int(firsts[1]), lag[i],
-                                 init_cash[i], ppy[i], cash, bench, which[i], moments,
+                                 init_cash[i], ppy[i], cash, bench, which[i], moments, taus,
                                  returns[rows[i]], metrics[rows[i]])
