@@ -27,7 +27,18 @@ Everything is single-threaded (``parallel=False``): executors parallelize over
 chunks of trials, and a trial's numbers never depend on which chunk it ran in.
 The bar loop is one long function on purpose: a numba call that passes arrays
 costs their reference counting, measured at ~70 ns per bar (more than the
-accounting itself), so only scalar helpers are called from it.
+accounting itself), so only scalar helpers are called from it, inlined
+(``inline="always"``: as calls, a bar without a trade cost 1.7 times as much).
+
+Metrics: sweeps do not take ``values``, ``traded`` and ``pre`` out of numba.
+:func:`backtest.engine._kernel_metrics.simulate_measured` runs :func:`_simulate_one`
+into scratch rows and measures each trial while its rows are in cache: net returns,
+the turnover split and every :class:`~backtest.metrics.Metric` but
+``share_risk_off``, each by the operations of the empyrical path in the same order
+(bottleneck's sequential means and two-pass deviations, numpy's pairwise mean for
+turnover, the ``NUMERICAL_ZERO`` guards, ddof=1, ``ppy`` annualization, max drawdown
+on ``100 * cumprod(1 + r)``); equal to ``compute_metrics_batch`` to the bit but for
+an ulp of CAGR, Calmar and alpha (tested at 1e-12), see that module.
 
 References
 ----------
