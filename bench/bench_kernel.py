@@ -161,7 +161,7 @@ def bench_evaluate(prepared: Any, batches: list[tuple[list[Any], Any, Any]]) -> 
                                turnover, batch, members, sim, slot)
 
     assert compute_metrics_batch is not None  # (what _batch_metrics calls)
-    out = {}
+    out = _split(batches, bench, m)
     with PeakRSS() as rss:
         out["a"] = _median_ms(lambda: evaluate_chunk(prepared, positions), m)
     out["a_rss"] = rss.peak
@@ -171,6 +171,43 @@ def bench_evaluate(prepared: Any, batches: list[tuple[list[Any], Any, Any]]) -> 
         out["a0"] = _median_ms(before, m)
     out["a0_rss"] = rss.peak
     return out
+
+
+def _split(batches: list[tuple[list[Any], Any, Any]], bench: Any, m: int) -> dict[str, float]:
+    """The fused kernel against the simulation alone, into outputs allocated once.
+
+    Without the page faults of new output arrays: the difference is what measuring
+    costs inside the kernel.
+    """
+    from backtest.engine._kernel import simulate_compact
+    from backtest.engine._kernel_metrics import N_METRICS, simulate_measured
+    from backtest.sweep._evaluate import _kernel_benchmarks
+
+    calls = []
+    for members, batch, slot in batches:
+        t, n = len(members), slot.close.shape[0]
+        matrix, which, _ = _kernel_benchmarks(members, slot, bench)
+        common = (slot.close, np.ascontiguousarray(batch.frames), batch.first, batch.second,
+                  np.ascontiguousarray(batch.a), np.ascontiguousarray(batch.b),
+                  np.ascontiguousarray(batch.trade), slot.cash_col,
+                  np.array([x.execution_lag for x in members], dtype=np.int64),
+                  np.array([x.costs.fees_bps / 1e4 for x in members]),
+                  np.array([x.costs.slippage_bps / 1e4 for x in members]),
+                  np.array([x.initial_capital for x in members]))
+        sim = (*common, np.empty((t, n)), np.empty((t, n)), np.empty((t, n)),
+               np.empty((t, 2), dtype=np.int64), np.empty((t, 2)))
+        fused = (*common, np.array([x.periods_per_year for x in members], dtype=np.int64),
+                 np.ascontiguousarray(slot.cash_returns.to_numpy()), matrix, which,
+                 np.empty((t, n - 1)), np.arange(t, dtype=np.int64), np.empty((t, N_METRICS)),
+                 np.empty((t, 2), dtype=np.int64), np.empty(t, dtype=bool))
+        calls.append((sim, fused))
+    for sim, fused in calls:  # outputs touched once before timing
+        simulate_compact(*sim)
+        simulate_measured(*fused)
+    return {
+        "sim_only": _median_ms(lambda: [simulate_compact(*c[0]) for c in calls], m),
+        "fused": _median_ms(lambda: [simulate_measured(*c[1]) for c in calls], m),
+    }
 
 
 def bench_minimal(batches: list[tuple[list[Any], Any, Any]], m: int) -> tuple[float, int]:
@@ -266,6 +303,9 @@ def main() -> None:
     print(row("(a) evaluate_chunk (decisions + kernel sim. + metrics)", ev["a"], ev["a_rss"]))
     print(row("    of which decisions (decide_batch)", ev["decide"]))
     print(row("    of which the kernel (simulate_measured)", ev["kernel"]))
+    print(row("    kernel, outputs preallocated: simulation + metrics", ev["fused"]))
+    print(row("    kernel, outputs preallocated: simulation alone", ev["sim_only"]))
+    print(f"    -> measuring inside the kernel costs {ev['fused'] - ev['sim_only']:.3f} ms/combo")
     print(row("(a0) before: simulate_compact + reported + empyrical", ev["a0"], ev["a0_rss"]))
     print(row("(b) minimal numba loop (values, Sharpe, max DD)", minimal, minimal_rss))
     print(row(f"(c) vectorbt from_orders, {vbt_n} trials in one call", vbt_ms, vbt_rss))
