@@ -179,8 +179,7 @@ def _split(batches: list[tuple[list[Any], Any, Any]], bench: Any, m: int) -> dic
     Without the page faults of new output arrays: the difference is what measuring
     costs inside the kernel.
     """
-    from backtest.engine._kernel import simulate_compact
-    from backtest.engine._kernel_metrics import N_METRICS, simulate_measured
+    from backtest.engine._kernel import N_METRICS, simulate_compact, simulate_measured
     from backtest.sweep._evaluate import _kernel_benchmarks
 
     calls = []

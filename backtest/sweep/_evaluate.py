@@ -5,7 +5,7 @@ metrics before it is returned, and every trial's numbers depend on that trial
 alone — never on which other trials share its chunk — so results are identical
 bit for bit whatever the chunking and the executor.
 
-Metrics come from the numba kernel (:func:`~backtest.engine._kernel_metrics.simulate_measured`:
+Metrics come from the numba kernel (:func:`~backtest.engine._kernel.simulate_measured`:
 each trial measured right after its simulation, in a fixed order). The reference
 path (:func:`~backtest.metrics._batch.compute_metrics_batch`, then
 :func:`~backtest.metrics.compute_metrics` one trial at a time) measures the trials the
@@ -26,8 +26,7 @@ import pandas as pd
 
 from backtest.engine import validate_weights
 from backtest.engine._accounting import bar_turnover, net_returns, value_path
-from backtest.engine._kernel import simulate_compact
-from backtest.engine._kernel_metrics import simulate_measured
+from backtest.engine._kernel import simulate_compact, simulate_measured
 from backtest.engine.result import result_stats
 from backtest.metrics._batch import METRIC_NAMES, compute_metrics_batch
 from backtest.strategy import BatchDecision, MarketData, decide
@@ -281,7 +280,7 @@ def measure_trials(trials: list[Trial], batch: BatchDecision, slot: MarketSlot,
                    rows: npt.NDArray[np.int64] | None = None) -> Measured:
     """Simulate and measure ``batch`` in one kernel call.
 
-    :func:`~backtest.engine._kernel_metrics.simulate_measured`, writing trial ``i``
+    :func:`~backtest.engine._kernel.simulate_measured`, writing trial ``i``
     into row ``rows[i]`` of ``returns`` and ``metrics`` (default: new arrays, one
     row per trial in order); ``share_risk_off`` (the mean of the decided states) is
     taken here.

@@ -96,8 +96,7 @@ def _workers(options: SweepOptions) -> int:
 
 def _warm_up() -> None:
     """Compile (or load from numba's cache) the kernels once, before workers start."""
-    from backtest.engine._kernel import simulate_compact
-    from backtest.engine._kernel_metrics import N_METRICS, simulate_measured
+    from backtest.engine._kernel import N_METRICS, simulate_compact, simulate_measured
     from backtest.strategies._batch import hysteresis_states
 
     one = np.ones((1, 2))

@@ -18,12 +18,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from backtest.engine._accounting import bar_turnover, net_returns, value_path
-from backtest.engine._kernel import simulate_compact
-from backtest.engine._kernel_metrics import (
+from backtest.engine._kernel import (
     _ZERO,
     KERNEL_METRICS,
     N_METRICS,
     measure_compact,
+    simulate_compact,
     simulate_measured,
 )
 from backtest.metrics import NUMERICAL_ZERO, compute_metrics
