@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -243,3 +244,29 @@ def test_a_trials_metrics_do_not_depend_on_its_company(seed: int, data: st.DataO
                    remap.astype(np.int64))
     assert alone[0].tobytes() == whole[0][keep].tobytes()
     assert alone[1].tobytes() == whole[1][keep].tobytes()
+
+
+@pytest.mark.parametrize("with_bench", [True, False])
+def test_zero_volatility_gives_the_reference_numbers_and_nans(with_bench: bool) -> None:
+    # a flat value path, a flat cash asset and a flat benchmark: volatility and tracking
+    # error exactly 0, and every ratio over them NaN, as the reference has them
+    n = 30
+    values = np.ones((2, n))
+    values[1] = 1.0 + 1e-3 * np.arange(n)  # a steady climb: no drawdown, no downside
+    traded, pre = np.zeros_like(values), np.ones_like(values)
+    firsts = np.array([[1.0, -1.0], [1.0, -1.0]])
+    cash, lag = np.zeros(n - 1), np.zeros(2, dtype=np.int64)
+    bench = np.zeros((1, n - 1)) if with_bench else np.empty((0, n - 1))
+    which = np.full(2, 0 if with_bench else -1, dtype=np.int64)
+    returns, metrics, finite = _kernel((values, traded, pre, firsts), lag, np.ones(2),
+                                       np.full(2, 252, dtype=np.int64), cash, bench, which)
+    assert finite.all()
+    turnover = bar_turnover(traded.T, pre.T, firsts[:, 0]).T
+    want = compute_metrics_batch(returns, cash, periods_per_year=252, turnover=turnover,
+                                 builds=[None, None], benchmark=bench[0] if with_bench else None)
+    assert_close(metrics, want)
+    names = list(METRIC_NAMES)
+    assert metrics[0, names.index("annual_volatility")] == 0.0
+    assert np.isnan(metrics[0, names.index("sharpe")])  # flat: no excess risk
+    for name in ("calmar", "sortino"):  # neither path ever fell, or fell short of cash
+        assert np.isnan(metrics[:, names.index(name)]).all()
