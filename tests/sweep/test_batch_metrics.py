@@ -13,6 +13,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from sweep_support import KIND_PARAMS, prepared_sweep, random_trials
 
 from backtest.sweep import _evaluate, run_sweep
@@ -124,3 +126,24 @@ def test_a_benchmark_on_other_dates_falls_back_to_the_reference_path(
         patch.setattr(_evaluate, "measure_trials", _uncovered)
         reference = run_sweep(prepared)
     assert_close(result.metrics, reference.metrics)
+
+
+MIXED = [*TRIALS, {"run.benchmark": "fifty_fifty", "run.execution_lag": 0},
+         {"strategy.kind": "static_mix", "strategy.weights": {"LONG1": 0.5},
+          "run.benchmark": "long_duration", "costs.fees_bps": 25.0},
+         {"strategy.enter": 0.25, "run.execution_lag": 2, "run.benchmark": "fifty_fifty"}]
+
+
+@settings(max_examples=15, deadline=None)
+@given(data=st.data())
+def test_a_trials_numbers_do_not_depend_on_its_chunk(data: st.DataObject) -> None:
+    # any subset of the trials as one chunk: each trial's returns and metrics, same bits
+    prepared = prepared_sweep("synthetic", "binary_rotation", MIXED)  # (cached)
+    assert len(prepared.trials) == len(MIXED)
+    everything = list(range(len(prepared.trials)))
+    whole = _evaluate.evaluate_chunk(prepared, everything)
+    part = sorted(data.draw(st.lists(st.sampled_from(everything), min_size=1, unique=True)))
+    chunk = _evaluate.evaluate_chunk(prepared, part)
+    rows = np.searchsorted(whole.numbers, chunk.numbers)
+    assert chunk.returns.tobytes() == whole.returns[rows].tobytes()
+    assert chunk.metrics.tobytes() == whole.metrics[rows].tobytes()
