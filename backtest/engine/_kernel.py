@@ -27,7 +27,63 @@ Everything is single-threaded (``parallel=False``): executors parallelize over
 chunks of trials, and a trial's numbers never depend on which chunk it ran in.
 The bar loop is one long function on purpose: a numba call that passes arrays
 costs their reference counting, measured at ~70 ns per bar (more than the
-accounting itself), so only scalar helpers are called from it.
+accounting itself), so only scalar helpers are called from it, inlined
+(``inline="always"``: as calls, a bar that trades costs ~10% more; the price is a
+compilation into an empty numba cache of ~7 s instead of ~3.5 s, once).
+
+Metrics (:func:`simulate_measured`): sweeps do not take ``values``, ``traded`` and
+``pre`` out of numba. Each trial is simulated into scratch rows of length ``n_bars``
+(reused, so they stay in cache), then measured in two passes over its bars: the net
+returns (written out, the sweep keeps them), turnover, every
+:class:`~backtest.metrics.Metric` but ``share_risk_off`` (a count of the strategy's
+decided states, taken outside). :func:`measure_compact` is the same measurement of
+value paths already simulated. Simulation and measurement live in this one module on
+purpose: numba's cache keys a compiled function on its own source file only, so a
+fused kernel in another file would keep running an old simulation after this file
+changed.
+
+Every rule of the reference path (:func:`~backtest.metrics.compute_metrics` and
+:func:`~backtest.metrics._batch.compute_metrics_batch`, empyrical-reloaded 0.5 with
+bottleneck underneath) is mirrored operation by operation:
+
+* net returns ``v[t] / v[t-1] - 1`` with ``v[0]`` the initial capital
+  (:func:`~backtest.engine.net_returns` of :func:`~backtest.engine.value_path`); bar
+  turnover ``0.5 * traded / pre`` with bar 0 counted from the starting money
+  (:func:`~backtest.engine.bar_turnover`); the build/ongoing split of
+  :func:`~backtest.metrics.split_turnover` (build = first decision + lag).
+* means are bottleneck's ``nanmean`` (a sequential sum over the bars in order, over
+  the count); standard deviations its ``nanstd`` (two passes: that mean, then the
+  sequential sum of squared deviations over ``n - ddof``; ddof=1 everywhere
+  empyrical uses it); the product of ``1 + r`` is sequential, as ``cumprod``.
+* CAGR ``prod(1 + r) ** (1 / (n / ppy)) - 1`` and total return ``prod(1 + r) - 1``
+  (NaN for no return); volatility ``std * ppy ** 0.5`` (NaN below 2 returns); Sharpe
+  ``mean(x) / std(x) * sqrt(ppy)`` and Sortino ``mean(x) * ppy / (sqrt(mean(min(x,
+  0)^2)) * sqrt(ppy))`` on the excess ``x = r - cash`` (NaN below 2 returns, or when
+  the deviation is at most :data:`~backtest.metrics.NUMERICAL_ZERO`); max drawdown on
+  ``100 * cumprod(1 + r)`` against its running peak anchored at 100; Calmar
+  ``CAGR / |max DD|`` (NaN when the drawdown is at most ``NUMERICAL_ZERO`` or the ratio
+  infinite).
+* against a benchmark ``b`` (NaN without one or below 2 returns): beta ``mean((bx -
+  mean(bx)) · x) / mean((bx - mean(bx))^2)`` with ``bx = b - cash`` (NaN when ``bx``
+  does not vary or its variance is below 1e-30), Jensen's alpha ``(1 + mean(x - beta ·
+  bx)) ** ppy - 1``, tracking error ``std(r - b) * ppy ** 0.5`` and information ratio
+  ``mean(r - b) / std(r - b) * sqrt(ppy)`` (NaN unless the population deviation of
+  ``r - b`` exceeds ``1e-15 * max(1, max |r - b|)``).
+
+The ongoing turnover's mean is numpy's pairwise sum (blocks of 128 in 8 lanes, as
+``ndarray.mean`` sums a row), re-traced in :func:`_pairwise`. The only operations
+that differ from the batch path are the guards' deviations (numpy's pairwise ``std``,
+compared with a threshold: only a value at the threshold could fall differently) and
+``power`` (CAGR, alpha: the batch path raises a whole column at once, which numpy may
+route to its SIMD ``power``; the kernel calls libm's ``pow``, as ``compute_metrics``
+does on one series), so the metrics equal the batch path's to the bit or to an ulp
+(tested at 1e-12, relative above 1). A trial's numbers depend on its own row alone,
+in a fixed order: the same bits whatever other trials share the call. A trial whose
+returns are not all finite is flagged (``finite[i] = False``) and measured by the
+reference path.
+
+As in the simulation, array arguments are indexed, never sliced, in the loops over
+bars.
 
 References
 ----------
@@ -39,11 +95,14 @@ References
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import numpy.typing as npt
 from numba import njit
 
-__all__ = ["CHECK_NAMES", "simulate_compact"]
+__all__ = ["CHECK_NAMES", "KERNEL_METRICS", "N_METRICS", "measure_compact", "simulate_compact",
+           "simulate_measured"]
 
 _REL, _ABS = 1e-9, 1e-12
 _WEIGHT_TOL = 1e-9  # validate_weights' tolerance for negatives and sums above 1
@@ -54,35 +113,35 @@ CHECK_NAMES = ("ok", "partly NaN", "infinite", "negative", "sum above 1")
 Floats = npt.NDArray[np.float64]
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def _is_close(a: float, b: float) -> bool:
     """Approximate equality, as vectorbt's ``is_close_nb``."""
-    if np.isnan(a) or np.isnan(b) or np.isinf(a) or np.isinf(b):
+    if not (np.isfinite(a) and np.isfinite(b)):  # NaN or infinite
         return False
     if a == b:
         return True
     return abs(a - b) <= max(_REL * max(abs(a), abs(b)), _ABS)
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def _snap(a: float) -> float:
     """``_add(a, 0.0)`` = ``_add(0.0, a)``: zero within the absolute tolerance, else ``a``."""
     return 0.0 if abs(a) <= _ABS else a
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def _sign(a: float) -> float:
     return 1.0 if a > 0.0 else (-1.0 if a < 0.0 else 0.0)
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def _add(a: float, b: float) -> float:
     """Sum as vectorbt's ``add_nb``: within tolerance of zero it is exactly zero."""
     zero = _is_close(abs(a), abs(b)) if _sign(a) != _sign(b) else _is_close(a + b, 0.0)
     return 0.0 if zero else a + b
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def _order(cash, pos, weight, value, price, fee, slip):  # type: ignore[no-untyped-def]
     """One target-percent order (vectorbt ``execute_order_nb``, long only, no fixed fees).
 
@@ -102,7 +161,7 @@ def _order(cash, pos, weight, value, price, fee, slip):  # type: ignore[no-untyp
         req_cash = size * adj_price
         req_fees = req_cash * fee + 0.0
         total = req_cash + req_fees
-        if _is_close(total, cash) or total < cash:
+        if total < cash or _is_close(total, cash):
             return _add(cash, -total), _add(pos, size), size, adj_price, req_fees
         max_req_cash = _snap(cash) / (1.0 + fee)
         if max_req_cash <= 0.0:
@@ -142,6 +201,7 @@ def _simulate_one(close, frames, p, q, a, b, trade, cash_col,  # type: ignore[no
     slips = np.full(k, slip)
     fees[cash_col], slips[cash_col] = 0.0, 0.0  # the cash asset trades free
     first_decision = -1
+    dirty = True  # cash and positions changed since they were last snapped
     for t in range(n):
         # value before this close's trades: last close's cash and shares at this close
         if t == 0:
@@ -204,7 +264,13 @@ def _simulate_one(close, frames, p, q, a, b, trade, cash_col,  # type: ignore[no
             executed = True
         if not executed:
             # NaN orders: vectorbt snaps cash and positions, then ignores them; the
-            # reported cash and assets take a zero flow (which snaps them too)
+            # reported cash and assets take a zero flow (which snaps them too). Snapping
+            # is idempotent: once done after a trade, the next bars without one only
+            # re-value the same assets, the sum that gave pre[t] (t >= 1 here).
+            traded[t] = 0.0
+            if not dirty:
+                values[t] = pre[t]
+                continue
             cash = _snap(cash)
             cash_rep = _snap(cash_rep)
             asset_value = 0.0
@@ -214,8 +280,9 @@ def _simulate_one(close, frames, p, q, a, b, trade, cash_col,  # type: ignore[no
                 if assets[j] != 0.0:
                     asset_value += assets[j] * close[t, j]
             values[t] = cash_rep + asset_value
-            traded[t] = 0.0
+            dirty = False
             continue
+        dirty = True
         value = cash
         for j in range(k):
             if pos[j] != 0.0:
@@ -308,3 +375,263 @@ def simulate_compact(close, frames, first, second, a, b, trade, cash_col,  # typ
         _simulate_one(close, frames, first[i], second[i], a[i], b[i], trade[i], cash_col,
                       lag[i], fee[i], slip[i], init_cash[i], values[i], traded[i], pre[i],
                       status[i], firsts[i])
+
+# columns, in the order of backtest.metrics.Metric (checked by the tests)
+_CAGR, _VOL, _SHARPE, _SORTINO, _MDD, _CALMAR, _TURNOVER, _RISK_OFF = 0, 1, 2, 3, 4, 5, 6, 7
+_TOTAL, _BETA, _ALPHA, _IR, _TE, _INITIAL = 8, 9, 10, 11, 12, 13
+N_METRICS = 14
+
+#: The columns the kernel fills (all but ``share_risk_off``), in ``Metric`` order.
+KERNEL_METRICS = ("cagr", "annual_volatility", "sharpe", "sortino", "max_drawdown", "calmar",
+                  "annual_turnover", "share_risk_off", "total_return", "beta", "alpha",
+                  "information_ratio", "tracking_error", "initial_turnover")
+
+_ZERO = 1e-10  # backtest.metrics.NUMERICAL_ZERO (the tests check they agree)
+
+
+@njit(cache=True, error_model="numpy")
+def _bench_moments(bench, cash, out):  # type: ignore[no-untyped-def]
+    """Per benchmark row: mean and variance of ``bx = b - cash`` as empyrical's beta takes them.
+
+    ``out[j] = (mean, variance, varies)``: bottleneck's sequential mean, then the mean
+    of the squared residuals (the beta denominator); ``varies`` is 1.0 when the
+    variance is positive (``np.nanstd(bx) > 0`` of the reference).
+    """
+    n = cash.shape[0]
+    for j in range(bench.shape[0]):
+        total = 0.0
+        for s in range(n):
+            total += bench[j, s] - cash[s]
+        mean = total / n if n else np.nan
+        sq = 0.0
+        for s in range(n):
+            d = (bench[j, s] - cash[s]) - mean
+            sq += d * d
+        var = sq / n if n else np.nan
+        out[j, 0], out[j, 1], out[j, 2] = mean, var, 1.0 if var > 0.0 else 0.0
+
+
+@njit(cache=True, error_model="numpy", inline="always")
+def _tau(traded, pre, t, first_cash, pre0):  # type: ignore[no-untyped-def]
+    """Bar ``t``'s one-way turnover (``bar_turnover``: bar 0 from the money held as cash)."""
+    if t == 0:
+        traded = traded - first_cash + abs(first_cash - pre0)
+    return 0.5 * traded / pre
+
+
+@njit(cache=True, error_model="numpy")
+def _pairwise(a, lo, n):  # type: ignore[no-untyped-def]
+    """Sum of ``a[lo:lo + n]`` in numpy's order (``pairwise_sum``: blocks of 128, 8 lanes)."""
+    if n < 8:
+        res = -0.0
+        for i in range(lo, lo + n):
+            res += a[i]
+        return res
+    if n <= 128:
+        r0, r1, r2, r3 = a[lo], a[lo + 1], a[lo + 2], a[lo + 3]
+        r4, r5, r6, r7 = a[lo + 4], a[lo + 5], a[lo + 6], a[lo + 7]
+        i = 8
+        while i < n - (n % 8):
+            r0 += a[lo + i]
+            r1 += a[lo + i + 1]
+            r2 += a[lo + i + 2]
+            r3 += a[lo + i + 3]
+            r4 += a[lo + i + 4]
+            r5 += a[lo + i + 5]
+            r6 += a[lo + i + 6]
+            r7 += a[lo + i + 7]
+            i += 8
+        res = ((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 + r7))
+        while i < n:
+            res += a[lo + i]
+            i += 1
+        return res
+    half = n // 2
+    half -= half % 8
+    return _pairwise(a, lo, half) + _pairwise(a, lo + half, n - half)
+
+
+@njit(cache=True, error_model="numpy")
+def _turnover(traded, pre, first_cash, first_decision, lag, ppy, taus, row):  # type: ignore[no-untyped-def]
+    """Initial build and annual ongoing turnover (``split_turnover`` of ``bar_turnover``).
+
+    The ongoing bars' turnover is written to ``taus`` (scratch) and summed in numpy's
+    pairwise order, so that the mean is the batch path's to the bit.
+    """
+    n_bars = traded.shape[0]
+    build = first_decision + lag if first_decision >= 0 else n_bars
+    initial, start = 0.0, 1
+    if build < n_bars:
+        initial = _tau(traded[build], pre[build], build, first_cash, pre[0])
+        start = build + 1
+    for t in range(start, n_bars):
+        taus[t] = _tau(traded[t], pre[t], t, first_cash, pre[0])
+    count = n_bars - start
+    row[_INITIAL] = initial
+    row[_TURNOVER] = (0.0 + _pairwise(taus, start, count)) / count * ppy if count > 0 else np.nan
+
+
+@njit(cache=True, error_model="numpy")
+def _measure_one(values, traded, pre, first_cash, first_decision, lag, init_cash,  # type: ignore[no-untyped-def]
+                 ppy, cash, bench, which, moments, taus, returns, row):
+    """Measure one simulated trial into ``returns`` and ``row``; False if a return is not finite."""
+    n = values.shape[0] - 1
+    fppy = float(ppy)
+    _turnover(traded, pre, first_cash, first_decision, lag, fppy, taus, row)
+    has_bench = which >= 0
+    mean_bx = moments[which, 0] if has_bench else 0.0
+    # pass 1: returns, sums, product, drawdown
+    prod, peak, mdd = 1.0, 100.0, np.inf
+    sum_r, sum_x, sum_down, sum_act, sum_cov, max_act = 0.0, 0.0, 0.0, 0.0, 0.0, 0.0
+    finite = True
+    prev = init_cash
+    for s in range(n):
+        r = values[s + 1] / prev - 1.0
+        prev = values[s + 1]
+        returns[s] = r
+        if not np.isfinite(r):
+            finite = False
+        prod *= r + 1.0
+        cum = prod * 100.0
+        if cum >= peak:  # at a peak the drawdown (cum - peak) / peak is exactly 0
+            peak = cum
+            if mdd > 0.0:
+                mdd = 0.0
+        else:
+            dd = (cum - peak) / peak
+            if dd < mdd:
+                mdd = dd
+        sum_r += r
+        x = r - cash[s]
+        sum_x += x
+        down = x if x < 0.0 else 0.0
+        sum_down += down * down
+        if has_bench:
+            act = r - bench[which, s]
+            sum_act += act
+            if abs(act) > max_act:
+                max_act = abs(act)
+            sum_cov += ((bench[which, s] - cash[s]) - mean_bx) * x
+    if not finite:
+        return False
+    mean_r, mean_x, mean_act = sum_r / n, sum_x / n, sum_act / n  # NaN for n = 0
+    beta = np.nan
+    if has_bench and n >= 2 and moments[which, 2] > 0.0 and not moments[which, 1] < 1e-30:
+        beta = (sum_cov / n) / moments[which, 1]
+    # pass 2: squared deviations, alpha's residuals
+    ss_r, ss_x, ss_act, sum_alpha = 0.0, 0.0, 0.0, 0.0
+    for s in range(n):
+        r = returns[s]
+        d = r - mean_r
+        ss_r += d * d
+        x = r - cash[s]
+        d = x - mean_x
+        ss_x += d * d
+        if has_bench:
+            d = (r - bench[which, s]) - mean_act
+            ss_act += d * d
+            sum_alpha += x - beta * (bench[which, s] - cash[s])
+    _summarize(n, fppy, prod, mdd, mean_x, sum_down, ss_r, ss_x, row)
+    _relative(n, fppy, has_bench, beta, sum_alpha, mean_act, ss_act, max_act, row)
+    return True
+
+
+@njit(cache=True, error_model="numpy")
+def _summarize(n, ppy, prod, mdd, mean_x, sum_down, ss_r, ss_x, row):  # type: ignore[no-untyped-def]
+    """CAGR, total return, volatility, Sharpe, Sortino, max drawdown, Calmar."""
+    nan = np.nan
+    cagr = prod ** (1.0 / (n / ppy)) - 1.0 if n >= 1 else nan
+    row[_CAGR] = cagr
+    row[_TOTAL] = prod - 1.0 if n >= 1 else nan
+    row[_MDD] = mdd if n >= 1 else nan
+    row[_VOL] = math.sqrt(ss_r / (n - 1)) * ppy ** 0.5 if n >= 2 else nan
+    std_x = math.sqrt(ss_x / (n - 1)) if n >= 2 else nan
+    row[_SHARPE] = mean_x / std_x * math.sqrt(ppy) if std_x > _ZERO else nan
+    downside = math.sqrt(sum_down / n) if n >= 2 else nan
+    row[_SORTINO] = mean_x * ppy / (downside * math.sqrt(ppy)) if downside > _ZERO else nan
+    calmar = nan
+    if n >= 1 and abs(mdd) > _ZERO and mdd < 0.0:
+        calmar = cagr / abs(mdd)
+        if np.isinf(calmar):
+            calmar = nan
+    row[_CALMAR] = calmar
+    row[_RISK_OFF] = nan
+
+
+@njit(cache=True, error_model="numpy")
+def _relative(n, ppy, has_bench, beta, sum_alpha, mean_act, ss_act, max_act, row):  # type: ignore[no-untyped-def]
+    """Beta, alpha, tracking error, information ratio (NaN without a benchmark)."""
+    nan = np.nan
+    row[_BETA], row[_ALPHA], row[_TE], row[_IR] = nan, nan, nan, nan
+    if not has_bench or n < 2:
+        return
+    row[_BETA] = beta
+    if not np.isnan(beta):
+        row[_ALPHA] = (sum_alpha / n + 1.0) ** ppy - 1.0
+    std_act = math.sqrt(ss_act / (n - 1))
+    row[_TE] = std_act * ppy ** 0.5
+    if math.sqrt(ss_act / n) > 1e-15 * max(1.0, max_act):
+        row[_IR] = mean_act / std_act * math.sqrt(ppy)
+
+
+@njit(cache=True)
+def measure_compact(values, traded, pre, firsts, lag, init_cash, ppy,  # type: ignore[no-untyped-def]
+                    cash, bench, which, returns, metrics, finite):
+    """Measure value paths already simulated (:func:`~backtest.engine._kernel.simulate_compact`).
+
+    Parameters
+    ----------
+    values, traded, pre : ndarray, shape (n_trials, n_bars)
+        The accounting kernel's outputs.
+    firsts : ndarray, shape (n_trials, 2)
+        Its cash asset held after bar 0 and first decision row.
+    lag, ppy : ndarray of int64, shape (n_trials,)
+        Execution lag and periods per year.
+    init_cash : ndarray, shape (n_trials,)
+    cash : ndarray, shape (n_bars - 1,)
+        The cash asset's returns, no NaN.
+    bench : ndarray, shape (n_benchmarks, n_bars - 1)
+        Benchmark returns on the same bars, no NaN (zero rows: none).
+    which : ndarray of int64, shape (n_trials,)
+        Each trial's benchmark row, -1 for none.
+    returns : ndarray, shape (n_trials, n_bars - 1)
+        Output: net returns.
+    metrics : ndarray, shape (n_trials, N_METRICS)
+        Output, columns in ``Metric`` order (``share_risk_off`` left NaN).
+    finite : ndarray of bool, shape (n_trials,)
+        Output: False where a return is not finite (metrics not computed).
+    """
+    moments = np.empty((bench.shape[0], 3))
+    _bench_moments(bench, cash, moments)
+    taus = np.empty(values.shape[1])
+    for i in range(values.shape[0]):
+        finite[i] = _measure_one(values[i], traded[i], pre[i], firsts[i, 0], int(firsts[i, 1]),
+                                 lag[i], init_cash[i], ppy[i], cash, bench, which[i], moments,
+                                 taus, returns[i], metrics[i])
+
+
+@njit(cache=True)
+def simulate_measured(close, frames, first, second, a, b, trade, cash_col,  # type: ignore[no-untyped-def]
+                      lag, fee, slip, init_cash, ppy, cash, bench, which,
+                      returns, rows, metrics, status, finite):
+    """Simulate and measure every trial; the value paths never leave cache.
+
+    Parameters as :func:`~backtest.engine._kernel.simulate_compact` (``close`` to
+    ``init_cash``, ``status``) and :func:`measure_compact` (``ppy`` to ``finite``),
+    but trial ``i``'s net returns go to ``returns[rows[i]]`` and its metrics to
+    ``metrics[rows[i]]`` (``rows``: int64, one per trial), so that a caller's output
+    matrix is filled in place, never copied.
+    """
+    n_bars = close.shape[0]
+    moments = np.empty((bench.shape[0], 3))
+    _bench_moments(bench, cash, moments)
+    values, traded, pre = np.empty(n_bars), np.empty(n_bars), np.empty(n_bars)
+    taus = np.empty(n_bars)
+    firsts = np.empty(2)
+    for i in range(a.shape[0]):
+        _simulate_one(close, frames, first[i], second[i], a[i], b[i], trade[i], cash_col,
+                      lag[i], fee[i], slip[i], init_cash[i], values, traded, pre, status[i],
+                      firsts)
+        finite[i] = _measure_one(values, traded, pre, firsts[0], int(firsts[1]), lag[i],
+                                 init_cash[i], ppy[i], cash, bench, which[i], moments, taus,
+                                 returns[rows[i]], metrics[rows[i]])

@@ -1,9 +1,17 @@
-"""Evaluate a chunk of trials: decide in batches, simulate with the kernel, reduce.
+"""Evaluate a chunk of trials: decide in batches, simulate and measure with the kernel.
 
 This is what a worker runs. A chunk is reduced to its trials' net returns and
 metrics before it is returned, and every trial's numbers depend on that trial
 alone — never on which other trials share its chunk — so results are identical
 bit for bit whatever the chunking and the executor.
+
+Metrics come from the numba kernel (:func:`~backtest.engine._kernel.simulate_measured`:
+each trial measured right after its simulation, in a fixed order). The reference
+path (:func:`~backtest.metrics._batch.compute_metrics_batch`, then
+:func:`~backtest.metrics.compute_metrics` one trial at a time) measures the trials the
+kernel does not cover: returns that are not all finite, and a cash asset or benchmark
+with gaps or on other dates. Whether a trial is covered depends on that trial (and
+its market and benchmark) alone.
 """
 
 from __future__ import annotations
@@ -18,14 +26,14 @@ import pandas as pd
 
 from backtest.engine import validate_weights
 from backtest.engine._accounting import bar_turnover, net_returns, value_path
-from backtest.engine._kernel import simulate_compact
+from backtest.engine._kernel import simulate_compact, simulate_measured
 from backtest.engine.result import result_stats
 from backtest.metrics._batch import METRIC_NAMES, compute_metrics_batch
 from backtest.strategy import BatchDecision, MarketData, decide
 from backtest.sweep._types import MarketSlot, PreparedSweep, Trial
 
-__all__ = ["ChunkResult", "Simulated", "decide_trials", "evaluate_chunk", "generic_decision",
-           "reported", "simulate_trials"]
+__all__ = ["ChunkResult", "Measured", "Simulated", "decide_trials", "evaluate_chunk",
+           "generic_decision", "measure_trials", "reported", "simulate_trials"]
 
 Floats = npt.NDArray[np.float64]
 
@@ -215,28 +223,164 @@ def _metrics(trial: Trial, returns: Floats, turnover: Floats, build: int | None,
     )
 
 
+@dataclass(frozen=True, eq=False)
+class Measured:
+    """The fused kernel's output for some trials, in rows of output matrices.
+
+    Attributes
+    ----------
+    returns : ndarray, shape (n_rows, n_bars - 1)
+        Net returns: trial ``i``'s in row ``rows[i]``.
+    metrics : ndarray, shape (n_rows, len(METRIC_NAMES))
+        Every metric (row ``rows[i]``), where ``covered``.
+    rows : ndarray of int64, shape (n_trials,)
+    covered : ndarray of bool, shape (n_trials,)
+        Measured by the kernel; elsewhere the reference path measures the trial.
+    status : ndarray of int64, shape (n_trials, 2)
+        The first broken weight rule and its row ((0, -1): none).
+    """
+
+    returns: Floats
+    metrics: Floats
+    rows: npt.NDArray[np.int64]
+    covered: npt.NDArray[np.bool_]
+    status: npt.NDArray[np.int64]
+
+
+def _kernel_benchmarks(
+    trials: list[Trial], slot: MarketSlot, benchmarks: tuple[pd.Series, ...],
+) -> tuple[Floats, npt.NDArray[np.int64], npt.NDArray[np.bool_]]:
+    """Benchmark rows the kernel reads, each trial's row (-1: none) and who is covered.
+
+    A benchmark on other dates than the cash asset's returns, or with a gap, and a
+    cash asset with a gap, are left to the reference path, which aligns them.
+    """
+    cash = slot.cash_returns
+    clean_cash = not bool(np.isnan(cash.to_numpy(dtype="float64")).any())
+    rows: dict[int, int] = {}
+    usable: dict[int, bool] = {}
+    which = np.full(len(trials), -1, dtype=np.int64)
+    covered = np.full(len(trials), clean_cash)
+    for i, trial in enumerate(trials):
+        position = trial.benchmark
+        if position is None:
+            continue
+        if position not in usable:
+            bench = benchmarks[position]
+            usable[position] = bench.index.equals(cash.index) and not bool(bench.isna().any())
+        if not usable[position]:
+            covered[i] = False
+            continue
+        which[i] = rows.setdefault(position, len(rows))
+    matrix = np.empty((len(rows), len(cash)))
+    for position, row in rows.items():
+        matrix[row] = benchmarks[position].to_numpy(dtype="float64")
+    return matrix, which, covered
+
+
+def measure_trials(trials: list[Trial], batch: BatchDecision, slot: MarketSlot,
+                   benchmarks: tuple[pd.Series, ...], returns: Floats | None = None,
+                   metrics: Floats | None = None,
+                   rows: npt.NDArray[np.int64] | None = None) -> Measured:
+    """Simulate and measure ``batch`` in one kernel call.
+
+    :func:`~backtest.engine._kernel.simulate_measured`, writing trial ``i``
+    into row ``rows[i]`` of ``returns`` and ``metrics`` (default: new arrays, one
+    row per trial in order); ``share_risk_off`` (the mean of the decided states) is
+    taken here.
+    """
+    n_trials, n = len(trials), slot.close.shape[0]
+    bench, which, covered = _kernel_benchmarks(trials, slot, benchmarks)
+    if returns is None or metrics is None or rows is None:
+        returns, metrics = np.empty((n_trials, n - 1)), np.empty((n_trials, len(METRIC_NAMES)))
+        rows = np.arange(n_trials, dtype=np.int64)
+    status = np.empty((n_trials, 2), dtype=np.int64)
+    finite = np.empty(n_trials, dtype=bool)
+    simulate_measured(
+        slot.close, np.ascontiguousarray(batch.frames, dtype="float64"),
+        np.ascontiguousarray(batch.first, dtype=np.int64),
+        np.ascontiguousarray(batch.second, dtype=np.int64),
+        np.ascontiguousarray(batch.a, dtype="float64"),
+        np.ascontiguousarray(batch.b, dtype="float64"),
+        np.ascontiguousarray(batch.trade, dtype=bool), slot.cash_col,
+        np.array([t.execution_lag for t in trials], dtype=np.int64),
+        np.array([t.costs.fees_bps / 1e4 for t in trials]),
+        np.array([t.costs.slippage_bps / 1e4 for t in trials]),
+        np.array([t.initial_capital for t in trials], dtype="float64"),
+        np.array([t.periods_per_year for t in trials], dtype=np.int64),
+        np.ascontiguousarray(slot.cash_returns.to_numpy(dtype="float64")), bench, which,
+        returns, rows, metrics, status, finite,
+    )
+    if batch.risk_off is not None and n > 1:  # share_risk_off: the mean of the decided states
+        metrics[rows, METRIC_NAMES.index("share_risk_off")] = batch.risk_off[:, 1:].mean(axis=1)
+    return Measured(returns=returns, metrics=metrics, rows=rows, covered=covered & finite,
+                    status=status)
+
+
+def _subset(batch: BatchDecision, rows: list[int]) -> BatchDecision:
+    """The decisions of ``rows`` of ``batch`` (the frames shared)."""
+    return BatchDecision(frames=batch.frames, first=batch.first[rows], second=batch.second[rows],
+                         a=batch.a[rows], b=batch.b[rows], trade=batch.trade[rows],
+                         risk_off=None if batch.risk_off is None else batch.risk_off[rows])
+
+
+@dataclass(frozen=True, eq=False)
+class _Sink:
+    """A chunk's output matrices, one row per trial by ascending number; ``done``: filled."""
+
+    returns: Floats
+    metrics: Floats
+    done: npt.NDArray[np.bool_]
+    row_of: dict[int, int]
+
+
 def _run_batch(
     trials: list[Trial], batch: BatchDecision, slot: MarketSlot, failed: dict[int, str],
-    benchmarks: tuple[pd.Series, ...] | None,
-) -> list[tuple[int, Floats, Floats | None]]:
-    sim = simulate_trials(trials, batch, slot)
-    bad = _invalid_rows(trials, batch, sim.status, slot.market, failed)
-    returns, turnover = reported(trials, sim)
-    ok = [i for i in range(len(trials)) if not bad[i]]
+    benchmarks: tuple[pd.Series, ...] | None, sink: _Sink,
+) -> None:
+    rows = np.array([sink.row_of[t.number] for t in trials], dtype=np.int64)
     if benchmarks is None:  # returns only
-        return [(trials[i].number, returns[i], None) for i in ok]
+        sim = simulate_trials(trials, batch, slot)
+        bad = _invalid_rows(trials, batch, sim.status, slot.market, failed)
+        sink.returns[rows], _ = reported(trials, sim)
+        sink.done[rows[~bad]] = True
+        return
+    measured = measure_trials(trials, batch, slot, benchmarks, sink.returns, sink.metrics, rows)
+    bad = _invalid_rows(trials, batch, measured.status, slot.market, failed)
+    ok = [i for i in range(len(trials)) if not bad[i]]
+    rest = [i for i in ok if not measured.covered[i]]
+    sink.done[rows[[i for i in ok if measured.covered[i]]]] = True
+    if rest:  # the reference path, on these trials alone
+        stats = _reference_metrics([trials[i] for i in rest], _subset(batch, rest), slot,
+                                   failed, benchmarks)
+        for j, row in stats.items():
+            sink.metrics[rows[rest[j]]] = row
+            sink.done[rows[rest[j]]] = True
+
+
+def _reference_metrics(
+    trials: list[Trial], batch: BatchDecision, slot: MarketSlot, failed: dict[int, str],
+    benchmarks: tuple[pd.Series, ...],
+) -> dict[int, Floats]:
+    """Metrics of the rows of ``batch`` by the empyrical path (batched, else one by one).
+
+    A trial whose own returns are not all finite is measured alone; the others of one
+    periods-per-year and benchmark together, unless the batch raises (a cash asset
+    or benchmark with gaps or on other dates).
+    """
+    sim = simulate_trials(trials, batch, slot)
+    returns, turnover = reported(trials, sim)
     stats: dict[int, Floats] = {}
     groups: dict[tuple[int, int | None], list[int]] = {}
-    for i in ok:
-        groups.setdefault((trials[i].periods_per_year, trials[i].benchmark), []).append(i)
+    for i in range(len(trials)):
+        if np.isfinite(returns[i]).all():
+            groups.setdefault((trials[i].periods_per_year, trials[i].benchmark), []).append(i)
     for (ppy, which), rows in groups.items():
         bench = None if which is None else benchmarks[which]
         with contextlib.suppress(Exception):  # else measured one by one below, errors per trial
             stats |= dict(zip(rows, _batch_metrics(rows, ppy, bench, returns, turnover, batch,
                                                    trials, sim, slot), strict=True))
-    out: list[tuple[int, Floats, Floats | None]] = []
-    for i in ok:
-        trial = trials[i]
+    for i, trial in enumerate(trials):
         if i not in stats:
             risk_off = None if batch.risk_off is None else batch.risk_off[i]
             try:
@@ -246,9 +390,7 @@ def _run_batch(
                                     bench).to_numpy(dtype="float64")
             except Exception as exc:
                 failed[trial.number] = _describe(exc)
-                continue
-        out.append((trial.number, returns[i], stats[i]))
-    return out
+    return stats
 
 
 def _batch_metrics(rows: list[int], ppy: int, bench: pd.Series | None, returns: Floats,
@@ -280,29 +422,38 @@ def evaluate_chunk(
 ) -> ChunkResult:
     """Run the trials at ``positions`` of ``prepared.trials``; reduce to returns and metrics.
 
-    ``metrics=False``: returns only (the result's metrics have no columns).
+    ``metrics=False``: returns only (the result's metrics have no columns). The
+    kernel writes each trial's returns straight into its row of the chunk's matrix.
     """
     groups: dict[tuple[int, type], list[Trial]] = {}
     for p in positions:
         trial = prepared.trials[p]
         groups.setdefault((trial.market, type(trial.strategy)), []).append(trial)
+    numbers = sorted(prepared.trials[p].number for p in positions)
+    n = len(prepared.index) - 1
+    sink = _Sink(returns=np.empty((len(numbers), n)),
+                 metrics=np.empty((len(numbers), len(METRIC_NAMES) if metrics else 0)),
+                 done=np.zeros(len(numbers), dtype=bool),
+                 row_of={number: r for r, number in enumerate(numbers)})
     failed: dict[int, str] = {}
-    rows: list[tuple[int, Floats, Floats | None]] = []
     benchmarks = prepared.benchmark_returns if metrics else None
     for (market, _), trials in groups.items():
         slot = prepared.markets[market]
         batches, why = decide_trials(trials, slot)
         failed.update(why)
         for members, batch in batches:
-            rows += _run_batch(members, batch, slot, failed, benchmarks)
-    rows.sort(key=lambda row: row[0])
-    n = len(prepared.index) - 1
-    names = METRIC_NAMES if metrics and rows else ()
+            _run_batch(members, batch, slot, failed, benchmarks, sink)
+    keep = np.flatnonzero(sink.done)
+    returns, stats = sink.returns, sink.metrics
+    if len(keep) < len(numbers):  # failed trials: their rows dropped, in place
+        for k, i in enumerate(keep):
+            returns[k] = returns[i]
+        returns, stats = returns[: len(keep)], stats[keep]
+    names = METRIC_NAMES if metrics and len(keep) else ()
     return ChunkResult(
-        numbers=np.array([r[0] for r in rows], dtype=np.int64),
-        returns=np.array([r[1] for r in rows], dtype="float64").reshape(len(rows), n),
-        metrics=np.array([r[2] for r in rows if r[2] is not None],
-                         dtype="float64").reshape(len(rows), len(names)),
+        numbers=np.array(numbers, dtype=np.int64)[keep],
+        returns=returns,
+        metrics=stats.reshape(len(keep), len(names)),
         metric_names=names,
         failed=failed,
     )

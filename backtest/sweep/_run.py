@@ -104,7 +104,7 @@ def _workers(options: SweepOptions) -> int:
 
 def _warm_up() -> None:
     """Compile (or load from numba's cache) the kernels once, before workers start."""
-    from backtest.engine._kernel import simulate_compact
+    from backtest.engine._kernel import N_METRICS, simulate_compact, simulate_measured
     from backtest.strategies._batch import hysteresis_states
 
     one = np.ones((1, 2))
@@ -114,6 +114,10 @@ def _warm_up() -> None:
     simulate_compact(np.ones((2, 2)), frames, idx, idx, one, one, trade, 1, idx,
                      np.zeros(1), np.zeros(1), np.ones(1), np.empty((1, 2)), np.empty((1, 2)),
                      np.empty((1, 2)), np.empty((1, 2), dtype=np.int64), np.empty((1, 2)))
+    simulate_measured(np.ones((2, 2)), frames, idx, idx, one, one, trade, 1, idx,
+                      np.zeros(1), np.zeros(1), np.ones(1), idx + 12, np.zeros(1),
+                      np.zeros((1, 1)), idx, np.empty((1, 1)), idx, np.empty((1, N_METRICS)),
+                      np.empty((1, 2), dtype=np.int64), np.empty(1, dtype=bool))
     hysteresis_states(pd.Series([0.0, 1.0]), [0.0], [0.0], [1])
 
 
