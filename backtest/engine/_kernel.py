@@ -27,9 +27,10 @@ Everything is single-threaded (``parallel=False``): executors parallelize over
 chunks of trials, and a trial's numbers never depend on which chunk it ran in.
 The bar loop is one long function on purpose: a numba call that passes arrays
 costs their reference counting, measured at ~70 ns per bar (more than the
-accounting itself), so only scalar helpers are called from it, inlined
-(``inline="always"``: as calls, a bar that trades costs ~10% more; the price is a
-compilation into an empty numba cache of ~7 s instead of ~3.5 s, once).
+accounting itself), so only scalar helpers are called from it. They are not
+forced inline: ``inline="always"`` made a bar that trades ~10% cheaper but the
+first compilation after install 4.4 CPU s longer (11.4 s against 7.0 s for every
+kernel of a sweep), and the first ``tune`` after install is a target of its own.
 
 Metrics (:func:`simulate_measured`): sweeps do not take ``values``, ``traded`` and
 ``pre`` out of numba. Each trial is simulated into scratch rows of length ``n_bars``
@@ -113,7 +114,7 @@ CHECK_NAMES = ("ok", "partly NaN", "infinite", "negative", "sum above 1")
 Floats = npt.NDArray[np.float64]
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True)
 def _is_close(a: float, b: float) -> bool:
     """Approximate equality, as vectorbt's ``is_close_nb``."""
     if not (np.isfinite(a) and np.isfinite(b)):  # NaN or infinite
@@ -123,25 +124,25 @@ def _is_close(a: float, b: float) -> bool:
     return abs(a - b) <= max(_REL * max(abs(a), abs(b)), _ABS)
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True)
 def _snap(a: float) -> float:
     """``_add(a, 0.0)`` = ``_add(0.0, a)``: zero within the absolute tolerance, else ``a``."""
     return 0.0 if abs(a) <= _ABS else a
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True)
 def _sign(a: float) -> float:
     return 1.0 if a > 0.0 else (-1.0 if a < 0.0 else 0.0)
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True)
 def _add(a: float, b: float) -> float:
     """Sum as vectorbt's ``add_nb``: within tolerance of zero it is exactly zero."""
     zero = _is_close(abs(a), abs(b)) if _sign(a) != _sign(b) else _is_close(a + b, 0.0)
     return 0.0 if zero else a + b
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True)
 def _order(cash, pos, weight, value, price, fee, slip):  # type: ignore[no-untyped-def]
     """One target-percent order (vectorbt ``execute_order_nb``, long only, no fixed fees).
 
@@ -411,7 +412,7 @@ def _bench_moments(bench, cash, out):  # type: ignore[no-untyped-def]
         out[j, 0], out[j, 1], out[j, 2] = mean, var, 1.0 if var > 0.0 else 0.0
 
 
-@njit(cache=True, error_model="numpy", inline="always")
+@njit(cache=True, error_model="numpy")
 def _tau(traded, pre, t, first_cash, pre0):  # type: ignore[no-untyped-def]
     """Bar ``t``'s one-way turnover (``bar_turnover``: bar 0 from the money held as cash)."""
     if t == 0:
