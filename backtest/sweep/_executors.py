@@ -54,6 +54,8 @@ _POLL_S = 0.5
 
 Chunk = tuple[int, ...]
 Collect = Callable[[Chunk, ChunkResult | str], None]
+#: What every task is asked: (metrics, the shared returns matrix or None, returns).
+Task = tuple[bool, RowsHandle | None, bool]
 
 _WORKER_PREPARED: PreparedSweep | None = None
 
@@ -61,7 +63,7 @@ _WORKER_PREPARED: PreparedSweep | None = None
 def run_chunks(
     prepared: PreparedSweep, chunks: Sequence[Chunk], collect: Collect, *,
     executor: str, workers: int, scheduler: str | None, timeout: float, metrics: bool,
-    connect_timeout: float = 10.0, rows: RowsHandle | None = None,
+    connect_timeout: float = 10.0, rows: RowsHandle | None = None, returns: bool = True,
 ) -> None:
     """Evaluate every chunk; ``collect(chunk, ChunkResult or failure message)`` for each.
 
@@ -69,31 +71,38 @@ def run_chunks(
     ``connect_timeout``: seconds to reach ``scheduler`` at all;
     ``metrics``: compute the trials' metrics (else returns only);
     ``rows``: the shared returns matrix, row ``p`` for the trial at position ``p``
-    (workers that can reach it write their rows there).
+    (workers that can reach it write their rows there);
+    ``returns``: send the trials' returns back at all (else metrics only).
     """
+    task = (metrics, rows, returns)
     if executor == "local":
         for chunk in chunks:
-            collect(chunk, evaluate_chunk(prepared, chunk, metrics))
+            collect(chunk, evaluate_shared(prepared, chunk, *task))
     elif executor == "processes":
-        _run_pool(prepared, chunks, collect, workers, metrics, rows)
+        _run_pool(prepared, chunks, collect, workers, task)
     else:
-        _run_dask(prepared, chunks, collect, workers, scheduler, timeout, metrics,
-                  connect_timeout, rows)
+        _run_dask(prepared, chunks, collect, workers, scheduler, timeout, task,
+                  connect_timeout)
 
 
 def evaluate_shared(prepared: PreparedSweep, chunk: Chunk, metrics: bool,
-                    rows: RowsHandle | None) -> ChunkResult:
-    """:func:`evaluate_chunk`, its returns written into ``rows`` when this machine has it."""
+                    rows: RowsHandle | None, returns: bool = True) -> ChunkResult:
+    """:func:`evaluate_chunk`, its returns written into ``rows`` when this machine has it.
+
+    ``returns=False``: the returns are dropped here (metrics only travel back).
+    """
     result = evaluate_chunk(prepared, chunk, metrics)
-    if rows is None or not len(result.numbers):
+    if returns and (rows is None or not len(result.numbers)):
         return result
-    where = {prepared.trials[p].number: p for p in chunk}
-    positions = np.array([where[int(n)] for n in result.numbers], dtype=np.int64)
-    if not write_rows(rows, positions, result.returns):
-        return result
-    return ChunkResult(numbers=result.numbers, returns=result.returns[:0],
+    if returns:
+        assert rows is not None
+        where = {prepared.trials[p].number: p for p in chunk}
+        positions = np.array([where[int(n)] for n in result.numbers], dtype=np.int64)
+        if not write_rows(rows, positions, result.returns):
+            return result
+    return ChunkResult(numbers=result.numbers, returns=result.returns[:, :0],
                        metrics=result.metrics, metric_names=result.metric_names,
-                       failed=result.failed, written=True)
+                       failed=result.failed, written=returns)
 
 
 # -- a local process pool ------------------------------------------------------------
@@ -150,9 +159,9 @@ def _exit_with(parent: int) -> None:
     os._exit(1)
 
 
-def _evaluate_in_worker(chunk: Chunk, metrics: bool, rows: RowsHandle | None) -> ChunkResult:
+def _evaluate_in_worker(chunk: Chunk, task: Task) -> ChunkResult:
     assert _WORKER_PREPARED is not None, "pool worker without a prepared sweep"
-    return evaluate_shared(_WORKER_PREPARED, chunk, metrics, rows)
+    return evaluate_shared(_WORKER_PREPARED, chunk, *task)
 
 
 def _stop_pool(pool: ProcessPoolExecutor) -> None:
@@ -166,30 +175,30 @@ def _stop_pool(pool: ProcessPoolExecutor) -> None:
 
 
 def _run_pool(prepared: PreparedSweep, chunks: Sequence[Chunk], collect: Collect,
-              workers: int, metrics: bool, rows: RowsHandle | None) -> None:
+              workers: int, task: Task) -> None:
     todo = list(range(len(chunks)))
     attempts = [0] * len(chunks)
     context = multiprocessing.get_context("spawn")  # no fork of a threaded parent
     shipped = _ship(prepared)
     try:
         while todo:
-            todo = _run_pool_once(shipped, chunks, todo, attempts, collect, workers, metrics,
-                                  context, rows)
+            todo = _run_pool_once(shipped, chunks, todo, attempts, collect, workers, task,
+                                  context)
     finally:
         with contextlib.suppress(OSError):
             shipped.unlink()
 
 
 def _run_pool_once(shipped: Path, chunks: Sequence[Chunk], todo: list[int],
-                   attempts: list[int], collect: Collect, workers: int, metrics: bool,
-                   context: Any, rows: RowsHandle | None) -> list[int]:
+                   attempts: list[int], collect: Collect, workers: int, task: Task,
+                   context: Any) -> list[int]:
     """Run ``todo`` on a fresh pool; the chunks to retry because a worker died."""
     pool = ProcessPoolExecutor(max_workers=workers, mp_context=context,
                                initializer=_init_worker, initargs=(str(shipped), os.getpid()))
     retry: list[int] = []
     try:
         futures: dict[Future[ChunkResult], int] = {
-            pool.submit(_evaluate_in_worker, chunks[c], metrics, rows): c for c in todo
+            pool.submit(_evaluate_in_worker, chunks[c], task): c for c in todo
         }
         pending = set(futures)
         while pending:
@@ -286,8 +295,8 @@ def _reach(address: str, seconds: float) -> Any:
 
 
 def _run_dask(prepared: PreparedSweep, chunks: Sequence[Chunk], collect: Collect,
-              workers: int, scheduler: str | None, timeout: float, metrics: bool,
-              connect_timeout: float = 10.0, rows: RowsHandle | None = None) -> None:
+              workers: int, scheduler: str | None, timeout: float, task: Task,
+              connect_timeout: float = 10.0) -> None:
     from dask.distributed import TimeoutError as DaskTimeout
     from dask.distributed import wait as dask_wait
     from distributed.scheduler import KilledWorker
@@ -296,7 +305,7 @@ def _run_dask(prepared: PreparedSweep, chunks: Sequence[Chunk], collect: Collect
     futures: dict[Any, int] = {}
     try:
         [payload] = client.scatter([prepared], broadcast=True, hash=False)
-        futures = {client.submit(evaluate_shared, payload, chunk, metrics, rows, pure=False): c
+        futures = {client.submit(evaluate_shared, payload, chunk, *task, pure=False): c
                    for c, chunk in enumerate(chunks)}
         pending = set(futures)
         alone_since: float | None = None

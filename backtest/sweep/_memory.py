@@ -105,7 +105,7 @@ class MemoryPlan:
 def plan_chunks(
     *, n_trials: int, n_bars: int, n_calendar: int, n_assets: int, workers: int,
     budget: int, executor: str, remote: bool, forced: int | None = None,
-    reserve: int | Callable[[int], int] = 0,
+    reserve: int | Callable[[int], int] = 0, keep_returns: bool = True,
 ) -> MemoryPlan:
     """The largest chunk that keeps the sweep within ``budget`` bytes.
 
@@ -121,6 +121,9 @@ def plan_chunks(
     reserve : int or callable
         Bytes the caller needs after the sweep, within the same budget (or a function
         of the number of trials giving them: the refusal then says how many fit).
+    keep_returns : bool
+        The returns matrix is kept and chunks send their returns (``R`` and the
+        arrival term); False: metrics only, neither is counted.
 
     Raises
     ------
@@ -129,12 +132,13 @@ def plan_chunks(
     """
     per = bytes_per_trial(n_bars, n_calendar, n_assets)
     scratch = fixed_scratch(n_bars, n_assets)
-    arrival = _ARRIVAL[executor] * 8 * n_bars
+    row = max(n_bars - 1, 0) * 8 if keep_returns else 0
+    arrival = _ARRIVAL[executor] * 8 * n_bars if keep_returns else 0
     needs = reserve if callable(reserve) else (lambda _n: reserve)
 
     def fit_for(n: int) -> int:
         """The largest chunk with ``n`` trials' returns and their statistics kept."""
-        client = n * max(n_bars - 1, 0) * 8 + needs(n) + (scratch if workers == 0 else 0)
+        client = n * row + needs(n) + (scratch if workers == 0 else 0)
         if remote:
             return int(min((budget - client) // max(arrival, 1),
                            (budget - WORKER_BASE - scratch) // per))
@@ -143,7 +147,7 @@ def plan_chunks(
 
     fit = fit_for(n_trials)
     if fit < 1:
-        _too_big(n_trials, n_bars, budget, needs(n_trials), fit_for)
+        _too_big(n_trials, n_bars, budget, needs(n_trials), fit_for, row)
     balanced = math.ceil(n_trials / (TASKS_PER_WORKER * max(workers, 1))) if n_trials else 1
     chunk = int(max(1, min(fit, balanced, MAX_CHUNK)))
     if forced is not None:
@@ -153,19 +157,21 @@ def plan_chunks(
                 f"with {n_trials} trials x {n_bars} bars; at most {int(fit)} per chunk"
             )
         chunk = forced
-    return MemoryPlan(chunk=chunk, budget=budget, retained=n_trials * max(n_bars - 1, 0) * 8,
-                      per_trial=per)
+    return MemoryPlan(chunk=chunk, budget=budget, retained=n_trials * row, per_trial=per)
 
 
 def _too_big(n_trials: int, n_bars: int, budget: int, reserve: int,
-             fit_for: Callable[[int], int]) -> None:
-    row = max(n_bars - 1, 1) * 8
+             fit_for: Callable[[int], int], row: int) -> None:
     low, high = 0, n_trials  # fit_for(high) < 1; the largest n with fit_for(n) >= 1:
     while high - low > 1:
         mid = (low + high) // 2
         low, high = (mid, high) if fit_for(mid) >= 1 else (low, mid)
     fits = low if fit_for(low) >= 1 else 0
     after = (f" and {reserve / _GIB:.2f} GiB for the statistics after it" if reserve else "")
+    if not row:  # metrics only: the workers and one chunk are what does not fit
+        raise BacktestError(
+            f"max_memory = {budget / _GIB:.2f} GiB cannot hold the workers and one chunk of "
+            f"{n_bars} bars{after}: raise --max-memory or use fewer workers")
     raise BacktestError(
         f"max_memory = {budget / _GIB:.2f} GiB cannot hold the returns of {n_trials} trials x "
         f"{n_bars} bars ({n_trials * row / _GIB:.2f} GiB) plus the workers{after}; about "

@@ -11,7 +11,7 @@ import pandas as pd
 
 from backtest.sweep._evaluate import ChunkResult
 from backtest.sweep._executors import Chunk, run_chunks
-from backtest.sweep._memory import default_max_memory, plan_chunks
+from backtest.sweep._memory import MemoryPlan, default_max_memory, plan_chunks
 from backtest.sweep._shared import SharedRows
 from backtest.sweep._types import PreparedSweep, SweepOptions, SweepResult
 
@@ -24,13 +24,13 @@ class _Collector:
     """Fills the retained returns matrix and metrics as chunks arrive (any order)."""
 
     def __init__(self, prepared: PreparedSweep, progress: Progress | None,
-                 returns: npt.NDArray[np.float64] | None = None) -> None:
+                 returns: npt.NDArray[np.float64] | None = None, keep: bool = True) -> None:
         self.prepared = prepared
         self.progress = progress
         n = len(prepared.trials)
         self.row = {t.number: i for i, t in enumerate(prepared.trials)}
         # untouched pages cost nothing: only rows that arrive become resident
-        self.returns = np.empty(_shape(prepared)) if returns is None else returns
+        self.returns = np.empty(_shape(prepared, keep)) if returns is None else returns
         self.metrics: npt.NDArray[np.float64] | None = None
         self.names: tuple[str, ...] = ()
         self.done = np.zeros(n, dtype=bool)
@@ -83,9 +83,9 @@ class _Collector:
         )
 
 
-def _shape(prepared: PreparedSweep) -> tuple[int, int]:
+def _shape(prepared: PreparedSweep, keep: bool = True) -> tuple[int, int]:
     """Shape of the returns matrix: a row per trial, a column per bar after the first."""
-    return len(prepared.trials), len(prepared.index) - 1
+    return len(prepared.trials), (len(prepared.index) - 1) if keep else 0
 
 
 def _chunks(prepared: PreparedSweep, size: int) -> list[Chunk]:
@@ -158,8 +158,30 @@ def run_sweep(
     """
     options = options or SweepOptions()
     workers = _workers(options)
+    plan = _plan(prepared, options, workers)
+    # workers on this machine write their rows into the matrix (no pickling, no copy)
+    shared = (SharedRows.create(_shape(prepared))
+              if options.executor != "local" and prepared.trials and options.returns else None)
+    collector = _Collector(prepared, progress, None if shared is None else shared.array,
+                           keep=options.returns)
+    try:
+        if prepared.trials:
+            _warm_up()
+            run_chunks(prepared, _chunks(prepared, plan.chunk), collector,
+                       executor=options.executor, workers=max(workers, 1),
+                       scheduler=options.scheduler, timeout=options.start_timeout_s,
+                       connect_timeout=options.connect_timeout_s,
+                       metrics=options.metrics, rows=None if shared is None else shared.handle,
+                       returns=options.returns)
+    finally:
+        if shared is not None:
+            shared.close()
+    return collector.result()
+
+
+def _plan(prepared: PreparedSweep, options: SweepOptions, workers: int) -> MemoryPlan:
     market = prepared.markets[0].market if prepared.markets else None
-    plan = plan_chunks(
+    return plan_chunks(
         n_trials=len(prepared.trials),
         n_bars=len(prepared.index),
         n_calendar=0 if market is None else len(market.prices),
@@ -170,31 +192,10 @@ def run_sweep(
         remote=options.scheduler is not None,
         forced=options.chunk_trials,
         reserve=options.reserve,
+        keep_returns=options.returns,
     )
-    # workers on this machine write their rows into the matrix (no pickling, no copy)
-    shared = (SharedRows.create(_shape(prepared))
-              if options.executor != "local" and prepared.trials else None)
-    collector = _Collector(prepared, progress, None if shared is None else shared.array)
-    try:
-        if prepared.trials:
-            _warm_up()
-            run_chunks(prepared, _chunks(prepared, plan.chunk), collector,
-                       executor=options.executor, workers=max(workers, 1),
-                       scheduler=options.scheduler, timeout=options.start_timeout_s,
-                       connect_timeout=options.connect_timeout_s,
-                       metrics=options.metrics, rows=None if shared is None else shared.handle)
-    finally:
-        if shared is not None:
-            shared.close()
-    return collector.result()
 
 
 def chunk_sizes(prepared: PreparedSweep, options: SweepOptions) -> Sequence[int]:
     """Trials per task that :func:`run_sweep` would use (for benchmarks and docs)."""
-    return [len(c) for c in _chunks(prepared, plan_chunks(
-        n_trials=len(prepared.trials), n_bars=len(prepared.index),
-        n_calendar=len(prepared.markets[0].market.prices) if prepared.markets else 0,
-        n_assets=prepared.markets[0].close.shape[1] if prepared.markets else 0,
-        workers=_workers(options), budget=options.max_memory or default_max_memory(),
-        executor=options.executor, remote=options.scheduler is not None,
-        forced=options.chunk_trials).chunk)]
+    return [len(c) for c in _chunks(prepared, _plan(prepared, options, _workers(options)).chunk)]

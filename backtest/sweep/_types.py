@@ -102,6 +102,11 @@ class SweepOptions:
         Bytes of ``max_memory`` the caller keeps for what follows the sweep (``tune``'s
         statistics), or a function of the number of trials giving them (then a refusal
         says how many trials would fit); the sweep plans its chunks within the rest.
+    returns : bool
+        Keep every trial's returns (``SweepResult.returns``, ``n_trials × n_bars × 8``
+        bytes, sent back by workers elsewhere). ``False``: metrics only — workers send
+        no series, nothing is retained per bar, and the memory budget holds far more
+        trials; ``returns`` then has no columns. Needs ``metrics``.
     """
 
     executor: Executor = "local"
@@ -113,6 +118,7 @@ class SweepOptions:
     metrics: bool = True
     connect_timeout_s: float = 10.0
     reserve: int | Callable[[int], int] = 0
+    returns: bool = True
 
     def __post_init__(self) -> None:
         if self.executor not in EXECUTORS:
@@ -132,6 +138,9 @@ class SweepOptions:
         if not 0 < self.connect_timeout_s <= 3600:
             raise ConfigError(f"connect timeout must be in (0, 3600] s, got "
                               f"{self.connect_timeout_s}")
+        if not (self.returns or self.metrics):
+            raise ConfigError("a sweep with neither returns nor metrics computes nothing; "
+                              "keep one (returns=True or metrics=True)")
 
 
 @dataclass(frozen=True)
@@ -257,7 +266,8 @@ class SweepResult:
     numbers : ndarray of int64, shape (n_ok,)
         Trial numbers (positions in the ``trials`` given), ascending.
     returns : ndarray of float64, shape (n_ok, n_bars)
-        Net returns; row ``i`` is trial ``numbers[i]``, equal to what
+        Net returns (no columns when ``SweepOptions.returns`` is False); row ``i`` is
+        trial ``numbers[i]``, equal to what
         ``backtest run`` gives with the trial's parameters and the window.
     metrics : pd.DataFrame
         Shape (n_ok, n_metrics), index = trial numbers: every

@@ -410,6 +410,9 @@ def tune_case(rng: Random) -> Case:
         args += ["--summary", rng.choice(["{root}/out/s.md", "{root}", "{root}/no/such/s.md"])]
     if rng.random() < 0.1:
         args += ["--max-memory", rng.choice(["1KB", "4GB", "x", "0", "-1GB"])]
+    if rng.random() < 0.05:  # a pool: its workers write their rows into shared memory
+        args += ["--executor", _pick(rng, ["processes"], ["threads", ""]),
+                 "--workers", _pick(rng, ["1", "2"], ["0", "-2", "x"])]
     return Case("tune", args, files)
 
 

@@ -184,3 +184,22 @@ def test_local_dask_workers_keep_large_arrays() -> None:
         client.close()
         cluster.close()
     assert list(seen.values()) == [ALLOCATOR_ENV]
+
+
+@pytest.mark.parametrize("executor", ["local", "processes", "dask"])
+def test_metrics_only_gives_the_same_metrics_and_no_series(reference: SweepResult,
+                                                           executor: str) -> None:
+    options = SweepOptions(executor=executor, workers=2, chunk_trials=3,  # type: ignore[arg-type]
+                           returns=False)
+    result = run_sweep(_prepared(), options)
+    assert np.array_equal(result.numbers, reference.numbers)
+    assert result.returns.shape == (len(reference.numbers), 0)
+    assert result.metrics.to_numpy().tobytes() == reference.metrics.to_numpy().tobytes()
+    assert result.failed == reference.failed and result.invalid == reference.invalid
+
+
+def test_a_sweep_that_keeps_nothing_is_a_config_error() -> None:
+    from backtest.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="neither returns nor metrics"):
+        SweepOptions(returns=False, metrics=False)

@@ -120,3 +120,14 @@ def test_the_refusal_says_exactly_how_many_trials_fit_with_their_statistics() ->
     with pytest.raises(BacktestError):
         plan_chunks(n_trials=fits + 1, workers=2, budget=budget, remote=False,
                     executor="processes", reserve=statistics, **SIZE)
+
+
+def test_metrics_only_keeps_no_returns_and_fits_far_more_trials() -> None:
+    budget = 200 * (1 << 20)  # 100,000 trials' returns (11.9 GiB) are refused above
+    plan = plan_chunks(n_trials=100_000, workers=0, budget=budget, remote=False,
+                       executor="local", keep_returns=False, **SIZE)
+    assert plan.retained == 0 and plan.chunk >= 1
+    with pytest.raises(BacktestError) as info:  # the workers alone cannot fit: said so
+        plan_chunks(n_trials=100_000, workers=2, budget=budget, remote=False,
+                    executor="processes", keep_returns=False, **SIZE)
+    assert "cannot hold the workers and one chunk" in str(info.value)
