@@ -63,12 +63,13 @@ def test_random_series_equal_empyrical(seed: int) -> None:
     n = int(rng.integers(3, 3000))
     ppy = PPY[seed % 3]
     scale = float(rng.choice([1e-4, 0.01, 0.05, 0.3]))
-    x = rng.standard_t(4, n) * scale + scale / 10
+    x = rng.standard_t(4, n) * scale + scale / 10  # at scale 0.3, some bars lose over 100%
     bench = 0.6 * x + rng.normal(0.0, scale, n)
-    _compare_one(x, bench, ppy)
-    _compare_one(pd.Series(x), pd.Series(bench), ppy)  # as the metrics call them
     matrix = rng.normal(scale / 20, scale, (n, 5))
-    _compare_matrix(matrix, bench, ppy)
+    with np.errstate(invalid="ignore"):  # empyrical's CAGR of a negative wealth: NaN, as ours
+        _compare_one(x, bench, ppy)
+        _compare_one(pd.Series(x), pd.Series(bench), ppy)  # as the metrics call them
+        _compare_matrix(matrix, bench, ppy)
 
 
 @pytest.mark.parametrize("seed", range(3))
