@@ -38,6 +38,7 @@ check: lint test
 
 bench: $(STAMP)  ## print the performance figures
 	$(BIN)/python bench/bench_run.py
+	$(BIN)/python bench/bench_latency.py --mirror $(SHARED_DATA)
 	BACKTEST_SHARED_DATA=$(SHARED_DATA) $(BIN)/python bench/bench_cache.py
 	$(BIN)/python bench/bench_signals.py
 	$(BIN)/python bench/bench_stats.py

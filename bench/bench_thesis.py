@@ -10,7 +10,8 @@ Prints:
 * the peer: the same stationary-bootstrap intervals (the state difference and one
   regime's compounded spread) computed the usual arch way,
   `StationaryBootstrap(...).conf_int(func, reps=1000, method="percentile")`, against our
-  path (arch draws the positions, the statistics are vectorized over resamples).
+  path (arch's positions drawn by backtest.stats._stationary without arch, the
+  statistics vectorized over resamples).
 
 Usage: python bench/bench_thesis.py
 """
@@ -64,13 +65,13 @@ def breakdown() -> None:
 
     vbt_done = time.perf_counter()
     import backtest
-    from backtest.analysis import thesis_statistics  # noqa: F401  (arch, statsmodels)
+    from backtest.analysis import thesis_statistics  # noqa: F401  (statsmodels)
     from backtest.evaluate import analyze, evaluate_thesis
 
     imported = time.perf_counter()
     run = backtest.run()
     ran = time.perf_counter()
-    analyze(run, reps=REPS)  # first call: arch's sampler, statsmodels' OLS, the engine
+    analyze(run, reps=REPS)  # first call: statsmodels' OLS, the engine
     first = time.perf_counter()
     warm = []
     for _ in range(3):
@@ -85,7 +86,7 @@ def breakdown() -> None:
     peak = tracemalloc.get_traced_memory()[1] / 2**20
     tracemalloc.stop()
     print(f"in one process: imports {imported - start:.2f} s (pandas {pandas_done - start:.2f}, "
-          f"vectorbt {vbt_done - pandas_done:.2f}, backtest+arch+statsmodels "
+          f"vectorbt {vbt_done - pandas_done:.2f}, backtest+statsmodels "
           f"{imported - vbt_done:.2f}); backtest.run {ran - imported:.2f} s; analyze first "
           f"{first - ran:.2f} s, warm {median(warm):.2f} s (thesis statistics and the "
           f"alternatives {thesis:.2f} s); analysis peak memory {peak:.0f} MB (tracemalloc)")

@@ -116,6 +116,8 @@ def test_analysis_is_pure_and_uses_only_the_chosen_statistics_libraries() -> Non
 
 #: What the quick commands must not import (issue 16: imports were most of every command).
 HEAVY = ("vectorbt", "numba", "arch", "plotly", "dask", "distributed")
+#: Nor these: metrics' and downloads' dependencies (``signal`` reads the cache).
+LIGHT_ALSO = ("empyrical", "yfinance", "scipy", "statsmodels", "requests", "jinja2")
 
 
 @pytest.mark.parametrize("args", [
@@ -130,7 +132,48 @@ def test_quick_commands_import_no_engine_statistics_report_or_dask(args) -> None
     code = ("import sys; from typer.testing import CliRunner; from backtest.cli import app; "
             f"r = CliRunner().invoke(app, {args!r}); "
             "assert r.exit_code in (0, 1, 4), r.output; "
-            f"print(sorted(m for m in {HEAVY!r} if m in sys.modules))")
+            f"print(sorted(m for m in {HEAVY + LIGHT_ALSO!r} if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
                          cwd=ROOT)
     assert out.stdout.strip() == "[]"
+
+
+def _importers(top: str) -> list[str]:
+    return [_rel(p) for p in SOURCES if any(m.split(".")[0] == top for m in _imports(p))]
+
+
+def test_empyrical_yfinance_and_arch_are_imported_where_they_are_needed_only() -> None:
+    # empyrical's formulas are ours (metrics/_formulas.py; empyrical is the tests' reference),
+    # yfinance is the yahoo provider's, and arch is left to the SPA's reference method
+    # (``method="arch"``); the bootstrap draws arch's indices without it (stats/_stationary.py)
+    assert _importers("empyrical") == []
+    assert _importers("yfinance") == ["backtest/data/yahoo.py"]
+    assert _importers("arch") == ["backtest/stats/_spa.py"]
+
+
+#: What ``thesis`` and ``run`` without a report do not import (issue 16), besides
+#: ``HEAVY``'s Dask: empyrical (and through it yfinance), arch (and matplotlib through
+#: it), Jinja2 (no report). vectorbt itself brings scipy, scikit-learn, plotly, numba
+#: and requests.
+NOT_BY_THE_ENGINE_COMMANDS = ("empyrical", "yfinance", "arch", "matplotlib", "jinja2", "dask",
+                              "distributed")
+
+
+@pytest.mark.parametrize("args", [
+    ["thesis", "--quiet"],
+    ["run", "--no-html", "--quiet"],
+], ids=["thesis", "run-no-html"])
+def test_thesis_and_run_import_what_they_use_only(args, tmp_path) -> None:
+    # quantstats is a dev-only dependency that vectorbt imports when it is installed (and
+    # yfinance, matplotlib, statsmodels with it); blocked here, the process sees the
+    # packages of an install from the wheel
+    argv = [*args, "--out", str(tmp_path)] if args[0] == "run" else args
+    code = ("import sys; sys.modules['quantstats'] = None; "
+            "from typer.testing import CliRunner; from backtest.cli import app; "
+            f"r = CliRunner().invoke(app, {argv!r}); "
+            "assert r.exit_code == 0, r.output; "
+            f"print(sorted(m for m in {NOT_BY_THE_ENGINE_COMMANDS!r} "
+            "if sys.modules.get(m) is not None))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                         cwd=ROOT)
+    assert out.stdout.strip().splitlines()[-1] == "[]"

@@ -27,6 +27,7 @@ from backtest.analysis._bootstrap import (
 from backtest.analysis._hac import hac_ols
 from backtest.errors import DataError
 from backtest.regimes import Regime, expected_spread_sign
+from backtest.stats._multitest import bh_adjusted, holm_adjusted
 
 __all__ = [
     "TOO_NOISY_HALF_WIDTH",
@@ -439,7 +440,8 @@ def regime_spreads(
     """:func:`period_spread` for each ``(regime, mask)`` pair that has a bar, in order.
 
     The p-values of the regimes that have one are adjusted as one family, by Holm's
-    step-down method and by Benjamini–Hochberg (``statsmodels``'s ``multipletests``):
+    step-down method and by Benjamini–Hochberg (statsmodels' ``multipletests``, computed
+    by :mod:`backtest.stats._multitest`):
     with nine to eleven regimes tested at 5%, about one in three runs on pure noise
     would show at least one regime "counting" or "failing" by chance.
 
@@ -468,16 +470,17 @@ def regime_spreads(
 
 
 def adjust_p_values(periods: Sequence[PeriodSpread], *, alpha: float) -> list[PeriodSpread]:
-    """``periods`` with ``p_holm`` and ``p_bh`` set over those that have a p-value."""
-    from statsmodels.stats.multitest import multipletests
+    """``periods`` with ``p_holm`` and ``p_bh`` set over those that have a p-value.
 
+    ``alpha`` (the family's level) decides rejections, not the adjusted p-values
+    themselves, which are all this returns.
+    """
     tested = [i for i, p in enumerate(periods) if math.isfinite(p.p_value)]
     out = list(periods)
     if not tested:
         return out
     pvals = np.array([periods[i].p_value for i in tested])
-    holm = multipletests(pvals, alpha=alpha, method="holm")[1]
-    bh = multipletests(pvals, alpha=alpha, method="fdr_bh")[1]
+    holm, bh = holm_adjusted(pvals), bh_adjusted(pvals)  # neither depends on alpha
     for j, i in enumerate(tested):
         out[i] = replace(periods[i], p_holm=float(holm[j]), p_bh=float(bh[j]))
     return out

@@ -20,11 +20,11 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 
-import empyrical
 import numpy as np
 import numpy.typing as npt
 
 from backtest.metrics import NUMERICAL_ZERO, Metric
+from backtest.metrics import _formulas as empyrical  # its formulas without yfinance/scipy
 
 __all__ = ["METRIC_NAMES", "compute_metrics_batch"]
 

@@ -3,8 +3,9 @@
 QuantStats' list (``quantstats.reports.metrics(mode="full")``): tail risk, the
 shape of the distribution, win rates, payoff and profit factor, Kelly, ulcer index
 and recovery factor, best and worst periods, streaks and trailing returns. Where
-empyrical-reloaded has the measure it is called (value at risk, expected
-shortfall, tail ratio, omega); the rest is written here. ``periods_per_year`` is
+empyrical-reloaded has the measure, its formula is used (value at risk, expected
+shortfall, tail ratio, omega; computed by :mod:`backtest.metrics._formulas`, tested
+equal to empyrical); the rest is written here. ``periods_per_year`` is
 explicit wherever a figure is annualized; no window reaches past the series' last
 date. Where a definition differs from QuantStats' the docstring says so, and so do
 the docs (``docs/reports.md``, "Full metrics"); the tests pin both.
@@ -13,11 +14,11 @@ the docs (``docs/reports.md``, "Full metrics"); the tests pin both.
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from backtest.metrics import _formulas
 from backtest.metrics._periods import calendar_returns
 
 __all__ = [
@@ -31,13 +32,6 @@ __all__ = [
     "ulcer_index",
     "win_rate",
 ]
-
-
-def _empyrical() -> Any:
-    """The empyrical module, imported on first use (scipy and yfinance: ~1.5 s)."""
-    import empyrical
-
-    return empyrical
 
 
 class FullMetric(StrEnum):
@@ -252,7 +246,7 @@ def trailing_return(
     if window.empty:
         return 0.0
     if annualized:
-        return float(_empyrical().cagr(window, annualization=periods_per_year))
+        return float(_formulas.cagr(window, annualization=periods_per_year))
     return float(np.prod(1.0 + window.to_numpy(dtype=float)) - 1.0)
 
 
@@ -277,14 +271,13 @@ def annual_returns_vs_benchmark(returns: pd.Series, benchmark: pd.Series) -> pd.
 
 
 def _tails(values: np.ndarray) -> dict[FullMetric, float]:
-    emp = _empyrical()
     clean = pd.Series(values)
     return {
-        FullMetric.VALUE_AT_RISK: float(emp.value_at_risk(values, cutoff=0.05)),
-        FullMetric.EXPECTED_SHORTFALL: float(emp.conditional_value_at_risk(values, cutoff=0.05)),
-        FullMetric.TAIL_RATIO: float(emp.tail_ratio(values)),
-        FullMetric.OMEGA: float(emp.omega_ratio(values, risk_free=0.0, required_return=0.0,
-                                                annualization=1)),
+        FullMetric.VALUE_AT_RISK: float(_formulas.value_at_risk(values, cutoff=0.05)),
+        FullMetric.EXPECTED_SHORTFALL: float(
+            _formulas.conditional_value_at_risk(values, cutoff=0.05)),
+        FullMetric.TAIL_RATIO: float(_formulas.tail_ratio(values)),
+        FullMetric.OMEGA: float(_formulas.omega_ratio(values)),
         FullMetric.SKEW: float(clean.skew()),
         FullMetric.KURTOSIS: float(clean.kurt()),
     }

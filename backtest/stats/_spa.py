@@ -16,7 +16,8 @@ differentials :math:`d_k`:
 runs it). Its cost is O(T²·k) for the variances (a Python loop over T lags) plus a
 T × k copy of the loss matrix per replication: hours for 10,000 trials × 16,000
 bars × 1,000 replications. The batched path draws the same stationary-bootstrap
-indices (arch's own ``StationaryBootstrap``, same seed), turns them into counts,
+indices (arch's ``StationaryBootstrap``'s for the same seed, bit for bit:
+:mod:`backtest.stats._stationary`), turns them into counts,
 multiplies ``differentials @ counts`` in batches of trials, takes the variances by
 O(T) recursions (:mod:`backtest.stats._kernel`) and counts identical trials once.
 Both statistics share that product, so the SPA costs a few elementwise passes over
@@ -38,6 +39,7 @@ from backtest.stats._arrays import FloatArray, IntArray, as_matrix, as_vector
 from backtest.stats._blocklength import stationary_block_lengths
 from backtest.stats._kernel import row_variances
 from backtest.stats._spa_result import RealityCheck, SPAMethod, SPAResult
+from backtest.stats._stationary import stationary_indices
 from backtest.stats._ties import RELATIVE_TIE, tied
 
 BoolArray = npt.NDArray[np.bool_]
@@ -81,12 +83,12 @@ def _default_block_size(trials: FloatArray, benchmark: FloatArray, columns: IntA
 
 def _bootstrap_counts(n_bars: int, block_size: int, reps: int, seed: int) -> FloatArray:
     """(reps, T) times each bar is drawn: arch's stationary bootstrap, arch's seed use."""
-    from arch.bootstrap import StationaryBootstrap  # on first use: arch loads matplotlib
-
-    bootstrap = StationaryBootstrap(block_size, np.zeros(n_bars), seed=seed)
+    # arch's StationaryBootstrap(block_size, x, seed=seed) indices, bit for bit, without arch
+    indices = stationary_indices(n_bars, block_size=block_size, reps=reps,
+                                 rng=np.random.default_rng(seed))
     counts = np.empty((reps, n_bars))
     for r in range(reps):
-        counts[r] = np.bincount(bootstrap.update_indices(), minlength=n_bars)
+        counts[r] = np.bincount(indices[r], minlength=n_bars)
     return counts
 
 
