@@ -7,6 +7,10 @@ through --mirror. The combos are a binary-rotation grid: enter (20 levels) x exi
 monthly, never, on_change) x the 3-month change's look-back (21, 63, 126, 252
 bars) = 10,000, four distinct signals.
 
+The machine's parallel capacity is printed first: two processes evaluating the same
+chunks at once, against one (on two vCPUs that share a physical core, or under other
+load, it is below 2 — the ceiling of every executor's speed-up).
+
 Every job runs in a fresh subprocess that samples the resident memory of its whole
 process tree (itself, pool or Dask workers) every 20 ms: "peak RSS" is the largest
 sum seen (shared libraries count once per process, so it overstates). Printed:
@@ -157,6 +161,37 @@ def job_sweep(spec: dict[str, Any]) -> dict[str, Any]:
             "bars": len(prepared.index), "assets": prepared.markets[0].close.shape[1],
             "peak_rss": rss.peak, "digest": _digest(result), "tasks": len(chunks),
             "chunk": max(chunks) if chunks else 0}
+
+
+def job_capacity(spec: dict[str, Any]) -> dict[str, Any]:
+    """Seconds of one process evaluating the same chunk of trials (after a warm-up chunk)."""
+    from backtest.data import make_loader
+    from backtest.sweep import prepare_sweep
+    from backtest.sweep._evaluate import evaluate_chunk
+
+    path = Path(spec["config"])
+    raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    prepared = prepare_sweep(raw, grid(spec["combos"]), source=str(path), base_dir=path.parent,
+                             load=make_loader(mirror=Path(spec["mirror"])))
+    evaluate_chunk(prepared, range(10))
+    start = time.perf_counter()
+    for first in range(0, len(prepared.trials), 250):
+        evaluate_chunk(prepared, range(first, min(first + 250, len(prepared.trials))))
+    return {"seconds": time.perf_counter() - start}
+
+
+def capacity(base: dict[str, Any]) -> float:
+    """How much faster two processes do twice the work than one does it once (ideal: 2)."""
+    spec = {**base, "combos": 1_000}
+    one = child("capacity", spec)["seconds"]
+    code = ("import sys, json; sys.path.insert(0, {!r}); import bench_sweep as b; "
+            "print('RESULT ' + json.dumps(b.job_capacity(json.loads(sys.argv[1]))))").format(
+                str(ROOT / "bench"))
+    procs = [subprocess.Popen([sys.executable, "-c", code, json.dumps(spec)], cwd=ROOT,
+                              stdout=subprocess.PIPE, text=True) for _ in range(2)]
+    both = [json.loads(next(x for x in p.communicate()[0].splitlines()
+                            if x.startswith("RESULT "))[7:])["seconds"] for p in procs]
+    return 2 * one / max(both)
 
 
 def job_bt(spec: dict[str, Any]) -> dict[str, Any]:
@@ -314,6 +349,9 @@ def main() -> None:
     full = 2_000 if quick else 10_000
     print(f"machine: {os.cpu_count()} cores; load average {os.getloadavg()[0]:.2f} "
           "(other processes share these cores)")
+    print(f"   its parallel capacity: two processes each evaluating 1,000 combos finish "
+          f"{capacity(base):.2f}x the work per second of one (the ceiling of any executor "
+          "here; 2.00 on two independent cores)")
     print(f"1. {full:,} combos, local vs Dask LocalCluster(2 workers):")
     local = child("sweep", {**base, "combos": full, "executor": "local"})
     print(_row("local", local))
