@@ -60,29 +60,16 @@ def _nan_for(x: Floats) -> Any:
     return float("nan") if x.ndim == 1 else np.full(x.shape[1:], np.nan)
 
 
-# Without a NaN, numpy's nan-functions reduce a copy of the array with the same sums as
-# the plain ones (same layout, same pairwise order): the plain ones skip the copy, which
-# was a third of a bootstrap's metrics (1,000 resamples x hundreds of bars per call).
-
-
 def _nanmean(x: Floats) -> Floats:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)  # an all-NaN column is NaN
-        if not np.isnan(x).any():
-            return np.asarray(np.mean(x, axis=0))
         return np.asarray(np.nanmean(x, axis=0))
 
 
 def _nanstd(x: Floats) -> Floats:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)  # fewer than 2 values: NaN
-        if not np.isnan(x).any():
-            return np.asarray(np.std(x, axis=0, ddof=1))
         return np.asarray(np.nanstd(x, axis=0, ddof=1))
-
-
-def _nanprod(x: Floats) -> Floats:
-    return np.asarray(np.prod(x, axis=0) if not np.isnan(x).any() else np.nanprod(x, axis=0))
 
 
 def _zero_dispersion_std(x: Floats, std: Floats) -> Floats:
@@ -98,7 +85,7 @@ def cum_returns_final(returns: Any) -> Any:
     x = _array(returns)
     if len(x) == 0:
         return float("nan")
-    return _answer(_nanprod(x + 1) - 1, x.ndim)
+    return _answer(np.nanprod(x + 1, axis=0) - 1, x.ndim)
 
 
 def cagr(returns: Any, *, annualization: int) -> Any:
@@ -107,7 +94,7 @@ def cagr(returns: Any, *, annualization: int) -> Any:
     if len(x) < 1:
         return float("nan")
     num_years = len(x) / annualization
-    ending_value = _nanprod(x + 1) * 1
+    ending_value = np.nanprod(x + 1, axis=0) * 1
     with np.errstate(invalid="ignore", divide="ignore"):
         return _answer(ending_value ** (1 / num_years) - 1, x.ndim)
 
@@ -169,8 +156,7 @@ def max_drawdown(returns: Any) -> Any:
         return _nan_for(x)
     path = np.empty((x.shape[0] + 1, *x.shape[1:]), dtype="float64")
     path[0] = 100
-    gaps = np.isnan(x)
-    np.add(np.where(gaps, 0.0, x) if gaps.any() else x, 1, out=path[1:])
+    np.add(np.where(np.isnan(x), 0.0, x), 1, out=path[1:])
     path[1:].cumprod(axis=0, out=path[1:])
     np.multiply(path[1:], 100, out=path[1:])
     peak = np.fmax.accumulate(path, axis=0)
