@@ -326,28 +326,30 @@ def _subset(batch: BatchDecision, rows: list[int]) -> BatchDecision:
 
 @dataclass(frozen=True, eq=False)
 class _Sink:
-    """A chunk's output matrices, one row per trial by ascending number; ``done``: filled."""
+    """A chunk's output matrices, one row per trial by ascending number; ``done``: filled.
+
+    ``measure``: the metrics are wanted (else the kernel's are scratch, and trials it
+    does not cover are not measured by the reference path).
+    """
 
     returns: Floats
     metrics: Floats
     done: npt.NDArray[np.bool_]
     row_of: dict[int, int]
+    measure: bool = True
 
 
 def _run_batch(
     trials: list[Trial], batch: BatchDecision, slot: MarketSlot, failed: dict[int, str],
-    benchmarks: tuple[pd.Series, ...] | None, sink: _Sink,
+    benchmarks: tuple[pd.Series, ...], sink: _Sink,
 ) -> None:
     rows = np.array([sink.row_of[t.number] for t in trials], dtype=np.int64)
-    if benchmarks is None:  # returns only
-        sim = simulate_trials(trials, batch, slot)
-        bad = _invalid_rows(trials, batch, sim.status, slot.market, failed)
-        sink.returns[rows], _ = reported(trials, sim)
-        sink.done[rows[~bad]] = True
-        return
     measured = measure_trials(trials, batch, slot, benchmarks, sink.returns, sink.metrics, rows)
     bad = _invalid_rows(trials, batch, measured.status, slot.market, failed)
     ok = [i for i in range(len(trials)) if not bad[i]]
+    if not sink.measure:  # returns only: the kernel's metrics were scratch (cheap)
+        sink.done[rows[ok]] = True
+        return
     rest = [i for i in ok if not measured.covered[i]]
     sink.done[rows[[i for i in ok if measured.covered[i]]]] = True
     if rest:  # the reference path, on these trials alone
@@ -432,11 +434,11 @@ def evaluate_chunk(
     numbers = sorted(prepared.trials[p].number for p in positions)
     n = len(prepared.index) - 1
     sink = _Sink(returns=np.empty((len(numbers), n)),
-                 metrics=np.empty((len(numbers), len(METRIC_NAMES) if metrics else 0)),
+                 metrics=np.empty((len(numbers), len(METRIC_NAMES))),  # the kernel's, always
                  done=np.zeros(len(numbers), dtype=bool),
-                 row_of={number: r for r, number in enumerate(numbers)})
+                 row_of={number: r for r, number in enumerate(numbers)}, measure=metrics)
     failed: dict[int, str] = {}
-    benchmarks = prepared.benchmark_returns if metrics else None
+    benchmarks = prepared.benchmark_returns
     for (market, _), trials in groups.items():
         slot = prepared.markets[market]
         batches, why = decide_trials(trials, slot)
@@ -453,7 +455,7 @@ def evaluate_chunk(
     return ChunkResult(
         numbers=np.array(numbers, dtype=np.int64)[keep],
         returns=returns,
-        metrics=stats.reshape(len(keep), len(names)),
+        metrics=stats[:, : len(names)].reshape(len(keep), len(names)),
         metric_names=names,
         failed=failed,
     )
