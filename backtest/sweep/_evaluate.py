@@ -19,6 +19,7 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -164,13 +165,10 @@ class Simulated:
     status: npt.NDArray[np.int64]
 
 
-def simulate_trials(trials: list[Trial], batch: BatchDecision, slot: MarketSlot) -> Simulated:
-    """Run the kernel (:func:`backtest.engine._kernel.simulate_compact`) on ``batch``."""
-    n_trials, n = len(trials), slot.close.shape[0]
-    values, traded, pre = np.empty((n_trials, n)), np.empty((n_trials, n)), np.empty((n_trials, n))
-    status = np.empty((n_trials, 2), dtype=np.int64)
-    firsts = np.empty((n_trials, 2))
-    simulate_compact(
+def _kernel_inputs(trials: list[Trial], batch: BatchDecision,
+                   slot: MarketSlot) -> tuple[Any, ...]:
+    """The market, the decisions and the engine settings, as both kernels take them."""
+    return (
         slot.close, np.ascontiguousarray(batch.frames, dtype="float64"),
         np.ascontiguousarray(batch.first, dtype=np.int64),
         np.ascontiguousarray(batch.second, dtype=np.int64),
@@ -181,8 +179,18 @@ def simulate_trials(trials: list[Trial], batch: BatchDecision, slot: MarketSlot)
         np.array([t.costs.fees_bps / 1e4 for t in trials]),
         np.array([t.costs.slippage_bps / 1e4 for t in trials]),
         np.array([t.initial_capital for t in trials], dtype="float64"),
-        values, traded, pre, status, firsts,
     )
+
+
+def simulate_trials(trials: list[Trial], batch: BatchDecision, slot: MarketSlot) -> Simulated:
+    """Run the kernel (:func:`backtest.engine._kernel.simulate_compact`) on ``batch``."""
+    n_trials, n = len(trials), slot.close.shape[0]
+    values, traded, pre = np.empty((n_trials, n)), np.empty((n_trials, n)), np.empty((n_trials, n))
+    status = np.empty((n_trials, 2), dtype=np.int64)
+    firsts = np.empty((n_trials, 2))
+    # numba's stubs type a dispatcher's call as taking no unpacked arguments
+    simulate_compact(*_kernel_inputs(trials, batch, slot),  # type: ignore[call-arg]
+                     values, traded, pre, status, firsts)
     return Simulated(values=values, traded=traded, pre=pre, first_cash=firsts[:, 0],
                      first_decision=firsts[:, 1].astype(np.int64), status=status)
 
@@ -296,17 +304,8 @@ def measure_trials(trials: list[Trial], batch: BatchDecision, slot: MarketSlot,
         rows = np.arange(n_trials, dtype=np.int64)
     status = np.empty((n_trials, 2), dtype=np.int64)
     finite = np.empty(n_trials, dtype=bool)
-    simulate_measured(
-        slot.close, np.ascontiguousarray(batch.frames, dtype="float64"),
-        np.ascontiguousarray(batch.first, dtype=np.int64),
-        np.ascontiguousarray(batch.second, dtype=np.int64),
-        np.ascontiguousarray(batch.a, dtype="float64"),
-        np.ascontiguousarray(batch.b, dtype="float64"),
-        np.ascontiguousarray(batch.trade, dtype=bool), slot.cash_col,
-        np.array([t.execution_lag for t in trials], dtype=np.int64),
-        np.array([t.costs.fees_bps / 1e4 for t in trials]),
-        np.array([t.costs.slippage_bps / 1e4 for t in trials]),
-        np.array([t.initial_capital for t in trials], dtype="float64"),
+    simulate_measured(  # type: ignore[call-arg]
+        *_kernel_inputs(trials, batch, slot),
         np.array([t.periods_per_year for t in trials], dtype=np.int64),
         np.ascontiguousarray(slot.cash_returns.to_numpy(dtype="float64")), bench, which,
         returns, rows, metrics, status, finite,
