@@ -92,10 +92,9 @@ def evaluate_shared(prepared: PreparedSweep, chunk: Chunk, metrics: bool,
     ``returns=False``: the returns are dropped here (metrics only travel back).
     """
     result = evaluate_chunk(prepared, chunk, metrics)
-    if returns and (rows is None or not len(result.numbers)):
-        return result
-    if returns:
-        assert rows is not None
+    if returns:  # written into the shared matrix, else sent back
+        if rows is None or not len(result.numbers):
+            return result
         where = {prepared.trials[p].number: p for p in chunk}
         positions = np.array([where[int(n)] for n in result.numbers], dtype=np.int64)
         if not write_rows(rows, positions, result.returns):
