@@ -12,6 +12,7 @@ import pandas as pd
 from backtest.config import RunConfig, load_config
 from backtest.data import make_loader
 from backtest.data.dataset import Loader
+from backtest.engine.result import Engine
 from backtest.runner import RunResult
 from backtest.runner import run as run_config
 
@@ -28,16 +29,19 @@ def run(
     overrides: Sequence[str] = (),
     load: Loader | None = None,
     progress: Callable[[str], None] | None = None,
+    engine: Engine = "vectorbt",
 ) -> RunResult:
     """Run a config (a path, a parsed :class:`RunConfig`, or ``None`` for the default).
 
     ``load`` fetches series; the default reads local sources directly and remote
     ones through the cache at ``./data/cache`` (see :func:`backtest.data.make_loader`).
     ``progress`` is called with each stage's name as it starts ("data", "signal and
-    sleeves", "backtests").
+    sleeves", "backtests"). ``engine``: ``"vectorbt"`` (the engine of record) or
+    ``"kernel"``, the project's numba kernel, tested equal to it (1e-10) for every
+    strategy kind; :func:`backtest.engine.run_backtest`.
     """
     cfg = config if isinstance(config, RunConfig) else load_config(config, overrides)
-    return run_config(cfg, load=load or make_loader(), progress=progress)
+    return run_config(cfg, load=load or make_loader(), progress=progress, engine=engine)
 
 
 class CompareResult:

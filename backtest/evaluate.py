@@ -99,7 +99,7 @@ def _market(run: RunResult) -> MarketData:
 
 
 def alternatives(run: RunResult) -> dict[str, BacktestResult]:
-    """The thesis' honest alternatives, executed like the run's strategies.
+    """The thesis' honest alternatives, executed like the run's strategies (same engine).
 
     Always the short-duration sleeve (``always_short``, rebalanced monthly) and,
     when ``[thesis] market`` names an asset, buying and holding it.
@@ -116,6 +116,7 @@ def alternatives(run: RunResult) -> dict[str, BacktestResult]:
             strategy.decide(market), prices, cash=run.dataset.cash, costs=cfg.costs,
             execution_lag=cfg.run.execution_lag, periods_per_year=run.dataset.periods_per_year,
             initial_capital=cfg.run.initial_capital, label=label, kind=kind,
+            engine=run.engine,
         )
     return out
 
@@ -167,7 +168,7 @@ def without_asset(run: RunResult, asset: str) -> BacktestResult:
         cash=cash, costs=cfg.costs, execution_lag=cfg.run.execution_lag,
         periods_per_year=run.dataset.periods_per_year,
         initial_capital=cfg.run.initial_capital, label=f"{main.label} without {asset}",
-        kind=main.kind,
+        kind=main.kind, engine=run.engine,
     )
 
 

@@ -21,7 +21,7 @@ from backtest.duration import (
     implied_durations,
     rank_sleeves,
 )
-from backtest.engine import BacktestResult, run_backtest
+from backtest.engine import BacktestResult, Engine, run_backtest
 from backtest.errors import ConfigError, DataError
 from backtest.regimes import Regime, load_catalog, regime_table, signal_timing
 from backtest.signals import compute_signal
@@ -135,9 +135,14 @@ class RunResult:
             return pd.DataFrame()
         return signal_timing(risk_off, self.catalog)
 
+    @property
+    def engine(self) -> Engine:
+        """What executed the rules: ``"vectorbt"`` (the engine of record) or ``"kernel"``."""
+        return self.main.engine
+
     def conventions(self) -> dict[str, Any]:
         """The conventions every report shows."""
-        return conventions(self.config, self.dataset, self.window)
+        return conventions(self.config, self.dataset, self.window, engine=self.engine)
 
     def report(self, *, title: str | None = None) -> ReportView:
         """The full HTML report, shown inline by Jupyter (``.save(path)`` writes it).
@@ -156,10 +161,15 @@ class RunResult:
         return runs_fragment(parsed(run_documents([self], analyse=False)))
 
 
-def conventions(config: RunConfig, dataset: Dataset, window: pd.DatetimeIndex) -> dict[str, Any]:
-    """The conventions every report shows, for ``config`` on ``dataset`` over ``window``."""
+def conventions(config: RunConfig, dataset: Dataset, window: pd.DatetimeIndex,
+                engine: Engine = "vectorbt") -> dict[str, Any]:
+    """The conventions every report shows, for ``config`` on ``dataset`` over ``window``.
+
+    ``engine`` names what executed the rules (:func:`backtest.engine.run_backtest`).
+    """
     run, costs = config.run, config.costs
     return {
+        "engine": engine,
         "frequency": run.frequency,
         "periods_per_year": dataset.periods_per_year,
         "execution_lag_bars": run.execution_lag,
@@ -368,11 +378,13 @@ def prepare_market(config: RunConfig, dataset: Dataset) -> MarketData:
 
 
 def run(config: RunConfig, *, load: Loader,
-        progress: Callable[[str], None] | None = None) -> RunResult:
+        progress: Callable[[str], None] | None = None,
+        engine: Engine = "vectorbt") -> RunResult:
     """Run every strategy of ``config`` on the data that ``load`` serves.
 
     ``progress`` is called with each stage's name as it starts ("data", "signal and
-    sleeves", "backtests").
+    sleeves", "backtests"). ``engine`` executes the rules
+    (:func:`backtest.engine.run_backtest`: vectorbt, or the kernel tested equal to it).
     """
     stage = progress or (lambda _name: None)
     run_cfg = config.run
@@ -409,6 +421,7 @@ def run(config: RunConfig, *, load: Loader,
             initial_capital=run_cfg.initial_capital,
             label=label,
             kind=spec.kind,
+            engine=engine,
         )
     return RunResult(
         config=config,

@@ -5,8 +5,10 @@ Target (issue 9): <= 3 s warm, on 2 cores.
 Prints:
 * the CLI end to end, warm (median of 3 after one warm-up), with the peak memory of
   the process;
-* where the time goes in one warm process: imports, the run, the analysis (thesis,
-  regime timing, attribution) and the thesis statistics alone;
+* where the time goes in one warm process: imports, the run (on the kernel, as the
+  command runs it), the analysis (thesis, regime timing, attribution) and the thesis
+  statistics alone; then vectorbt's import and the same run on vectorbt, the engine
+  of record behind `run` and `compare`;
 * the peer: the same stationary-bootstrap intervals (the state difference and one
   regime's compounded spread) computed the usual arch way,
   `StationaryBootstrap(...).conf_int(func, reps=1000, method="percentile")`, against our
@@ -61,7 +63,7 @@ def breakdown() -> None:
     import pandas  # noqa: F401
 
     pandas_done = time.perf_counter()
-    import vectorbt  # noqa: F401
+    import backtest.engine._kernel
 
     vbt_done = time.perf_counter()
     import backtest
@@ -69,7 +71,7 @@ def breakdown() -> None:
     from backtest.evaluate import analyze, evaluate_thesis
 
     imported = time.perf_counter()
-    run = backtest.run()
+    run = backtest.run(engine="kernel")
     ran = time.perf_counter()
     analyze(run, reps=REPS)  # first call: statsmodels' OLS, the engine
     first = time.perf_counter()
@@ -86,10 +88,18 @@ def breakdown() -> None:
     peak = tracemalloc.get_traced_memory()[1] / 2**20
     tracemalloc.stop()
     print(f"in one process: imports {imported - start:.2f} s (pandas {pandas_done - start:.2f}, "
-          f"vectorbt {vbt_done - pandas_done:.2f}, backtest+statsmodels "
-          f"{imported - vbt_done:.2f}); backtest.run {ran - imported:.2f} s; analyze first "
-          f"{first - ran:.2f} s, warm {median(warm):.2f} s (thesis statistics and the "
-          f"alternatives {thesis:.2f} s); analysis peak memory {peak:.0f} MB (tracemalloc)")
+          f"numba and the kernel {vbt_done - pandas_done:.2f}, backtest+statsmodels "
+          f"{imported - vbt_done:.2f}); backtest.run(engine='kernel') {ran - imported:.2f} s; "
+          f"analyze first {first - ran:.2f} s, warm {median(warm):.2f} s (thesis statistics "
+          f"and the alternatives {thesis:.2f} s); analysis peak memory {peak:.0f} MB "
+          "(tracemalloc)")
+    t0 = time.perf_counter()
+    import vectorbt  # noqa: F401
+
+    t1 = time.perf_counter()
+    backtest.run()
+    print(f"the engine of record instead (run, compare): import vectorbt {t1 - t0:.2f} s, "
+          f"backtest.run(engine='vectorbt') {time.perf_counter() - t1:.2f} s")
     peer(run)
 
 

@@ -213,7 +213,7 @@ def test_compare_json_dedup_warnings_and_report_round_trip(tmp_path: Path) -> No
                                  str(doc)], env={"COLUMNS": None})
     assert result.exit_code == 0, result.output
     payload = json.loads(doc.read_text())
-    assert payload["schema_version"] == "1.5" and len(payload["runs"]) == 2
+    assert payload["schema_version"] == "1.6" and len(payload["runs"]) == 2
     page = html.read_text()
     # the four benchmarks are the same series in both runs: shown once
     from backtest.report import compare_runs, read_results

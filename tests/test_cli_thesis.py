@@ -48,7 +48,8 @@ def test_thesis_writes_the_json_result(thesis_run) -> None:
     result, path = thesis_run
     assert result.exit_code == 0, result.output
     payload = json.loads(path.read_text())
-    assert payload["schema_version"] == "1.5"
+    assert payload["schema_version"] == "1.6"
+    assert payload["conventions"]["engine"] == "kernel"  # named: not vectorbt's run
     assert payload["thesis"]["settings"] == {"reps": 100, "seed": 3, "confidence": 0.95,
                                              "min_bars": 12}
     assert payload["thesis"]["verdict"][0].split(":")[0] in result.output

@@ -11,7 +11,7 @@ import pytest
 
 import backtest
 from backtest.errors import ConfigError
-from backtest.evaluate import analyze, without_asset, without_largest_contributor
+from backtest.evaluate import alternatives, analyze, without_asset, without_largest_contributor
 from backtest.report import build_context, render_html, to_json
 
 RUN = backtest.run(overrides=["run.idea_date=2000-12-31"])
@@ -79,3 +79,37 @@ def test_a_schema_1_2_document_still_renders() -> None:
             del r[key]
     html = render_html(build_context([payload]))
     assert "The thesis, tested" in html and "Before and after the idea" not in html
+
+
+def _rounded(x: object) -> object:
+    """A JSON document with every float to 9 significant digits (the engines agree to 1e-10)."""
+    if isinstance(x, float):
+        return float(f"{x:.9g}")
+    if isinstance(x, dict):
+        return {k: _rounded(v) for k, v in x.items()}
+    if isinstance(x, list):
+        return [_rounded(v) for v in x]
+    return x
+
+
+@pytest.mark.slow
+def test_the_thesis_on_the_kernel_is_the_thesis_on_vectorbt() -> None:
+    # `backtest thesis` runs on the kernel (no vectorbt import); every strategy, the
+    # alternatives, the strategy without its largest contributor and the analysis built
+    # on them are vectorbt's to 1e-10, and the conventions name the engine
+    kernel = backtest.run(overrides=["run.idea_date=2000-12-31"], engine="kernel")
+    assert kernel.engine == "kernel" and RUN.engine == "vectorbt"
+    for label, vbt in RUN.results.items():
+        ours = kernel.results[label]
+        assert ours.engine == "kernel"
+        np.testing.assert_allclose(ours.returns, vbt.returns, rtol=0, atol=1e-10)
+        np.testing.assert_allclose(ours.weights, vbt.weights, rtol=0, atol=1e-10)
+        np.testing.assert_allclose(ours.turnover, vbt.turnover, rtol=0, atol=1e-12)
+    for ours, vbt in zip(alternatives(kernel).values(),
+                         alternatives(RUN).values(), strict=True):
+        assert (ours.engine, vbt.engine) == ("kernel", "vectorbt")
+        np.testing.assert_allclose(ours.returns, vbt.returns, rtol=0, atol=1e-10)
+    docs = [json.loads(json.dumps(to_json(run, analysis=analyze(run, reps=50, seed=1))))
+            for run in (kernel, RUN)]
+    assert [d["conventions"].pop("engine") for d in docs] == ["kernel", "vectorbt"]
+    assert _rounded(docs[0]) == _rounded(docs[1])

@@ -103,7 +103,7 @@ import numpy.typing as npt
 from numba import njit
 
 __all__ = ["CHECK_NAMES", "KERNEL_METRICS", "N_METRICS", "measure_compact", "simulate_compact",
-           "simulate_measured"]
+           "simulate_measured", "simulate_path"]
 
 _REL, _ABS = 1e-9, 1e-12
 _WEIGHT_TOL = 1e-9  # validate_weights' tolerance for negatives and sums above 1
@@ -183,9 +183,14 @@ def _order(cash, pos, weight, value, price, fee, slip):  # type: ignore[no-untyp
 
 @njit(cache=True)
 def _simulate_one(close, frames, p, q, a, b, trade, cash_col,  # type: ignore[no-untyped-def]
-                  lag, fee, slip, init_cash, values, traded, pre, status, firsts):
-    """One trial; array arguments are indexed, never sliced, in the bar loop (speed)."""
+                  lag, fee, slip, init_cash, values, traded, pre, status, firsts, shares):
+    """One trial; array arguments are indexed, never sliced, in the bar loop (speed).
+
+    ``shares`` (shape ``(n_bars, n_assets)``, or ``(0, 0)`` for none) receives the
+    shares held after each close's trades, as vectorbt's ``assets()`` reports them.
+    """
     n, k = close.shape
+    record = shares.shape[0] > 0
     pos = np.zeros(k)  # in-simulation state: drives the order sizes
     cash = init_cash
     assets = np.zeros(k)  # post-hoc state: what vectorbt's Portfolio.value() reports
@@ -208,6 +213,9 @@ def _simulate_one(close, frames, p, q, a, b, trade, cash_col,  # type: ignore[no
         if t == 0:
             pre[t] = init_cash
         else:
+            if record:  # what the previous close left (every path below ends a bar there)
+                for j in range(k):
+                    shares[t - 1, j] = assets[j]
             held = 0.0
             for j in range(k):
                 if assets[j] != 0.0:
@@ -326,6 +334,9 @@ def _simulate_one(close, frames, p, q, a, b, trade, cash_col,  # type: ignore[no
         traded[t] = turnover
         if t == 0:  # the cash asset held after the first close's trades
             firsts[0] = assets[cash_col] * close[0, cash_col] if assets[cash_col] != 0.0 else 0.0
+    if record and n:
+        for j in range(k):
+            shares[n - 1, j] = assets[j]
     firsts[1] = first_decision
     status[0], status[1] = 0, -1
     for c in range(1, 5):
@@ -372,10 +383,39 @@ def simulate_compact(close, frames, first, second, a, b, trade, cash_col,  # typ
         Output: the value held in the cash asset after the first close's trades,
         and the first decision row (a traded row that is not all NaN; -1: none).
     """
+    none = np.empty((0, 0))
     for i in range(a.shape[0]):
         _simulate_one(close, frames, first[i], second[i], a[i], b[i], trade[i], cash_col,
                       lag[i], fee[i], slip[i], init_cash[i], values[i], traded[i], pre[i],
-                      status[i], firsts[i])
+                      status[i], firsts[i], none)
+
+
+@njit(cache=True)
+def simulate_path(close, weights, cash_col, lag, fee, slip, init_cash,  # type: ignore[no-untyped-def]
+                  values, traded, pre, shares):
+    """Simulate one strategy's decided weights, keeping its holdings (the engine's path).
+
+    Parameters
+    ----------
+    close : ndarray, shape (n_bars, n_assets)
+    weights : ndarray, shape (n_bars, n_assets), C-contiguous
+        Decided targets (validated); an all-NaN row is no trade. Executed ``lag``
+        bars later, clipped at 0 with the remainder in the cash asset, as
+        :func:`simulate_compact` executes a trial's decisions.
+    cash_col, lag, fee, slip, init_cash
+        As one trial of :func:`simulate_compact`.
+    values, traded, pre : ndarray, shape (n_bars,)
+        Output, as in :func:`simulate_compact`.
+    shares : ndarray, shape (n_bars, n_assets)
+        Output: shares held after each close's trades (vectorbt's ``assets()``).
+    """
+    n = close.shape[0]
+    frames = weights.reshape((1, n, close.shape[1]))
+    a, b = np.ones(n), np.zeros(n)  # 1.0 * w[t] is w[t], to the bit
+    trade = np.ones(n, dtype=np.bool_)
+    status, firsts = np.empty(2, dtype=np.int64), np.empty(2)
+    _simulate_one(close, frames, 0, 0, a, b, trade, cash_col, lag, fee, slip, init_cash,
+                  values, traded, pre, status, firsts, shares)
 
 # columns, in the order of backtest.metrics.Metric (checked by the tests)
 _CAGR, _VOL, _SHARPE, _SORTINO, _MDD, _CALMAR, _TURNOVER, _RISK_OFF = 0, 1, 2, 3, 4, 5, 6, 7
@@ -629,10 +669,11 @@ def simulate_measured(close, frames, first, second, a, b, trade, cash_col,  # ty
     values, traded, pre = np.empty(n_bars), np.empty(n_bars), np.empty(n_bars)
     taus = np.empty(n_bars)
     firsts = np.empty(2)
+    none = np.empty((0, 0))
     for i in range(a.shape[0]):
         _simulate_one(close, frames, first[i], second[i], a[i], b[i], trade[i], cash_col,
                       lag[i], fee[i], slip[i], init_cash[i], values, traded, pre, status[i],
-                      firsts)
+                      firsts, none)
         finite[i] = _measure_one(values, traded, pre, firsts[0], int(firsts[1]), lag[i],
                                  init_cash[i], ppy[i], cash, bench, which[i], moments, taus,
                                  returns[rows[i]], metrics[rows[i]])

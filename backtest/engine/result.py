@@ -14,9 +14,13 @@ from backtest.metrics import Metric, build_bar, compute_full_metrics, compute_me
 if TYPE_CHECKING:
     import plotly.graph_objects as go
 
-__all__ = ["BacktestResult", "PlotKind", "result_stats"]
+__all__ = ["ENGINES", "BacktestResult", "Engine", "PlotKind", "result_stats"]
 
 PlotKind = Literal["equity", "drawdown", "weights"]
+
+#: What executes the rules: vectorbt (the engine of record) or the project's kernel.
+Engine = Literal["vectorbt", "kernel"]
+ENGINES: tuple[Engine, ...] = ("vectorbt", "kernel")
 
 
 @dataclass(frozen=True, eq=False)
@@ -55,6 +59,8 @@ class BacktestResult:
         ratio and tracking error are measured against it); None: those are NaN.
     benchmark_label : str or None
         Its label.
+    engine : {"vectorbt", "kernel"}
+        What executed the rules (:func:`backtest.engine.run_backtest`).
     """
 
     label: str
@@ -71,6 +77,7 @@ class BacktestResult:
     costs: CostModel
     benchmark: pd.Series | None = None
     benchmark_label: str | None = None
+    engine: Engine = "vectorbt"
 
     def stats(self) -> pd.Series:
         """Every headline :class:`~backtest.metrics.Metric`, then every ``FullMetric``.

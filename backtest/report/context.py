@@ -44,6 +44,7 @@ __all__ = ["build_context", "format_value", "to_runs"]
 _FREQUENCIES = {"B": "business days", "D": "calendar days", "W": "weeks (Fridays)",
                 "M": "month ends"}
 _CONVENTIONS = {
+    "engine": "Engine (executes the orders)",
     "frequency": "Bar frequency",
     "periods_per_year": "Periods per year (annualization)",
     "execution_lag_bars": "Execution lag (bars after the decision)",
@@ -68,7 +69,16 @@ def to_runs(documents: Sequence[RunData | Mapping[str, Any]]) -> list[RunData]:
             for i, d in enumerate(documents)]
 
 
+#: How each engine is named in a report (documents before schema 1.6 have no engine: vectorbt).
+ENGINE_TEXT = {
+    "vectorbt": "vectorbt (Portfolio.from_orders)",
+    "kernel": "dcf-regime kernel (numba; tested equal to vectorbt to 1e-10)",
+}
+
+
 def _convention_text(key: str, value: object) -> str:
+    if key == "engine":
+        return ENGINE_TEXT.get(str(value or "vectorbt"), str(value))
     if value is None:
         return "none"
     if key == "frequency":

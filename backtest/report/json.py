@@ -1,10 +1,10 @@
 """A run as a schema-versioned, strict-JSON document (pure), and its atomic write.
 
-Schema ``1.5`` (every number is a float or ``null``; NaN and ±inf become ``null``;
+Schema ``1.6`` (every number is a float or ``null``; NaN and ±inf become ``null``;
 dates are ISO ``YYYY-MM-DD``)::
 
     {
-      "schema_version": "1.5",
+      "schema_version": "1.6",
       "generated_by": "dcf-regime <version>",
       "generated_at": "<caller's timestamp>",         # only if given
       "run": {"name", "title", "strategy_under_test": <label>},
@@ -14,7 +14,8 @@ dates are ISO ``YYYY-MM-DD``)::
                "sources": [{"alias", "id", "role", "kind", "units", "frequency",
                             "lag", "first", "last", "notes"}, ...]},
       "versions": {<library>: <version>, ...},
-      "conventions": {"frequency", "periods_per_year", "execution_lag_bars",
+      "conventions": {"engine",                                       # 1.6
+                      "frequency", "periods_per_year", "execution_lag_bars",
                       "fees_bps", "slippage_bps", "cash_asset", "risk_free",
                       "start", "end", "bars", "initial_capital",
                       "benchmark", "benchmark_rule"},                  # 1.1
@@ -54,7 +55,10 @@ regimes' adjusted p-values and ``regime_count``, the duration measures'
 ``counter_evidence`` and ``thresholds``. 1.4 added the full metrics list
 (:class:`backtest.metrics.FullMetric`: value at risk, expected shortfall, win rates,
 trailing returns, ...) to each strategy's ``metrics``, after the headline ones; a
-reader of older documents finds them absent and shows "—".
+reader of older documents finds them absent and shows "—". 1.6 added
+``conventions.engine``: ``"vectorbt"`` (``run``, ``compare``) or ``"kernel"`` (the
+project's numba kernel, tested equal to vectorbt; ``thesis``); older documents were
+all executed by vectorbt.
 
 :func:`to_compare_json` wraps several runs: ``{"schema_version", "generated_by",
 "generated_at", "runs": [<run document>, ...]}``.
@@ -91,7 +95,7 @@ __all__ = [
     "write_json",
 ]
 
-SCHEMA_VERSION = "1.5"
+SCHEMA_VERSION = "1.6"
 
 
 def _iso(value: date) -> str:

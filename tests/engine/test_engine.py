@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from backtest.config import CostModel
-from backtest.engine import execute_targets, run_backtest, validate_weights
+from backtest.engine import Engine, execute_targets, run_backtest, validate_weights
 from backtest.errors import StrategyError
 from backtest.strategy import Decision
 
@@ -44,14 +44,20 @@ def _random_targets(prices: pd.DataFrame, seed: int) -> pd.DataFrame:
 COST_BPS = st.one_of(st.just(0.0), st.floats(0.01, 50))
 
 
+#: Both executors of the rules: vectorbt (run, compare) and the kernel (thesis).
+ENGINES = pytest.mark.parametrize("engine", ["vectorbt", "kernel"])
+
+
+@ENGINES
 @settings(max_examples=25, deadline=None)
 @given(seed=st.integers(0, 10_000), lag=st.integers(0, 3), fees=COST_BPS, slip=COST_BPS)
-def test_engine_equals_numpy_reference(seed: int, lag: int, fees: float, slip: float) -> None:
+def test_engine_equals_numpy_reference(engine: Engine, seed: int, lag: int, fees: float,
+                                       slip: float) -> None:
     prices = _market(seed)
     targets = _random_targets(prices, seed + 1)
     costs = CostModel(fees_bps=fees, slippage_bps=slip)
     res = run_backtest(Decision(targets), prices, cash="CASH", costs=costs, execution_lag=lag,
-                       periods_per_year=12)
+                       periods_per_year=12, engine=engine)
     executed = execute_targets(targets, "CASH", lag).to_numpy()
     per_asset = np.array([fees, fees, fees, 0.0]) / 1e4  # the cash asset trades free
     traded, pre = np.zeros(prices.shape), np.zeros(len(prices))
@@ -70,12 +76,13 @@ def test_engine_equals_numpy_reference(seed: int, lag: int, fees: float, slip: f
     np.testing.assert_allclose(res.turnover.to_numpy(), one_way, rtol=1e-9, atol=1e-12)
 
 
-def test_execution_lag_trades_one_bar_later() -> None:
+@ENGINES
+def test_execution_lag_trades_one_bar_later(engine: Engine) -> None:
     prices = _market(0)
     targets = pd.DataFrame(np.nan, index=prices.index, columns=prices.columns)
     targets.iloc[10] = [1.0, 0.0, 0.0, 0.0]
     res = run_backtest(Decision(targets), prices, cash="CASH", costs=CostModel(),
-                       execution_lag=1, periods_per_year=12)
+                       execution_lag=1, periods_per_year=12, engine=engine)
     # held cash until bar 11's close, then asset A
     assert res.weights["CASH"].iloc[:11].eq(1.0).all()
     assert res.weights["A"].iloc[11] == pytest.approx(1.0)
@@ -151,8 +158,9 @@ def test_result_is_immutable_and_summarised() -> None:
     np.testing.assert_allclose(res.weights.sum(axis=1), 1.0, atol=1e-9)
 
 
+@ENGINES
 @pytest.mark.parametrize("scale", [2.0**-990, 2.0**990, 1e-298, 1e298])
-def test_the_price_level_changes_no_number(scale: float) -> None:
+def test_the_price_level_changes_no_number(engine: Engine, scale: float) -> None:
     # issue 18 item 11: prices near 1e-298 overflowed vectorbt's share counts (a
     # traceback). Only returns matter: a power of two gives the same bits, any other
     # scale the same numbers to rounding.
@@ -160,9 +168,9 @@ def test_the_price_level_changes_no_number(scale: float) -> None:
     targets = _random_targets(prices, 4)
     costs = CostModel(fees_bps=5.0, slippage_bps=2.0)
     plain = run_backtest(Decision(targets), prices, cash="CASH", costs=costs,
-                         execution_lag=1, periods_per_year=12)
+                         execution_lag=1, periods_per_year=12, engine=engine)
     scaled = run_backtest(Decision(targets), prices * scale, cash="CASH", costs=costs,
-                          execution_lag=1, periods_per_year=12)
+                          execution_lag=1, periods_per_year=12, engine=engine)
     for name in ("values", "returns", "weights", "turnover"):
         a, b = getattr(plain, name).to_numpy(), getattr(scaled, name).to_numpy()
         if np.log2(scale).is_integer():
@@ -179,3 +187,26 @@ def test_simulation_prices_rescale_only_far_out_assets_and_keep_their_returns() 
     np.testing.assert_array_equal(out[:, 0], close[:, 0])  # 50-ish: as quoted
     assert np.all((out[0, 1:] >= 0.5) & (out[0, 1:] < 1.0))
     np.testing.assert_array_equal(out[1:] / out[:-1], close[1:] / close[:-1])
+
+
+@ENGINES
+@settings(max_examples=15, deadline=None)
+@given(seed=st.integers(0, 10_000), lag=st.integers(0, 2), cut=st.integers(5, 110))
+def test_prices_and_targets_after_t_change_nothing_at_or_before_t(engine: Engine, seed: int,
+                                                                  lag: int, cut: int) -> None:
+    # no look-ahead in either executor: rewrite every price and target after bar t
+    prices = _market(seed)
+    targets = _random_targets(prices, seed + 1)
+    later = prices.index > prices.index[cut]
+    rng = np.random.default_rng(seed + 2)
+    prices2, targets2 = prices.copy(), targets.copy()
+    prices2.loc[later] = prices.loc[later] * rng.uniform(0.2, 3.0, (later.sum(), 4))
+    targets2.loc[later] = _random_targets(prices, seed + 3).loc[later]
+    costs = CostModel(fees_bps=10.0, slippage_bps=5.0)
+    a, b = (run_backtest(Decision(t), p, cash="CASH", costs=costs, execution_lag=lag,
+                         periods_per_year=12, engine=engine)
+            for p, t in ((prices, targets), (prices2, targets2)))
+    assert a.values.iloc[: cut + 1].equals(b.values.iloc[: cut + 1])
+    assert a.weights.iloc[: cut + 1].equals(b.weights.iloc[: cut + 1])
+    assert a.turnover.iloc[: cut + 1].equals(b.turnover.iloc[: cut + 1])
+    assert not a.values.iloc[cut + 1:].equals(b.values.iloc[cut + 1:])  # the test can see

@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from backtest.config import CostModel
-from backtest.engine import run_backtest, validate_weights
+from backtest.engine import BacktestResult, run_backtest, validate_weights
 from backtest.engine._accounting import bar_turnover, net_returns, value_path
 from backtest.engine._kernel import CHECK_NAMES, simulate_compact
 from backtest.errors import StrategyError
@@ -250,3 +250,58 @@ def test_pre_trade_values_and_first_holdings_are_vectorbts(seed: int, lag: int,
     assert out["first_cash"][0] == pytest.approx(held, rel=1e-12, abs=1e-15)
     decided = np.flatnonzero(batch.trade[0] & ~np.isnan(batch.weights(0)).all(axis=1))
     assert out["first_decision"][0] == (decided[0] if len(decided) else -1)
+
+
+def _both(decision: Decision, prices: pd.DataFrame, costs: CostModel, lag: int,
+          capital: float) -> tuple[BacktestResult, BacktestResult]:
+    runs = tuple(run_backtest(decision, prices, cash="CASH", costs=costs, execution_lag=lag,
+                              periods_per_year=12, initial_capital=capital, engine=engine)
+                 for engine in ("vectorbt", "kernel"))
+    return runs[0], runs[1]
+
+
+def assert_same_result(kernel: BacktestResult, vbt: BacktestResult, atol: float = 1e-10) -> None:
+    """Every path of a run_backtest result (not only the returns) within ``atol``."""
+    assert (kernel.engine, vbt.engine) == ("kernel", "vectorbt")
+    np.testing.assert_allclose(kernel.returns, vbt.returns, rtol=0, atol=atol)
+    np.testing.assert_allclose(kernel.values, vbt.values, rtol=atol, atol=0)
+    np.testing.assert_allclose(kernel.weights, vbt.weights, rtol=0, atol=atol)
+    np.testing.assert_allclose(kernel.turnover, vbt.turnover, rtol=0, atol=atol)
+    pd.testing.assert_index_equal(kernel.weights.columns, vbt.weights.columns)
+    pd.testing.assert_index_equal(kernel.returns.index, vbt.returns.index)
+    assert kernel.build_bar == vbt.build_bar
+    pd.testing.assert_series_equal(kernel.stats(), vbt.stats(), rtol=1e-8, atol=1e-9)
+
+
+@settings(max_examples=40, deadline=None)
+@given(seed=st.integers(0, 100_000), n=st.integers(3, 90), k=st.integers(2, 7),
+       lag=st.integers(0, 3), fees=COST_BPS, slip=COST_BPS,
+       capital=st.sampled_from([1.0, 1e-3, 12_345.6]))
+def test_run_backtest_on_the_kernel_equals_vectorbt(seed: int, n: int, k: int, lag: int,
+                                                    fees: float, slip: float,
+                                                    capital: float) -> None:
+    # the engine="kernel" path of run_backtest (thesis): values, holdings, turnover
+    prices = _market(seed, n, k)
+    batch = _batch(prices, seed + 1, trials=2)
+    costs = CostModel(fees_bps=fees, slippage_bps=slip)
+    for i in range(2):
+        weights = pd.DataFrame(batch.weights(i), index=prices.index, columns=prices.columns)
+        vbt, kernel = _both(Decision(weights), prices, costs, lag, capital)
+        assert_same_result(kernel, vbt)
+
+
+def test_the_kernel_path_is_vectorbts_to_the_bit_on_a_long_rotation() -> None:
+    prices = _market(7, 400, 5)
+    batch = _batch(prices, 8, trials=2)
+    for i in range(2):
+        weights = pd.DataFrame(batch.weights(i), index=prices.index, columns=prices.columns)
+        vbt, kernel = _both(Decision(weights), prices, CostModel(fees_bps=10.0, slippage_bps=5.0), 1, 1.0)
+        assert np.array_equal(kernel.values.to_numpy(), vbt.values.to_numpy())
+        assert np.array_equal(kernel.weights.to_numpy(), vbt.weights.to_numpy())
+
+
+def test_an_unknown_engine_is_refused() -> None:
+    prices = _market(1, 5, 2)
+    with pytest.raises(ValueError, match="engine must be one of"):
+        run_backtest(Decision(prices * np.nan), prices, cash="CASH", costs=CostModel(),
+                     execution_lag=1, periods_per_year=12, engine="numpy")  # type: ignore[arg-type]

@@ -166,10 +166,11 @@ def test_figure_specs_are_json_with_compact_dates(page: str) -> None:
 def test_page_shows_the_conventions_and_the_benchmark(page: str, run: Any) -> None:
     parsed = parse(page)
     cells = {a.get("data-key") for t, a in parsed.tags if t == "td"}
-    for key in ("periods_per_year", "execution_lag_bars", "fees_bps", "slippage_bps", "cash_asset",
-                "frequency", "risk_free", "benchmark", "benchmark_rule"):
+    for key in ("engine", "periods_per_year", "execution_lag_bars", "fees_bps", "slippage_bps",
+                "cash_asset", "frequency", "risk_free", "benchmark", "benchmark_rule"):
         assert key in cells
     text = " ".join(parsed.text)
+    assert "Engine (executes the orders)" in text and "vectorbt (Portfolio.from_orders)" in text
     assert "Periods per year (annualization)" in text
     assert "Execution lag (bars after the decision)" in text
     assert "Benchmark (beta, alpha, information ratio, tracking error)" in text

@@ -32,7 +32,7 @@ def test_round_trips_as_strict_json(payload: dict[str, Any]) -> None:
     text = json.dumps(payload, allow_nan=False)
     assert json.loads(text) == payload
     assert set(payload) == TOP_KEYS
-    assert payload["schema_version"] == SCHEMA_VERSION == "1.5"
+    assert payload["schema_version"] == SCHEMA_VERSION == "1.6"
     assert payload["generated_by"] == "dcf-regime 0.1.0"
     assert payload["versions"] == VERSIONS
 
@@ -50,6 +50,7 @@ def test_provenance(payload: dict[str, Any], run: Any) -> None:
     conventions = payload["conventions"]
     assert conventions["periods_per_year"] == 12
     assert conventions["execution_lag_bars"] == 1
+    assert conventions["engine"] == "vectorbt"  # the engine of record behind run
     assert conventions["fees_bps"] == 10.0 and conventions["slippage_bps"] == 5.0
     assert payload["run"] == {"name": "demo", "title": "Demo report",
                               "strategy_under_test": "rotation"}
@@ -166,7 +167,7 @@ def test_write_json_failure_is_a_backtest_error(tmp_path: Path) -> None:
 def test_real_run_json(real_run: Any, tmp_path: Path) -> None:
     payload = to_json(real_run)
     text = json.dumps(payload, allow_nan=False)
-    assert json.loads(text)["schema_version"] == "1.5"
+    assert json.loads(text)["schema_version"] == "1.6"
     assert payload["generated_by"].startswith("dcf-regime ")
     assert payload["versions"]["plotly"] != "not installed"
     for entry in payload["strategies"].values():

@@ -1,5 +1,7 @@
 """The sweep's path (decide_batch + kernel) equals run_backtest on every kind and cost setting.
 
+So does ``run_backtest(engine="kernel")`` (what ``thesis`` runs on), holdings included.
+
 Hypothesis draws a strategy of each kind, costs (zero, below 0.01 bp, up to 100 bp),
 the execution lag and the initial capital; the sweep's decision and simulation must
 give run_backtest's returns (vectorbt) on the strategy's own decide() to 1e-10.
@@ -77,3 +79,10 @@ def test_sweep_path_equals_run_backtest(kind: str, data: st.DataObject, fees: fl
                        initial_capital=capital)
     np.testing.assert_allclose(returns[0], res.returns.to_numpy(), rtol=0, atol=1e-10)
     np.testing.assert_allclose(turnover[0], res.turnover.to_numpy(), rtol=0, atol=1e-12)
+    # run_backtest on the kernel (what `thesis` runs on): vectorbt's holdings too
+    ours = run_backtest(strategy.decide(slot.market), prices, cash=prepared.config.data.cash,
+                        costs=trial.costs, execution_lag=lag, periods_per_year=12,
+                        initial_capital=capital, engine="kernel")
+    np.testing.assert_allclose(ours.returns, res.returns, rtol=0, atol=1e-10)
+    np.testing.assert_allclose(ours.weights, res.weights, rtol=0, atol=1e-10)
+    np.testing.assert_allclose(ours.turnover, res.turnover, rtol=0, atol=1e-12)
