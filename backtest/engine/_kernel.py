@@ -27,10 +27,16 @@ Everything is single-threaded (``parallel=False``): executors parallelize over
 chunks of trials, and a trial's numbers never depend on which chunk it ran in.
 The bar loop is one long function on purpose: a numba call that passes arrays
 costs their reference counting, measured at ~70 ns per bar (more than the
-accounting itself), so only scalar helpers are called from it. They are not
-forced inline: ``inline="always"`` made a bar that trades ~10% cheaper but the
-first compilation after install 4.4 CPU s longer (11.4 s against 7.0 s for every
-kernel of a sweep), and the first ``tune`` after install is a target of its own.
+accounting itself), so only scalar helpers are called from it, small enough that
+LLVM inlines them. vectorbt's order (``execute_order_nb``) is written out in the
+loop: as a helper of its own it was too large for LLVM to inline, so every order
+was a call returning its 5-tuple through memory, with ``_add`` called (not inlined)
+inside it; written out, a bar that trades costs ~15% less, for ~0.5 CPU s more at
+the first compilation (6.7 s against 6.1 s for ``simulate_compact`` and
+``simulate_measured``). Forcing the helpers inline (``inline="always"``) was measured
+before: ~10% cheaper, but the first compilation after install 4.4 CPU s longer
+(11.4 s against 7.0 s for every kernel of a sweep), and the first ``tune`` after
+install is a target of its own.
 
 Metrics (:func:`simulate_measured`): sweeps do not take ``values``, ``traded`` and
 ``pre`` out of numba. Each trial is simulated into scratch rows of length ``n_bars``
@@ -131,60 +137,33 @@ def _snap(a: float) -> float:
 
 
 @njit(cache=True)
-def _sign(a: float) -> float:
-    return 1.0 if a > 0.0 else (-1.0 if a < 0.0 else 0.0)
-
-
-@njit(cache=True)
 def _add(a: float, b: float) -> float:
-    """Sum as vectorbt's ``add_nb``: within tolerance of zero it is exactly zero."""
-    zero = _is_close(abs(a), abs(b)) if _sign(a) != _sign(b) else _is_close(a + b, 0.0)
-    return 0.0 if zero else a + b
+    """Sum as vectorbt's ``add_nb``: within tolerance of zero it is exactly zero.
 
-
-@njit(cache=True)
-def _order(cash, pos, weight, value, price, fee, slip):  # type: ignore[no-untyped-def]
-    """One target-percent order (vectorbt ``execute_order_nb``, long only, no fixed fees).
-
-    Returns ``(cash, position, signed filled size, fill price, fees)``: the new cash
-    and position snapped as vectorbt snaps them, size 0 when nothing was filled.
+    ``add_nb`` tests ``is_close(|a|, |b|)`` when the signs differ (zero and NaN have
+    signs of their own) and ``is_close(a + b, 0)`` when not. Both come to one test,
+    ``|a + b| <= max(1e-9 * max(|a|, |b|), 1e-12)`` with ``a + b`` finite: with
+    opposite signs ``|a| - |b|`` is ``±(a + b)`` to the bit; otherwise ``|a + b| >=
+    max(|a|, |b|)``, above the relative term, so only the absolute one can hold; and
+    ``a + b`` is finite only if ``a`` and ``b`` are (``is_close`` is False on NaN and
+    infinities). One test, no branch on the signs (the tests compare it with
+    vectorbt's ``add_nb`` to the bit).
     """
-    cash, pos, value = _snap(cash), _snap(pos), _snap(value)
-    if np.isnan(weight) or np.isnan(value) or value <= 0.0:
-        return cash, pos, 0.0, 0.0, 0.0
-    size = weight * value
-    size /= price
-    size -= pos
-    if size > 0.0:  # buy, cut to the cash left
-        adj_price = price * (1.0 + slip)
-        if cash == 0.0 or abs(size) <= _ABS:
-            return cash, pos, 0.0, 0.0, 0.0
-        req_cash = size * adj_price
-        req_fees = req_cash * fee + 0.0
-        total = req_cash + req_fees
-        if total < cash or _is_close(total, cash):
-            return _add(cash, -total), _add(pos, size), size, adj_price, req_fees
-        max_req_cash = _snap(cash) / (1.0 + fee)
-        if max_req_cash <= 0.0:
-            return cash, pos, 0.0, 0.0, 0.0
-        final_size = max_req_cash / adj_price
-        return _add(cash, -cash), _add(pos, final_size), final_size, adj_price, cash - max_req_cash
-    adj_price = price * (1.0 - slip)  # sell (long only: never below zero)
-    size_limit = min(pos, -size)
-    if pos == 0.0 or abs(size_limit) <= _ABS:
-        return cash, pos, 0.0, 0.0, 0.0
-    acq_cash = size_limit * adj_price
-    fees_paid = acq_cash * fee + 0.0
-    final_acq = _add(acq_cash, -fees_paid)
-    if final_acq < 0.0:
-        return cash, pos, 0.0, 0.0, 0.0
-    return cash + final_acq, _add(pos, -size_limit), -size_limit, adj_price, fees_paid
+    s = a + b
+    d = abs(s)
+    return 0.0 if d <= max(_REL * max(abs(a), abs(b)), _ABS) and d < np.inf else s
 
 
 @njit(cache=True)
 def _simulate_one(close, frames, p, q, a, b, trade, cash_col,  # type: ignore[no-untyped-def]
                   lag, fee, slip, init_cash, values, traded, pre, status, firsts, shares):
     """One trial; array arguments are indexed, never sliced, in the bar loop (speed).
+
+    What a bar costs is kept to what it changes: the ring of pending decisions is
+    addressed by a slot counter (no integer division per bar), the value before the
+    trades sums the held assets only (``held_assets``, rebuilt when they change), and
+    an order of nothing (no target, no position: most assets of a rotation) is left out
+    of the call sequence (see below). Each step gives the bits it gave before.
 
     ``shares`` (shape ``(n_bars, n_assets)``, or ``(0, 0)`` for none) receives the
     shares held after each close's trades, as vectorbt's ``assets()`` reports them.
@@ -200,16 +179,24 @@ def _simulate_one(close, frames, p, q, a, b, trade, cash_col,  # type: ignore[no
     checks = np.full(5, -1)
     w = np.empty(k)
     order_value = np.empty(k)
+    keys = np.empty(k)
     seq = np.empty(k, dtype=np.int64)
-    cash_flow = np.empty(k)
-    asset_flow = np.empty(k)
+    cash_flow = np.zeros(k)
+    asset_flow = np.zeros(k)
     fees = np.full(k, fee)
     slips = np.full(k, slip)
     fees[cash_col], slips[cash_col] = 0.0, 0.0  # the cash asset trades free
+    fee_factor = 1.0 + fees  # the orders' terms, as execute_order_nb computes them
+    buy_factor = 1.0 + slips
+    sell_factor = 1.0 - slips
+    held_assets = np.empty(k, dtype=np.int64)  # the assets[j] != 0.0, in column order
+    n_held = 0
     first_decision = -1
     dirty = True  # cash and positions changed since they were last snapped
+    slot = lag  # ring slot of row t (t % (lag + 1)); row t - lag's is the next one
     for t in range(n):
         # value before this close's trades: last close's cash and shares at this close
+        # (the held assets, in column order: the terms of the sum that are not zero)
         if t == 0:
             pre[t] = init_cash
         else:
@@ -217,14 +204,14 @@ def _simulate_one(close, frames, p, q, a, b, trade, cash_col,  # type: ignore[no
                 for j in range(k):
                     shares[t - 1, j] = assets[j]
             held = 0.0
-            for j in range(k):
-                if assets[j] != 0.0:
-                    held += assets[j] * close[t, j]
+            for m in range(n_held):
+                j = held_assets[m]
+                held += assets[j] * close[t, j]
             pre[t] = cash_rep + held
         # decision row t: validate_weights' checks (a row partly NaN, an infinite
         # weight, one below -1e-9, a sum above 1 + 1e-9; the first failing row of
         # each), then kept until it executes; an all-NaN row is no trade
-        slot = t % (lag + 1)
+        slot = 0 if slot == lag else slot + 1
         decided[slot] = False
         if trade[t]:
             at, bt = a[t], b[t]
@@ -254,12 +241,12 @@ def _simulate_one(close, frames, p, q, a, b, trade, cash_col,  # type: ignore[no
                     checks[1] = t
                 if total > 1.0 + _WEIGHT_TOL and checks[4] < 0:
                     checks[4] = t
-        d = t - lag
-        executed = d >= 0 and decided[d % (lag + 1)]
+        due = 0 if slot == lag else slot + 1  # row d = t - lag's slot
+        executed = t >= lag and decided[due]
         if executed:  # row d clipped at 0, the remainder to the cash asset
             total = 0.0
             for j in range(k):
-                x = ring[d % (lag + 1), j]
+                x = ring[due, j]
                 if x < 0.0:
                     x = 0.0
                 w[j] = x
@@ -283,11 +270,14 @@ def _simulate_one(close, frames, p, q, a, b, trade, cash_col,  # type: ignore[no
             cash = _snap(cash)
             cash_rep = _snap(cash_rep)
             asset_value = 0.0
+            n_held = 0
             for j in range(k):
                 pos[j] = _snap(pos[j])
                 assets[j] = _snap(assets[j])
                 if assets[j] != 0.0:
                     asset_value += assets[j] * close[t, j]
+                    held_assets[n_held] = j
+                    n_held += 1
             values[t] = cash_rep + asset_value
             dirty = False
             continue
@@ -296,40 +286,114 @@ def _simulate_one(close, frames, p, q, a, b, trade, cash_col,  # type: ignore[no
         for j in range(k):
             if pos[j] != 0.0:
                 value += pos[j] * close[t, j]
-        # vectorbt's auto call sequence: stable insertion sort by signed order value
+        # vectorbt's auto call sequence: the orders sorted by signed order value, sells
+        # first (a stable insertion sort: columns in seq, their values in keys). An order
+        # of nothing (no target weight, no position) changes nothing but snaps the cash,
+        # which the next order does again: such orders are left out of the sequence,
+        # and the cash is snapped after the others if one of them came last. A NaN order
+        # value (vectorbt's sort places NaN its own way) runs the full sequence instead.
+        ordered = True
+        last = 0  # the full sequence's last: the largest value, the last column of ties
         for j in range(k):
-            order_value[j] = w[j] * value - pos[j] * close[t, j]
-            seq[j] = j
-            cash_flow[j] = 0.0
-            asset_flow[j] = 0.0
-        for j in range(1, k):
-            v, s = order_value[j], seq[j]
-            m = j - 1
-            while m >= 0 and (order_value[m] > v or np.isnan(order_value[m])):
-                order_value[m + 1] = order_value[m]
-                seq[m + 1] = seq[m]
-                m -= 1
-            order_value[m + 1] = v
-            seq[m + 1] = s
+            v = w[j] * value - pos[j] * close[t, j]
+            order_value[j] = v
+            if np.isnan(v):
+                ordered = False
+            elif v >= order_value[last]:
+                last = j
+        n_seq = 0
+        if ordered:
+            for j in range(k):
+                pos[j] = _snap(pos[j])
+                if w[j] == 0.0 and pos[j] == 0.0:
+                    continue
+                v = order_value[j]
+                m = n_seq - 1
+                while m >= 0 and keys[m] > v:
+                    keys[m + 1] = keys[m]
+                    seq[m + 1] = seq[m]
+                    m -= 1
+                keys[m + 1] = v
+                seq[m + 1] = j
+                n_seq += 1
+            snap_last = w[last] == 0.0 and pos[last] == 0.0
+        else:
+            for j in range(k):
+                v = order_value[j]
+                m = j - 1
+                while m >= 0 and (keys[m] > v or np.isnan(keys[m])):
+                    keys[m + 1] = keys[m]
+                    seq[m + 1] = seq[m]
+                    m -= 1
+                keys[m + 1] = v
+                seq[m + 1] = j
+            n_seq = k
+            snap_last = False
+        # the orders, as vectorbt's execute_order_nb (target percent, long only, no
+        # fixed fees): cash, position and value snapped first; a buy is cut to the cash
+        # left, a sell to the position; an order that fills nothing leaves them snapped
+        value = _snap(value)
         turnover = 0.0
-        for m in range(k):
+        for m in range(n_seq):
             j = seq[m]
-            cash, pos[j], size, fill, paid = _order(
-                cash, pos[j], w[j], value, close[t, j], fees[j], slips[j])
+            cash = _snap(cash)
+            held = _snap(pos[j])
+            pos[j] = held
+            if np.isnan(w[j]) or np.isnan(value) or value <= 0.0:
+                continue
+            price = close[t, j]
+            size = w[j] * value
+            size /= price
+            size -= held
+            if size > 0.0:  # buy, cut to the cash left
+                fill = price * buy_factor[j]
+                if cash == 0.0 or abs(size) <= _ABS:
+                    continue
+                req_cash = size * fill
+                paid = req_cash * fees[j] + 0.0
+                total = req_cash + paid
+                if total < cash or _is_close(total, cash):
+                    cash = _add(cash, -total)
+                else:
+                    max_req_cash = cash / fee_factor[j]
+                    if max_req_cash <= 0.0:
+                        continue
+                    size = max_req_cash / fill
+                    paid = cash - max_req_cash
+                    cash = _add(cash, -cash)
+                pos[j] = _add(held, size)
+            else:  # sell (long only: never below zero)
+                fill = price * sell_factor[j]
+                size = -min(held, -size)
+                if held == 0.0 or abs(size) <= _ABS:
+                    continue
+                acq_cash = -size * fill
+                paid = acq_cash * fees[j] + 0.0
+                final_acq = _add(acq_cash, -paid)
+                if final_acq < 0.0:
+                    continue
+                cash = cash + final_acq
+                pos[j] = _add(held, size)
             if size == 0.0:
                 continue
             turnover += abs(size * fill)
             cash_flow[j] = _snap(-size * fill - paid)
             asset_flow[j] = _snap(size)  # asset_value(direction="both"): the signed size
+        if snap_last:
+            cash = _snap(cash)
         group_flow = 0.0
         for j in range(k):
             group_flow += cash_flow[j]
         cash_rep = _add(cash_rep, group_flow)
         asset_value = 0.0
+        n_held = 0
         for j in range(k):
             assets[j] = _add(assets[j], asset_flow[j])
+            cash_flow[j], asset_flow[j] = 0.0, 0.0  # zero again for the next bar
             if assets[j] != 0.0:
                 asset_value += assets[j] * close[t, j]
+                held_assets[n_held] = j
+                n_held += 1
         values[t] = cash_rep + asset_value
         traded[t] = turnover
         if t == 0:  # the cash asset held after the first close's trades

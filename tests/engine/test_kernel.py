@@ -305,3 +305,24 @@ def test_an_unknown_engine_is_refused() -> None:
     with pytest.raises(ValueError, match="engine must be one of"):
         run_backtest(Decision(prices * np.nan), prices, cash="CASH", costs=CostModel(),
                      execution_lag=1, periods_per_year=12, engine="numpy")  # type: ignore[arg-type]
+
+
+def test_add_is_vectorbts_add_nb_to_the_bit() -> None:
+    """The kernel's one-test ``_add`` returns vectorbt's ``add_nb``, sign by sign."""
+    from vectorbt.utils.math_ import add_nb
+
+    from backtest.engine._kernel import _add
+
+    rng = np.random.default_rng(0)
+    special = [0.0, 5e-324, 1e-300, 1e-13, 5e-13, 1e-12, 1.0000000001e-12, 2e-12, 1e-9,
+               1.0, 3.0, 1e3, 1e12, 1e300, 1.7e308, np.inf, np.nan]
+    scale = 10.0 ** rng.uniform(-14.0, 12.0, 300)
+    near = [1.0 + 1e-9, 1.0 - 1e-9, 1.0 + 2e-9, 1.0 + 1e-10, 1.0 + 1e-16]
+    pairs = [(x, y) for x in special for y in special]
+    pairs += [(x, -x * f) for x in scale for f in near]  # within or out of 1e-9 of each other
+    pairs += [(x, -x + d) for x in scale[:50] for d in (1e-13, 1e-12, 2e-12, -1e-12)]
+    pairs += list(zip(scale, rng.choice([-1.0, 1.0], 300) * scale[::-1], strict=True))
+    for x, y in pairs:
+        for a, b in ((x, y), (-x, y), (x, -y), (-x, -y), (y, x)):
+            got, want = np.float64(_add(a, b)), np.float64(add_nb(a, b))
+            assert got.tobytes() == want.tobytes(), (a, b, got, want)
