@@ -23,7 +23,6 @@ from pathlib import Path
 
 import psutil
 import pytest
-from sweep_support import cpu_seconds
 
 from backtest.sweep._executors import ALLOCATOR_ENV
 
@@ -106,6 +105,16 @@ def _numbers(path: Path) -> dict[str, object]:
     return doc
 
 
+def _listening_on(processes: list[psutil.Process], address: str) -> psutil.Process:
+    """The worker process serving ``address`` (``tcp://127.0.0.1:PORT``)."""
+    port = int(address.rsplit(":", 1)[1])
+    for p in processes:
+        if any(c.laddr and c.laddr.port == port and c.status == psutil.CONN_LISTEN
+               for c in p.net_connections(kind="tcp")):
+            return p
+    raise AssertionError(f"no worker process listens on {address}")
+
+
 def test_a_command_line_cluster_gives_the_local_numbers_and_survives_a_killed_worker(
         cluster: Cluster, tmp_path: Path) -> None:
     local = subprocess.run(_tune(tmp_path, "local.json"), capture_output=True, text=True,
@@ -123,24 +132,29 @@ def test_a_command_line_cluster_gives_the_local_numbers_and_survives_a_killed_wo
         environ = worker.environ()
         assert {k: environ.get(k) for k in ALLOCATOR_ENV} == ALLOCATOR_ENV
 
-    before = {w.pid: cpu_seconds(w) for w in cluster.worker_processes()}
-    hit = subprocess.Popen(_tune(tmp_path, "hit.json", "--executor", "dask",
-                                 "--scheduler", cluster.address),
-                           stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, cwd=tmp_path)
-    try:
-        deadline = time.monotonic() + 120
-        while time.monotonic() < deadline:  # a worker busy with the sweep
-            busy = [w for w in cluster.worker_processes()
-                    if cpu_seconds(w) > before.get(w.pid, 0.0) + 0.3]
-            if busy:
-                busy[0].kill()
-                break
-            assert hit.poll() is None, "the sweep ended before a worker was seen busy"
-            time.sleep(0.05)
-        else:
-            raise AssertionError("no worker became busy")
-        assert hit.wait(timeout=600) == 0, hit.stderr.read() if hit.stderr else ""
-    finally:
-        if hit.poll() is None:
-            hit.kill()
+    # the scheduler says which worker holds a chunk of the sweep: that one is killed
+    # (watching the workers' CPU instead raced the sweep, which can end in 0.3 CPU s)
+    from dask.distributed import Client
+
+    with Client(cluster.address, timeout=30) as watcher:  # type: ignore[no-untyped-call]
+        hit = subprocess.Popen(_tune(tmp_path, "hit.json", "--executor", "dask",
+                                     "--scheduler", cluster.address),
+                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, cwd=tmp_path)
+        try:
+            deadline = time.monotonic() + 120
+            while time.monotonic() < deadline:
+                busy = [a for a, keys in watcher.processing().items() if keys]
+                if busy:
+                    worker = _listening_on(cluster.worker_processes(), busy[0])
+                    assert hit.poll() is None  # mid-sweep: the command is running
+                    worker.kill()
+                    break
+                assert hit.poll() is None, "the sweep ended before a worker held a chunk"
+                time.sleep(0.01)
+            else:
+                raise AssertionError("no worker was given a chunk")
+            assert hit.wait(timeout=600) == 0, hit.stderr.read() if hit.stderr else ""
+        finally:
+            if hit.poll() is None:
+                hit.kill()
     assert _numbers(tmp_path / "hit.json") == _numbers(tmp_path / "local.json")
