@@ -21,7 +21,7 @@ from backtest.duration import (
     implied_durations,
     rank_sleeves,
 )
-from backtest.engine import BacktestResult, Engine, run_backtest
+from backtest.engine import ENGINES, BacktestResult, Engine, run_backtest
 from backtest.errors import ConfigError, DataError
 from backtest.regimes import Regime, load_catalog, regime_table, signal_timing
 from backtest.signals import compute_signal
@@ -386,6 +386,8 @@ def run(config: RunConfig, *, load: Loader,
     sleeves", "backtests"). ``engine`` executes the rules
     (:func:`backtest.engine.run_backtest`: vectorbt, or the kernel tested equal to it).
     """
+    if engine not in ENGINES:  # before any data is loaded
+        raise ConfigError(f"engine must be one of {', '.join(ENGINES)}, got {engine!r}")
     stage = progress or (lambda _name: None)
     run_cfg = config.run
     strategies = {s.label: (s, load_strategy(s.kind, s.params, s.path, base_dir=config.base_dir))

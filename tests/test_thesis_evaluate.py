@@ -113,3 +113,11 @@ def test_the_thesis_on_the_kernel_is_the_thesis_on_vectorbt() -> None:
             for run in (kernel, RUN)]
     assert [d["conventions"].pop("engine") for d in docs] == ["kernel", "vectorbt"]
     assert _rounded(docs[0]) == _rounded(docs[1])
+
+
+def test_an_unknown_engine_is_a_config_error_before_any_data_is_read() -> None:
+    def load(_request: object) -> object:
+        raise AssertionError("no data is read for a wrong engine")
+
+    with pytest.raises(ConfigError, match="engine must be one of vectorbt, kernel, got 'vbt'"):
+        backtest.run(engine="vbt", load=load)  # type: ignore[arg-type]
