@@ -15,6 +15,7 @@ become ISO strings, as they do when read from a file.
 
 from __future__ import annotations
 
+import functools
 import json
 import tomllib
 from collections.abc import Mapping, Sequence
@@ -35,8 +36,13 @@ __all__ = [
 ]
 
 
+_SCALARS = (str, int, float, bool, type(None))
+
+
 def plain(value: Any) -> Any:
     """A deep copy of a TOML value with dates and times as ISO strings (JSON-safe)."""
+    if type(value) in _SCALARS:  # its own copy through JSON (a sweep plains 40,000 of them)
+        return value
     return json.loads(json.dumps(value, default=str))
 
 
@@ -61,6 +67,12 @@ def split_path(path: str) -> list[str]:
     ConfigError
         An empty path or segment, or an unterminated quote.
     """
+    return list(_split(path))
+
+
+@functools.lru_cache(maxsize=4096)
+def _split(path: str) -> tuple[str, ...]:
+    """:func:`split_path`, once per distinct path (a sweep sets 50,000 paths, of a few)."""
     parts: list[str] = []
     text = path.strip()
     while True:
@@ -80,7 +92,7 @@ def split_path(path: str) -> list[str]:
             break
     if not parts or not all(parts):
         raise ConfigError(f"{path!r}: empty segment in a dotted path")
-    return parts
+    return tuple(parts)
 
 
 def _element_name(element: Any) -> str | None:

@@ -251,15 +251,21 @@ class _Benchmarks:
         return (market_key, costs.fees_bps, costs.slippage_bps, run.execution_lag,
                 run.initial_capital, label)
 
-    def of(self, config: RunConfig, market_key: str, slot: MarketSlot) -> int | None:
+    def of(self, config: RunConfig, market_key: str, slot: MarketSlot,
+           window: tuple[str, str]) -> int | None:
+        """Position of ``config``'s benchmark on ``window``, run if it is new.
+
+        The key does not depend on the window: the windowed config (a parse of its
+        dates) is made only for a benchmark not yet run, not once per trial.
+        """
         label = config.benchmark[0]
         if label is None:
             return None
         key = self._key(config, market_key, label)
         if key not in self.index:
             self.index[key] = len(self.series)
-            self.series.append(_benchmark_returns(config, label, slot.market,
-                                                  slot.market.sleeves.cash))
+            self.series.append(_benchmark_returns(_with_window(config, *window), label,
+                                                  slot.market, slot.market.sleeves.cash))
         return self.index[key]
 
 
@@ -369,7 +375,7 @@ def _assemble(
             label=p.config.strategy.label, kind=p.config.strategy.kind, costs=p.config.costs,
             execution_lag=run.execution_lag, initial_capital=run.initial_capital,
             periods_per_year=run.ppy,
-            benchmark=benchmarks.of(_with_window(p.config, start, end), p.market_key, slot),
+            benchmark=benchmarks.of(p.config, p.market_key, slot, (start, end)),
         ))
     base_slot = _slot(base_market, base_data.cash)
     return PreparedSweep(
