@@ -41,6 +41,11 @@ def test_thesis_prints_the_verdict_and_the_tables(thesis_run) -> None:
                  "By decade", "1990s", "By regime", "1979-81 Volcker shock",
                  "Top contributors", "Maloney & Moskowitz (2021", "Concentration:"):
         assert text in out, text
+    # the conventions end the report, the engine named (the kernel, not vectorbt)
+    flat = " ".join(out.split())
+    assert ("periods_per_year=12 · execution lag 1 bar · fees 10bp + slippage 5bp · "
+            "risk-free = RF · engine: dcf-regime kernel (numba; tested equal to vectorbt "
+            "to 1e-10)") in flat
 
 
 @pytest.mark.slow

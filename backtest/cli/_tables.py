@@ -22,7 +22,7 @@ from rich.table import Table
 from rich.text import Text
 
 from backtest.cli._console import CliConsole
-from backtest.cli._thesis_tables import timing_cells
+from backtest.cli._thesis_tables import conventions_line, timing_cells
 
 if TYPE_CHECKING:
     from backtest.report import Comparison, RunData
@@ -159,10 +159,7 @@ def metrics_tables(comparison: Comparison, width: int) -> Group:
     same = all(r.conventions.get("periods_per_year") == run.get("periods_per_year")
                for r in comparison.runs)
     title = (
-        f"{run['start']} .. {run['end']} · {run['bars']} bars · periods_per_year="
-        f"{run['periods_per_year']} · execution lag {run['execution_lag_bars']} bar · fees "
-        f"{run['fees_bps']:g}bp + slippage {run['slippage_bps']:g}bp · risk-free = "
-        f"{run['cash_asset']}"
+        conventions_line(run)
         if not comparison.multi else
         f"{len(comparison.runs)} runs · conventions per run in the report"
         + ("" if same else " (their periods_per_year differ)")

@@ -12,6 +12,8 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
+from backtest.engine.result import ENGINE_TEXT
+
 if TYPE_CHECKING:
     from backtest.analysis import Interval, Thesis
     from backtest.evaluate import RunAnalysis
@@ -190,8 +192,21 @@ def _regime_table(thesis: Thesis, analysis: RunAnalysis, label: str) -> Table:
     return table
 
 
-def thesis_report(analysis: RunAnalysis, label: str) -> Group:
-    """Everything ``backtest thesis`` prints: the verdict, then the tables."""
+def conventions_line(run: Mapping[str, Any]) -> str:
+    """One run's conventions in a line: window, annualization, lag, costs, risk-free."""
+    return (f"{run['start']} .. {run['end']} · {run['bars']} bars · periods_per_year="
+            f"{run['periods_per_year']} · execution lag {run['execution_lag_bars']} bar · fees "
+            f"{run['fees_bps']:g}bp + slippage {run['slippage_bps']:g}bp · risk-free = "
+            f"{run['cash_asset']}")
+
+
+def thesis_report(analysis: RunAnalysis, label: str,
+                  conventions: Mapping[str, Any] | None = None) -> Group:
+    """Everything ``backtest thesis`` prints: the verdict, the tables, the conventions.
+
+    ``conventions`` (the run's, :meth:`backtest.runner.RunResult.conventions`) end the
+    report in one line, the engine that executed the strategies named.
+    """
     thesis = analysis.thesis
     assert thesis is not None  # the command refuses a run without a state
     settings = thesis.settings
@@ -204,4 +219,8 @@ def thesis_report(analysis: RunAnalysis, label: str) -> Group:
     tables = [_state_table(thesis), _model_table(thesis), _idea_table(thesis),
               _concentration_table(thesis), _decade_table(thesis),
               _regime_table(thesis, analysis, label)]
-    return Group(verdict, *(t for t in tables if t is not None))
+    shown: list[Any] = [verdict, *(t for t in tables if t is not None)]
+    if conventions is not None:
+        engine = ENGINE_TEXT.get(str(conventions.get("engine")), "vectorbt")
+        shown.append(Text(f"{conventions_line(conventions)} · engine: {engine}", style="dim"))
+    return Group(*shown)

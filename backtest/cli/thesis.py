@@ -70,7 +70,7 @@ def thesis(
     from backtest.cli._tables import make_console
 
     console = make_console()  # no markup in user text; a closed pipe exits 0
-    console.print(thesis_report(analysis, result.main.label))
+    console.print(thesis_report(analysis, result.main.label, result.conventions()))
     if json_file is not None:
         from backtest.report import to_json, write_json
 

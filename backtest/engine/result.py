@@ -21,6 +21,11 @@ PlotKind = Literal["equity", "drawdown", "weights"]
 #: What executes the rules: vectorbt (the engine of record) or the project's kernel.
 Engine = Literal["vectorbt", "kernel"]
 ENGINES: tuple[Engine, ...] = ("vectorbt", "kernel")
+#: How reports name each engine (a document before JSON schema 1.6 has none: vectorbt).
+ENGINE_TEXT = {
+    "vectorbt": "vectorbt (Portfolio.from_orders)",
+    "kernel": "dcf-regime kernel (numba; tested equal to vectorbt to 1e-10)",
+}
 
 
 @dataclass(frozen=True, eq=False)

@@ -14,6 +14,7 @@ from typing import Any
 
 import pandas as pd
 
+from backtest.engine.result import ENGINE_TEXT
 from backtest.errors import BacktestError
 from backtest.metrics import BENCHMARK_METRICS, FullMetric, Metric
 from backtest.report._analysis import (
@@ -67,13 +68,6 @@ def to_runs(documents: Sequence[RunData | Mapping[str, Any]]) -> list[RunData]:
     """Run documents (or already parsed runs) as :class:`RunData`."""
     return [d if isinstance(d, RunData) else run_from_document(d, f"run {i + 1}")
             for i, d in enumerate(documents)]
-
-
-#: How each engine is named in a report (documents before schema 1.6 have no engine: vectorbt).
-ENGINE_TEXT = {
-    "vectorbt": "vectorbt (Portfolio.from_orders)",
-    "kernel": "dcf-regime kernel (numba; tested equal to vectorbt to 1e-10)",
-}
 
 
 def _convention_text(key: str, value: object) -> str:
