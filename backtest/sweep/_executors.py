@@ -319,7 +319,7 @@ def _run_dask(prepared: PreparedSweep, chunks: Sequence[Chunk], collect: Collect
     client, cluster = _connect(workers, scheduler, timeout, connect_timeout)
     futures: dict[Any, int] = {}
     try:
-        [payload] = client.scatter([prepared], broadcast=True, hash=False)
+        payload = _scatter(client, prepared, timeout)
         futures = {client.submit(evaluate_shared, payload, chunk, *task, pure=False): c
                    for c, chunk in enumerate(chunks)}
         pending = set(futures)
@@ -350,6 +350,28 @@ def _run_dask(prepared: PreparedSweep, chunks: Sequence[Chunk], collect: Collect
         client.close()
         if cluster is not None:
             cluster.close()
+
+
+def _scatter(client: Any, prepared: PreparedSweep, timeout: float) -> Any:
+    """``scatter(broadcast=True)`` that outlives a worker dying while it receives.
+
+    Dask drops a worker that is already gone, but one that dies mid-transfer fails the
+    whole call with ``CommClosedError`` (an ``OSError``; distributed 2026.11, a
+    400 MB payload and a worker killed after its first 100 MB fail 4 runs in 4). The
+    payload is sent again to the workers left, up to ``_ATTEMPTS`` times.
+    """
+    last: OSError | None = None
+    for _ in range(_ATTEMPTS):
+        try:
+            client.wait_for_workers(1, timeout=timeout)  # at once but after a death
+            [payload] = client.scatter([prepared], broadcast=True, hash=False,
+                                       timeout=timeout)
+            return payload
+        except OSError as exc:  # CommClosedError; TimeoutError is one too
+            last = exc
+    raise BacktestError(
+        f"could not send the prepared sweep to the Dask workers: {_ATTEMPTS} attempts "
+        f"failed, the last with {type(last).__name__}: {' '.join(str(last).split())[:160]}")
 
 
 def _check_workers(client: Any, alone_since: float | None) -> float | None:

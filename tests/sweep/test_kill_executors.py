@@ -3,7 +3,8 @@
 The client is SIGKILLed while its workers run (a process pool, then a local Dask
 cluster): every process it started must be gone shortly after, and none of the
 outputs it was asked for may exist. A worker SIGKILLed mid-sweep is retried: the
-command still ends with the same numbers.
+command still ends with the same numbers. A worker SIGKILLed while the sweep is sent
+to it (Dask's scatter) leaves the others to run it (issue 16).
 """
 
 from __future__ import annotations
@@ -109,3 +110,67 @@ def test_no_room_for_the_shipped_sweep_is_one_line(tmp_path, monkeypatch) -> Non
     monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "missing"))
     with pytest.raises(BacktestError, match=r"could not write the sweep .* TMPDIR"):
         _executors._ship({"panel": 1})  # type: ignore[arg-type]
+
+
+def test_a_worker_killed_while_the_sweep_is_scattered_leaves_the_others_to_run_it() -> None:
+    """A worker that dies mid-transfer fails Dask's ``scatter`` (CommClosedError, 4 runs
+    in 4 with distributed 2026.11); the sweep sends its payload again to the workers left.
+    The victim is killed once it has received 100 MB of a 400 MB payload."""
+    import logging
+    import threading
+
+    import numpy as np
+    from dask.distributed import Client, LocalCluster
+
+    from backtest.sweep._executors import _scatter
+
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True,  # type: ignore[no-untyped-call]
+                      dashboard_address=None, silence_logs=logging.ERROR) as cluster, \
+            Client(cluster) as client:  # type: ignore[no-untyped-call]
+        victim = psutil.Process(next(iter(client.run(os.getpid).values())))
+        before = victim.memory_info().rss
+        payload = np.arange(50_000_000, dtype="float64")  # 400 MB
+        killed = threading.Event()
+
+        def kill_while_receiving() -> None:
+            deadline = time.monotonic() + 60
+            while time.monotonic() < deadline:
+                try:
+                    if victim.memory_info().rss - before > 100e6:
+                        victim.kill()
+                        killed.set()
+                        return
+                except psutil.NoSuchProcess:
+                    return
+                time.sleep(0.001)
+
+        watcher = threading.Thread(target=kill_while_receiving, daemon=True)
+        watcher.start()
+        future = _scatter(client, payload, timeout=60)  # type: ignore[arg-type]
+        watcher.join(60)
+        assert killed.is_set(), "the worker was never seen receiving"
+        total = client.submit(lambda a: float(a.sum()), future, pure=False).result(timeout=60)
+        assert total == float(payload.sum())
+
+
+def test_a_scatter_that_keeps_failing_ends_in_one_line() -> None:
+    """Every attempt lost (a cluster whose workers keep dying): a one-line error, no hang."""
+    from distributed.comm.core import CommClosedError
+
+    from backtest.errors import BacktestError
+    from backtest.sweep._executors import _ATTEMPTS, _scatter
+
+    class Dying:
+        calls = 0
+
+        def wait_for_workers(self, n: int, timeout: float) -> None:
+            pass
+
+        def scatter(self, *args: object, **kwargs: object) -> list[object]:
+            Dying.calls += 1
+            raise CommClosedError("in <TCP (closed) ConnectionPool.scatter>: Stream is closed")
+
+    with pytest.raises(BacktestError, match=r"3 attempts failed, the last with "
+                                            r"CommClosedError: in <TCP \(closed\)"):
+        _scatter(Dying(), object(), timeout=1)  # type: ignore[arg-type]
+    assert Dying.calls == _ATTEMPTS == 3
