@@ -61,7 +61,7 @@ _STYLE = """<style>
 .dcf-regime .chart { width: 100%; max-width: 900px; height: 300px; }
 </style>"""
 
-# unpacks the base64 deflate bundle once per page, like the report's loader; define,
+# unpacks the base64 gzip bundle once per page, like the report's loader; define,
 # module and exports are shadowed so that a page with require.js (classic notebook)
 # still gets window.Plotly
 _LOADER = """<script>
@@ -74,7 +74,7 @@ _LOADER = """<script>
     if (window.Plotly) { return window.Plotly; }
     var raw = atob(block.textContent), bytes = new Uint8Array(raw.length);
     for (var i = 0; i < raw.length; i++) { bytes[i] = raw.charCodeAt(i); }
-    var stream = new Blob([bytes]).stream().pipeThrough(new DecompressionStream("deflate"));
+    var stream = new Blob([bytes]).stream().pipeThrough(new DecompressionStream("gzip"));
     var code = await new Response(stream).text();
     var url = URL.createObjectURL(new Blob(
       ["(function (define, module, exports) {\\n", code, "\\n}).call(window);"],

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import base64
+import gzip
 import json
-import zlib
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
@@ -138,8 +138,8 @@ def test_page_is_self_contained_with_plotly_once_compressed(page: str) -> None:
     index = [a.get("id") for t, a in parsed.tags if t == "script"].index("plotly-bundle")
     packed = parsed.scripts[index]
     # the embedded bundle is plotly.js's cartesian partial bundle when it is of the version
-    # plotly.py ships (else the full bundle), exactly, deflated and base64-encoded
-    source = zlib.decompress(base64.b64decode(packed)).decode()
+    # plotly.py ships (else the full bundle), exactly, gzipped and base64-encoded
+    source = gzip.decompress(base64.b64decode(packed)).decode()
     assert source == _embed.bundle_source(frozenset({"scatter", "bar", "heatmap"}))
     full = plotly.offline.get_plotlyjs()
     assert full[:200].split(" v")[1].split()[0] == source[:200].split(" v")[1].split()[0]
