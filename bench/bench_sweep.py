@@ -77,7 +77,12 @@ def grid(n: int) -> list[dict[str, Any]]:
 
 
 class PeakRSS:
-    """Largest total RSS of this process and its descendants, sampled every 20 ms."""
+    """Largest total RSS of this process and its descendants, sampled every 20 ms.
+
+    Also the CPU seconds of every descendant, last seen (``cpu``): a process pool's
+    workers are forked by its fork server, not by this process, so their CPU never
+    reaches this process's ``RUSAGE_CHILDREN``.
+    """
 
     def __init__(self, extra: list[int] | None = None) -> None:
         import psutil
@@ -85,6 +90,8 @@ class PeakRSS:
         self.me = psutil.Process()
         self.extra = [psutil.Process(pid) for pid in extra or []]  # a cluster's processes
         self.peak = 0
+        self._cpu: dict[tuple[int, float], float] = {}  # (pid, start time): CPU s
+        self._lock = threading.Lock()
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
 
@@ -92,7 +99,15 @@ class PeakRSS:
         import psutil
 
         total = 0
-        for p in [self.me, *self.me.children(recursive=True), *self.extra]:
+        for p in self.me.children(recursive=True):
+            try:
+                times = p.cpu_times()
+                with self._lock:
+                    self._cpu[(p.pid, p.create_time())] = times.user + times.system
+                total += p.memory_info().rss
+            except psutil.Error:
+                continue
+        for p in [self.me, *self.extra]:
             try:
                 total += p.memory_info().rss
             except psutil.Error:
@@ -104,6 +119,13 @@ class PeakRSS:
             self.peak = max(self.peak, self._total())
             time.sleep(0.02)
 
+    def cpu(self) -> float:
+        """CPU seconds of this process and of every descendant seen so far."""
+        self._total()
+        own = self.me.cpu_times()
+        with self._lock:
+            return own.user + own.system + sum(self._cpu.values())
+
     def __enter__(self) -> PeakRSS:
         self._thread.start()
         return self
@@ -111,17 +133,6 @@ class PeakRSS:
     def __exit__(self, *exc: object) -> None:
         self._stop.set()
         self._thread.join()
-
-
-def _cpu() -> float:
-    """CPU seconds of this process and its finished children (pool and Dask workers)."""
-    import resource
-
-    total = 0.0
-    for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN):
-        usage = resource.getrusage(who)
-        total += usage.ru_utime + usage.ru_stime
-    return total
 
 
 def _digest(result: Any) -> str:
@@ -134,7 +145,7 @@ def _digest(result: Any) -> str:
 
 def job_sweep(spec: dict[str, Any]) -> dict[str, Any]:
     from backtest.data import make_loader
-    from backtest.sweep import SweepOptions, prepare_sweep, run_sweep
+    from backtest.sweep import SweepOptions, prepare_sweep, prestart_workers, run_sweep
     from backtest.sweep._run import chunk_sizes
 
     path = Path(spec["config"])
@@ -147,14 +158,15 @@ def job_sweep(spec: dict[str, Any]) -> dict[str, Any]:
                            scheduler=spec.get("scheduler"), metrics=spec.get("metrics", True))
     with PeakRSS(spec.get("cluster_pids")) as rss:
         t0 = time.perf_counter()
+        prestart_workers(options)  # as tune does
         prepared = prepare_sweep(raw, trials, source=str(path), base_dir=path.parent,
                                  load=make_loader(mirror=mirror))
         t1 = time.perf_counter()
         chunks = chunk_sizes(prepared, options)  # what run_sweep will use
-        cpu1 = _cpu()
+        cpu1 = rss.cpu()
         result = run_sweep(prepared, options)
         t2 = time.perf_counter()
-        cpu2 = _cpu()
+        cpu2 = rss.cpu()
     return {"prepare_s": t1 - t0, "run_s": t2 - t1, "run_cpu_s": cpu2 - cpu1,
             "combos": len(result.numbers),
             "invalid": len(result.invalid), "failed": len(result.failed),

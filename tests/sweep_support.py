@@ -149,3 +149,21 @@ def cpu_seconds(process: Any) -> float:
         return float(times.user + times.system)
     except psutil.Error:
         return 0.0
+
+
+def sweep_workers(root: Any) -> list[Any]:
+    """Worker processes under psutil process ``root``: a process pool's (forked by its
+    fork server) and a Dask LocalCluster's (spawned by its nannies); not the fork server
+    itself nor multiprocessing's resource tracker."""
+    import psutil
+
+    out = []
+    for child in root.children(recursive=True):
+        try:
+            parent = child.parent()
+            if ("spawn_main" in " ".join(child.cmdline()) or (
+                    parent is not None and "forkserver" in " ".join(parent.cmdline()))):
+                out.append(child)
+        except psutil.Error:
+            continue
+    return out

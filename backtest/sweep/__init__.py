@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from backtest.sweep._prepare import prepare_sweep
-    from backtest.sweep._run import run_sweep
+    from backtest.sweep._run import prestart_workers, run_sweep
     from backtest.sweep._segments import run_segments, segment_weights
     from backtest.sweep._types import (
         EXECUTORS,
@@ -38,6 +38,7 @@ if TYPE_CHECKING:
 
 _LAZY = {
     "prepare_sweep": "backtest.sweep._prepare",
+    "prestart_workers": "backtest.sweep._run",
     "run_sweep": "backtest.sweep._run",
     "run_segments": "backtest.sweep._segments",
     "segment_weights": "backtest.sweep._segments",
@@ -57,6 +58,7 @@ __all__ = [
     "SweepOptions",
     "SweepResult",
     "prepare_sweep",
+    "prestart_workers",
     "run_segments",
     "run_sweep",
     "segment_weights",

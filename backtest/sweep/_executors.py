@@ -15,6 +15,7 @@ sweep.
 
 from __future__ import annotations
 
+import asyncio
 import atexit
 import contextlib
 import logging
@@ -25,6 +26,7 @@ import sys
 import tempfile
 import threading
 import time
+import uuid
 from collections.abc import Callable, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
@@ -39,7 +41,7 @@ from backtest.sweep._evaluate import ChunkResult, evaluate_chunk
 from backtest.sweep._shared import RowsHandle, alive, write_rows
 from backtest.sweep._types import PreparedSweep
 
-__all__ = ["ALLOCATOR_ENV", "STALL_S", "run_chunks"]
+__all__ = ["ALLOCATOR_ENV", "STALL_S", "run_chunks", "start_pool_server"]
 
 #: Seconds a cluster may have no worker at all before the sweep gives up.
 STALL_S = 120.0
@@ -109,9 +111,41 @@ def evaluate_shared(prepared: PreparedSweep, chunk: Chunk, metrics: bool,
 # -- a local process pool ------------------------------------------------------------
 
 
-def _init_worker(shipped: str, parent: int) -> None:
+#: What the pool's fork server imports once, so that every worker forks ready: the
+#: caller's main module (a spawned worker ran it again) and the kernels, loaded.
+_PRELOAD = ["__main__", "backtest.sweep._preload"]
+
+
+def _pool_context() -> Any:
+    """Pool workers fork from a server process that imported the kernels once.
+
+    Not ``fork``: the client may have threads (Dask's, Rich's). Not ``spawn`` any
+    more: every spawned worker imported numpy, numba, the kernels and the command's main
+    module and loaded the kernels from numba's cache, 0.9 s before its first chunk
+    (10k x 16k sweep, 2026-12-08). A worker forked from the server starts in
+    milliseconds, and :func:`start_pool_server` has the server import while the
+    caller prepares the sweep.
+    """
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(_PRELOAD)
+    return context
+
+
+def start_pool_server() -> None:
+    """Start the process pool's fork server now: it imports while the sweep is prepared.
+
+    Returns at once (the server imports in its own process); a pool started later
+    waits for it. The server ends with this process.
+    """
+    from multiprocessing import forkserver
+
+    _pool_context()
+    forkserver.ensure_running()
+
+
+def _init_worker(shipped: str, client: int) -> None:
     global _WORKER_PREPARED  # the pool initializer loads the sweep once per worker
-    threading.Thread(target=_exit_with, args=(parent,), daemon=True).start()
+    threading.Thread(target=_exit_with, args=(os.getppid(), client), daemon=True).start()
     atexit.register(_exit_now)  # the last registered runs first
     with Path(shipped).open("rb") as file:
         _WORKER_PREPARED = pickle.load(file)
@@ -167,9 +201,9 @@ def _remove_orphans() -> None:
                 path.unlink()
 
 
-def _exit_with(parent: int) -> None:
-    """End this worker when the process that started it is gone (never an orphan)."""
-    while os.getppid() == parent:
+def _exit_with(parent: int, client: int) -> None:
+    """End this worker once the client or its parent (the fork server) is gone."""
+    while os.getppid() == parent and alive(client):
         time.sleep(1.0)
     os._exit(1)
 
@@ -193,7 +227,7 @@ def _run_pool(prepared: PreparedSweep, chunks: Sequence[Chunk], collect: Collect
               workers: int, task: Task) -> None:
     todo = list(range(len(chunks)))
     attempts = [0] * len(chunks)
-    context = multiprocessing.get_context("spawn")  # no fork of a threaded parent
+    context = _pool_context()
     shipped = _ship(prepared)
     try:
         while todo:
@@ -353,24 +387,48 @@ def _run_dask(prepared: PreparedSweep, chunks: Sequence[Chunk], collect: Collect
 
 
 def _scatter(client: Any, prepared: PreparedSweep, timeout: float) -> Any:
-    """``scatter(broadcast=True)`` that outlives a worker dying while it receives.
+    """The prepared sweep on every worker that answers, each sent its copy on its own.
 
-    Dask drops a worker that is already gone, but one that dies mid-transfer fails the
-    whole call with ``CommClosedError`` (an ``OSError``; distributed 2026.11, a
-    400 MB payload and a worker killed after its first 100 MB fail 4 runs in 4). The
-    payload is sent again to the workers left, up to ``_ATTEMPTS`` times.
+    Not ``scatter(broadcast=True)``: Dask sends to one worker, then has the scheduler
+    ``replicate`` to the others. A worker that dies during that fails the whole call
+    (``CommClosedError``; distributed 2026.11, a 200 MB payload and a worker killed
+    after its first 50 MB: 4 runs in 4) or, when it was the replica's target, leaves
+    the scheduler calling the dead address every 30 s for minutes with every later
+    scatter waiting behind it (seen in the full test suite). Here every worker gets
+    its own copy under one key; one that dies or does not answer within the deadline
+    (``timeout`` plus the payload's size at 10 MB/s) is left out and the others run
+    the sweep. With no copy sent at all, the round is tried again on the workers then
+    present, up to ``_ATTEMPTS`` times, then one line.
     """
-    last: OSError | None = None
+    deadline = timeout + len(pickle.dumps(prepared, pickle.HIGHEST_PROTOCOL)) / 10e6
+    key = f"prepared-sweep-{uuid.uuid4().hex}"
+
+    async def one(address: str) -> Any:
+        return await asyncio.wait_for(client.scatter(
+            {key: prepared}, workers=[address], hash=False, asynchronous=True), deadline)
+
+    async def every(addresses: list[str]) -> list[Any]:
+        return await asyncio.gather(*(one(a) for a in addresses), return_exceptions=True)
+
+    last: BaseException | None = None
     for _ in range(_ATTEMPTS):
         try:
             client.wait_for_workers(1, timeout=timeout)  # at once but after a death
-            [payload] = client.scatter([prepared], broadcast=True, hash=False,
-                                       timeout=timeout)
-            return payload
-        except OSError as exc:  # CommClosedError; TimeoutError is one too
+            outcomes = client.sync(every, sorted(client.nthreads()),
+                                   callback_timeout=deadline + 10)
+        except OSError as exc:
             last = exc
+            continue
+        for outcome in outcomes:
+            if isinstance(outcome, BaseException) and not isinstance(
+                    outcome, OSError | asyncio.CancelledError):
+                raise outcome  # not the network: a bug, with its traceback
+        sent = [o[key] for o in outcomes if isinstance(o, dict)]
+        if sent:
+            return sent[0]
+        last = next((o for o in outcomes if isinstance(o, BaseException)), last)
     raise BacktestError(
-        f"could not send the prepared sweep to the Dask workers: {_ATTEMPTS} attempts "
+        f"could not send the prepared sweep to any Dask worker: {_ATTEMPTS} attempts "
         f"failed, the last with {type(last).__name__}: {' '.join(str(last).split())[:160]}")
 
 

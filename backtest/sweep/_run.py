@@ -10,7 +10,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from backtest.sweep._evaluate import ChunkResult
-from backtest.sweep._executors import Chunk, run_chunks
+from backtest.sweep._executors import Chunk, run_chunks, start_pool_server
 from backtest.sweep._memory import MemoryPlan, default_max_memory, plan_chunks
 from backtest.sweep._shared import SharedRows
 from backtest.sweep._types import PreparedSweep, SweepOptions, SweepResult
@@ -121,6 +121,18 @@ def _warm_up() -> None:
     hysteresis_states(pd.Series([0.0, 1.0]), [0.0], [0.0], [1])
 
 
+def prestart_workers(options: SweepOptions) -> None:
+    """Start what ``options``' executor can start before the sweep is prepared.
+
+    For ``processes``: the pool's fork server, which imports numpy, numba and the
+    kernels (about 1 s) in its own process while the caller prepares the sweep;
+    :func:`run_sweep` then forks ready workers from it (and starts it itself
+    otherwise). Nothing for the other executors.
+    """
+    if options.executor == "processes":
+        start_pool_server()
+
+
 def run_sweep(
     prepared: PreparedSweep,
     options: SweepOptions | None = None,
@@ -159,6 +171,8 @@ def run_sweep(
     options = options or SweepOptions()
     workers = _workers(options)
     plan = _plan(prepared, options, workers)
+    if options.executor == "processes" and prepared.trials:
+        start_pool_server()  # its workers' imports run while the matrix is reserved
     # workers on this machine write their rows into the matrix (no pickling, no copy)
     shared = (SharedRows.create(_shape(prepared))
               if options.executor != "local" and prepared.trials and options.returns else None)
@@ -166,7 +180,8 @@ def run_sweep(
                            keep=options.returns)
     try:
         if prepared.trials:
-            _warm_up()
+            if options.executor != "processes":  # the pool's fork server has warmed up
+                _warm_up()
             run_chunks(prepared, _chunks(prepared, plan.chunk), collector,
                        executor=options.executor, workers=max(workers, 1),
                        scheduler=options.scheduler, timeout=options.start_timeout_s,

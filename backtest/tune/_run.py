@@ -46,6 +46,7 @@ from backtest.sweep import (
     Segment,
     SweepOptions,
     prepare_sweep,
+    prestart_workers,
     run_segments,
     run_sweep,
 )
@@ -289,6 +290,7 @@ def run_tune(
     if not isinstance(tolerance, Tolerances):
         tolerance = parse_tolerances([str(tolerance)])
     trials = space.draw()
+    prestart_workers(options or SweepOptions())  # they start while the sweep is prepared
     report = progress or (lambda phase, done, total: None)
     prepared = prepare_sweep(config.raw, [t.params for t in trials], source=config.source,
                              base_dir=Path(config.source).parent, load=load,

@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 import psutil
 import pytest
-from sweep_support import prepared_sweep
+from sweep_support import prepared_sweep, sweep_workers
 
 from backtest.errors import BacktestError
 from backtest.sweep import SweepOptions, SweepResult, run_sweep
@@ -80,15 +80,7 @@ def test_dask_local_cluster_gives_identical_bits(reference: SweepResult) -> None
 
 
 def _workers() -> list[psutil.Process]:
-    """Worker processes this test process spawned (multiprocessing's spawn, not its tracker)."""
-    out = []
-    for child in psutil.Process().children(recursive=True):
-        try:
-            if "spawn_main" in " ".join(child.cmdline()):
-                out.append(child)
-        except psutil.Error:
-            continue
-    return out
+    return sweep_workers(psutil.Process())
 
 
 class _KillOnce:
