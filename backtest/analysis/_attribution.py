@@ -26,7 +26,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from backtest.errors import DataError
-from backtest.regimes import Regime, regime_mask
+from backtest.regimes import Regime, regime_masks
 
 __all__ = ["COSTS", "METHOD", "Attribution", "attribute", "bar_contributions", "compound"]
 
@@ -124,8 +124,7 @@ def attribute(
     run = compound(bars)
     rows = {}
     index = pd.DatetimeIndex(bars.index)
-    for regime in catalog:
-        mask = regime_mask(index, regime)
+    for regime, mask in zip(catalog, regime_masks(index, catalog), strict=True):
         if mask.any():
             row = compound(bars, mask)
             row["total"] = float(np.prod(1.0 + net_returns.to_numpy()[mask]) - 1.0)

@@ -45,7 +45,7 @@ from backtest.analysis._bootstrap import (
 from backtest.analysis._spread import BootstrapSettings
 from backtest.metrics import Metric, compute_metrics
 from backtest.metrics._batch import compute_metrics_batch
-from backtest.regimes import Regime, regime_mask
+from backtest.regimes import Regime, regime_masks
 
 __all__ = ["STATE_METRICS", "MetricsByState", "SubsetMetrics", "metrics_by_state"]
 
@@ -196,8 +196,7 @@ def metrics_by_state(
             known = before.notna().to_numpy()
             off = before.fillna(False).astype(bool).to_numpy()
             subsets += [("risk-off", "state", known & off), ("risk-on", "state", known & ~off)]
-        for regime in catalog:
-            mask = regime_mask(index, regime) if len(index) else np.zeros(0, bool)
+        for regime, mask in zip(catalog, regime_masks(index, catalog), strict=True):
             if mask.any():
                 subsets.append((regime.name, str(regime.kind), mask))
         for name, kind, mask in subsets:
