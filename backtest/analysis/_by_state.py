@@ -56,6 +56,7 @@ STATE_METRICS: tuple[Metric, ...] = (
 )
 # computed on the excess returns (the batch is called with a zero cash asset)
 _ON_EXCESS = frozenset({Metric.SHARPE, Metric.SORTINO})
+_ON_PLAIN = frozenset(STATE_METRICS) - _ON_EXCESS
 _COLUMNS = {m: i for i, m in enumerate(Metric)}
 
 
@@ -126,10 +127,12 @@ def _draws(r: FloatArray, c: FloatArray, ppy: int, positions: IntArray) -> dict[
     zero = np.zeros(n)
     turnover = np.zeros((reps, n + 1))
     builds: list[int | None] = [None] * reps
-    plain = compute_metrics_batch(np.ascontiguousarray(r[positions]), zero, periods_per_year=ppy,
-                                  turnover=turnover, builds=builds)
-    excess = compute_metrics_batch(np.ascontiguousarray(r[positions] - c[positions]), zero,
-                                   periods_per_year=ppy, turnover=turnover, builds=builds)
+    resampled = np.ascontiguousarray(r[positions])
+    plain = compute_metrics_batch(resampled, zero, periods_per_year=ppy, turnover=turnover,
+                                  builds=builds, only=_ON_PLAIN)
+    excess = compute_metrics_batch(np.ascontiguousarray(resampled - c[positions]), zero,
+                                   periods_per_year=ppy, turnover=turnover, builds=builds,
+                                   only=_ON_EXCESS)
     return {m: (excess if m in _ON_EXCESS else plain)[:, _COLUMNS[m]] for m in STATE_METRICS}
 
 
