@@ -43,7 +43,15 @@ from backtest.analysis._bootstrap import (
     rng_for,
 )
 from backtest.analysis._spread import BootstrapSettings
-from backtest.metrics import Metric, compute_metrics
+from backtest.metrics import (
+    Metric,
+    annual_volatility,
+    cagr,
+    max_drawdown,
+    sharpe_ratio,
+    sortino_ratio,
+    total_return,
+)
 from backtest.metrics._batch import compute_metrics_batch
 from backtest.regimes import Regime, regime_masks
 
@@ -117,8 +125,15 @@ class MetricsByState:
 
 
 def _point(returns: pd.Series, cash: pd.Series, ppy: int) -> dict[Metric, float]:
-    values = compute_metrics(returns, cash, periods_per_year=ppy)
-    return {m: float(values[str(m)]) for m in STATE_METRICS}
+    """:data:`STATE_METRICS`, by the functions `compute_metrics` calls for them."""
+    return {
+        Metric.CAGR: cagr(returns, ppy),
+        Metric.ANNUAL_VOLATILITY: annual_volatility(returns, ppy),
+        Metric.SHARPE: sharpe_ratio(returns, cash, ppy),
+        Metric.SORTINO: sortino_ratio(returns, cash, ppy),
+        Metric.MAX_DRAWDOWN: max_drawdown(returns),
+        Metric.TOTAL_RETURN: total_return(returns),
+    }
 
 
 def _draws(r: FloatArray, c: FloatArray, ppy: int, positions: IntArray) -> dict[Metric, FloatArray]:
