@@ -26,7 +26,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from backtest.errors import DataError
-from backtest.regimes import Regime, regime_mask
+from backtest.regimes import Regime, regime_masks
 
 __all__ = ["COSTS", "METHOD", "Attribution", "attribute", "bar_contributions", "compound"]
 
@@ -124,12 +124,11 @@ def attribute(
     run = compound(bars)
     rows = {}
     index = pd.DatetimeIndex(bars.index)
-    for regime in catalog:
-        mask = regime_mask(index, regime)
+    net = net_returns.to_numpy()
+    for regime, mask in zip(catalog, regime_masks(index, catalog), strict=True):
         if mask.any():
-            row = compound(bars, mask)
-            row["total"] = float(np.prod(1.0 + net_returns.to_numpy()[mask]) - 1.0)
-            rows[regime.name] = row
+            total = float(np.prod(1.0 + net[mask]) - 1.0)
+            rows[regime.name] = [*compound(bars, mask), total]
     columns = [*bars.columns, "total"]
     regimes = pd.DataFrame.from_dict(rows, orient="index", columns=columns)
     return Attribution(run=run, regimes=regimes, total=float(run.sum()))

@@ -43,9 +43,17 @@ from backtest.analysis._bootstrap import (
     rng_for,
 )
 from backtest.analysis._spread import BootstrapSettings
-from backtest.metrics import Metric, compute_metrics
+from backtest.metrics import (
+    Metric,
+    annual_volatility,
+    cagr,
+    max_drawdown,
+    sharpe_ratio,
+    sortino_ratio,
+    total_return,
+)
 from backtest.metrics._batch import compute_metrics_batch
-from backtest.regimes import Regime, regime_mask
+from backtest.regimes import Regime, regime_masks
 
 __all__ = ["STATE_METRICS", "MetricsByState", "SubsetMetrics", "metrics_by_state"]
 
@@ -56,6 +64,7 @@ STATE_METRICS: tuple[Metric, ...] = (
 )
 # computed on the excess returns (the batch is called with a zero cash asset)
 _ON_EXCESS = frozenset({Metric.SHARPE, Metric.SORTINO})
+_ON_PLAIN = frozenset(STATE_METRICS) - _ON_EXCESS
 _COLUMNS = {m: i for i, m in enumerate(Metric)}
 
 
@@ -116,8 +125,15 @@ class MetricsByState:
 
 
 def _point(returns: pd.Series, cash: pd.Series, ppy: int) -> dict[Metric, float]:
-    values = compute_metrics(returns, cash, periods_per_year=ppy)
-    return {m: float(values[str(m)]) for m in STATE_METRICS}
+    """:data:`STATE_METRICS`, by the functions `compute_metrics` calls for them."""
+    return {
+        Metric.CAGR: cagr(returns, ppy),
+        Metric.ANNUAL_VOLATILITY: annual_volatility(returns, ppy),
+        Metric.SHARPE: sharpe_ratio(returns, cash, ppy),
+        Metric.SORTINO: sortino_ratio(returns, cash, ppy),
+        Metric.MAX_DRAWDOWN: max_drawdown(returns),
+        Metric.TOTAL_RETURN: total_return(returns),
+    }
 
 
 def _draws(r: FloatArray, c: FloatArray, ppy: int, positions: IntArray) -> dict[Metric, FloatArray]:
@@ -126,10 +142,12 @@ def _draws(r: FloatArray, c: FloatArray, ppy: int, positions: IntArray) -> dict[
     zero = np.zeros(n)
     turnover = np.zeros((reps, n + 1))
     builds: list[int | None] = [None] * reps
-    plain = compute_metrics_batch(np.ascontiguousarray(r[positions]), zero, periods_per_year=ppy,
-                                  turnover=turnover, builds=builds)
-    excess = compute_metrics_batch(np.ascontiguousarray(r[positions] - c[positions]), zero,
-                                   periods_per_year=ppy, turnover=turnover, builds=builds)
+    resampled = np.ascontiguousarray(r[positions])
+    plain = compute_metrics_batch(resampled, zero, periods_per_year=ppy, turnover=turnover,
+                                  builds=builds, only=_ON_PLAIN)
+    excess = compute_metrics_batch(np.ascontiguousarray(resampled - c[positions]), zero,
+                                   periods_per_year=ppy, turnover=turnover, builds=builds,
+                                   only=_ON_EXCESS)
     return {m: (excess if m in _ON_EXCESS else plain)[:, _COLUMNS[m]] for m in STATE_METRICS}
 
 
@@ -196,8 +214,7 @@ def metrics_by_state(
             known = before.notna().to_numpy()
             off = before.fillna(False).astype(bool).to_numpy()
             subsets += [("risk-off", "state", known & off), ("risk-on", "state", known & ~off)]
-        for regime in catalog:
-            mask = regime_mask(index, regime) if len(index) else np.zeros(0, bool)
+        for regime, mask in zip(catalog, regime_masks(index, catalog), strict=True):
             if mask.any():
                 subsets.append((regime.name, str(regime.kind), mask))
         for name, kind, mask in subsets:

@@ -32,7 +32,7 @@ from backtest.analysis._spread import (
     state_spread,
 )
 from backtest.errors import DataError
-from backtest.regimes import Regime, regime_mask
+from backtest.regimes import Regime, regime_masks
 
 __all__ = ["Thesis", "ThesisInputs", "thesis_statistics"]
 
@@ -206,7 +206,7 @@ def thesis_statistics(inputs: ThesisInputs) -> Thesis:
         mech = mechanism(spread, inputs.yield_change_pp, inputs.credit_change_pp,
                          confidence=settings.confidence)
     index = pd.DatetimeIndex(spread.index)
-    masks = [(r, regime_mask(index, r)) for r in inputs.catalog]
+    masks = list(zip(inputs.catalog, regime_masks(index, inputs.catalog), strict=True))
     thesis = Thesis(
         strategy=inputs.strategy,
         settings=settings,

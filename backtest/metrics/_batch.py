@@ -18,7 +18,7 @@ same bits whatever other trials share the call. They equal
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 
 import numpy as np
 import numpy.typing as npt
@@ -50,6 +50,7 @@ def compute_metrics_batch(
     builds: Sequence[int | None],
     risk_off: npt.NDArray[np.bool_] | None = None,
     benchmark: Floats | None = None,
+    only: Collection[Metric] | None = None,
 ) -> Floats:
     """Metrics of every row of ``returns``; shape (n_trials, len(METRIC_NAMES)).
 
@@ -68,6 +69,9 @@ def compute_metrics_batch(
         Decided risk-off state on the bars of ``returns``.
     benchmark : ndarray, shape (n_bars - 1,), optional
         The benchmark's returns on the same bars, no NaN.
+    only : collection of Metric, optional
+        Compute just these metrics (the same bits as with all of them); the other
+        columns are NaN. All by default.
     """
     returns = np.ascontiguousarray(returns, dtype="float64")
     n_trials, n = returns.shape
@@ -81,45 +85,65 @@ def compute_metrics_batch(
             returns[i:i + step], cash_returns, periods_per_year=periods_per_year,
             turnover=turnover[i:i + step], builds=builds[i:i + step],
             risk_off=None if risk_off is None else risk_off[i:i + step], benchmark=benchmark,
+            only=only,
         ) for i in range(0, n_trials, step)])
+    wanted = frozenset(Metric) if only is None else frozenset(only)
     ppy = periods_per_year
     x = returns.T  # bars × trials, each column contiguous
-    excess = (returns - cash_returns[None, :]).T
-    out: dict[Metric, Floats] = {}
-    out[Metric.CAGR] = _vector(empyrical.cagr(x, annualization=ppy), n_trials)
-    out[Metric.ANNUAL_VOLATILITY] = _vector(
-        empyrical.annual_volatility(x, annualization=ppy), n_trials)
-    sharpe = _vector(empyrical.sharpe_ratio(excess, risk_free=0.0, annualization=ppy), n_trials)
-    risky = excess.std(axis=0, ddof=1) > NUMERICAL_ZERO if n > 1 else np.zeros(n_trials, bool)
-    out[Metric.SHARPE] = np.where(risky, sharpe, np.nan)
-    downside = np.sqrt(np.nanmean(np.minimum(excess, 0.0) ** 2, axis=0))
-    sortino = _vector(
-        empyrical.sortino_ratio(excess, required_return=0.0, annualization=ppy), n_trials)
-    out[Metric.SORTINO] = np.where(downside > NUMERICAL_ZERO, sortino, np.nan)
-    drawdown = _vector(empyrical.max_drawdown(x), n_trials)
-    out[Metric.MAX_DRAWDOWN] = drawdown
-    with np.errstate(divide="ignore", invalid="ignore"):
-        calmar = out[Metric.CAGR] / np.abs(drawdown)  # empyrical calmar_ratio's formula
-    fell = (np.abs(drawdown) > NUMERICAL_ZERO) & (drawdown < 0) & ~np.isinf(calmar)
-    out[Metric.CALMAR] = np.where(fell, calmar, np.nan)
+    nan = np.full(n_trials, np.nan)
+    out: dict[Metric, Floats] = dict.fromkeys(Metric, nan)
+    if wanted & {Metric.CAGR, Metric.CALMAR}:
+        out[Metric.CAGR] = _vector(empyrical.cagr(x, annualization=ppy), n_trials)
+    if Metric.ANNUAL_VOLATILITY in wanted:
+        out[Metric.ANNUAL_VOLATILITY] = _vector(
+            empyrical.annual_volatility(x, annualization=ppy), n_trials)
+    relative = {Metric.BETA, Metric.ALPHA, Metric.INFORMATION_RATIO, Metric.TRACKING_ERROR}
+    if wanted & {Metric.SHARPE, Metric.SORTINO, *relative}:
+        excess = (returns - cash_returns[None, :]).T
+    if Metric.SHARPE in wanted:
+        sharpe = _vector(
+            empyrical.sharpe_ratio(excess, risk_free=0.0, annualization=ppy), n_trials)
+        risky = excess.std(axis=0, ddof=1) > NUMERICAL_ZERO if n > 1 else np.zeros(n_trials, bool)
+        out[Metric.SHARPE] = np.where(risky, sharpe, np.nan)
+    if Metric.SORTINO in wanted:
+        downside = np.sqrt(np.nanmean(np.minimum(excess, 0.0) ** 2, axis=0))
+        sortino = _vector(
+            empyrical.sortino_ratio(excess, required_return=0.0, annualization=ppy), n_trials)
+        out[Metric.SORTINO] = np.where(downside > NUMERICAL_ZERO, sortino, np.nan)
+    if wanted & {Metric.MAX_DRAWDOWN, Metric.CALMAR}:
+        drawdown = _vector(empyrical.max_drawdown(x), n_trials)
+        out[Metric.MAX_DRAWDOWN] = drawdown
+    if Metric.CALMAR in wanted:
+        with np.errstate(divide="ignore", invalid="ignore"):
+            calmar = out[Metric.CAGR] / np.abs(drawdown)  # empyrical calmar_ratio's formula
+        fell = (np.abs(drawdown) > NUMERICAL_ZERO) & (drawdown < 0) & ~np.isinf(calmar)
+        out[Metric.CALMAR] = np.where(fell, calmar, np.nan)
+    if wanted & {Metric.ANNUAL_TURNOVER, Metric.INITIAL_TURNOVER}:
+        out |= _turnover(turnover, builds, ppy)
+    if Metric.SHARE_RISK_OFF in wanted and risk_off is not None and n:
+        out[Metric.SHARE_RISK_OFF] = risk_off.mean(axis=1)
+    if Metric.TOTAL_RETURN in wanted and n:
+        out[Metric.TOTAL_RETURN] = _vector(empyrical.cum_returns_final(x), n_trials)
+    if wanted & relative:
+        out |= _against(x, excess, cash_returns, benchmark, ppy)
+    return np.column_stack([out[m] if m in wanted else nan for m in Metric])
+
+
+def _turnover(turnover: Floats, builds: Sequence[int | None],
+              ppy: int) -> dict[Metric, Floats]:
+    """Annual (ongoing) and initial turnover: split_turnover's rule, trials of one build bar."""
+    n_trials = len(builds)
     initial, ongoing = np.empty(n_trials), np.empty(n_trials)
     same: dict[int | None, list[int]] = {}
     for i, build in enumerate(builds):
         same.setdefault(build, []).append(i)
-    for build, members in same.items():  # split_turnover's rule, trials of one build bar
+    for build, members in same.items():
         rows = np.asarray(members)
         initial[rows] = 0.0 if build is None else turnover[rows, build]
         rest = turnover[rows, 1:] if build is None else turnover[rows, build + 1:]
         # a row mean is numpy's pairwise sum of that row, the same bits as rest[i].mean()
         ongoing[rows] = rest.mean(axis=1) * ppy if rest.shape[1] else np.nan
-    out[Metric.ANNUAL_TURNOVER] = ongoing
-    out[Metric.INITIAL_TURNOVER] = initial
-    out[Metric.SHARE_RISK_OFF] = (np.full(n_trials, np.nan) if risk_off is None or n == 0
-                                  else risk_off.mean(axis=1))
-    out[Metric.TOTAL_RETURN] = (_vector(empyrical.cum_returns_final(x), n_trials) if n
-                                else np.full(n_trials, np.nan))
-    out |= _against(x, excess, cash_returns, benchmark, ppy)
-    return np.column_stack([out[m] for m in Metric])
+    return {Metric.ANNUAL_TURNOVER: ongoing, Metric.INITIAL_TURNOVER: initial}
 
 
 def _against(x: Floats, excess: Floats, cash: Floats, benchmark: Floats | None,

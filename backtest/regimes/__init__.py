@@ -29,7 +29,12 @@ from backtest.regimes._catalog import (
     parse_catalog,
     regimes_within,
 )
-from backtest.regimes._timing import expected_spread_sign, regime_mask, regime_timing
+from backtest.regimes._timing import (
+    expected_spread_sign,
+    regime_mask,
+    regime_masks,
+    regime_timing,
+)
 
 __all__ = [
     "Regime",
@@ -38,6 +43,7 @@ __all__ = [
     "load_catalog",
     "parse_catalog",
     "regime_mask",
+    "regime_masks",
     "regime_table",
     "regime_timing",
     "regimes_within",

@@ -37,7 +37,7 @@ from backtest.errors import DataError
 from backtest.regimes._attribution import _bars, _check_index, _day, _frame, _inside
 from backtest.regimes._catalog import Regime, RegimeKind
 
-__all__ = ["expected_spread_sign", "regime_mask", "regime_timing"]
+__all__ = ["expected_spread_sign", "regime_mask", "regime_masks", "regime_timing"]
 
 _COLUMNS: tuple[str, ...] = (
     "regime", "kind", "start", "end", "bars", "expected_state", "state_at_start",
@@ -64,6 +64,13 @@ def regime_mask(index: pd.DatetimeIndex, regime: Regime) -> np.ndarray:
     """
     _check_index(index, "index")
     return np.asarray(_inside(_bars(index), regime), dtype=bool)
+
+
+def regime_masks(index: pd.DatetimeIndex, catalog: Sequence[Regime]) -> list[np.ndarray]:
+    """:func:`regime_mask` of each regime of ``catalog``, in order, the bars computed once."""
+    _check_index(index, "index")
+    bars = _bars(index)
+    return [np.asarray(_inside(bars, regime), dtype=bool) for regime in catalog]
 
 
 def _word(flag: bool) -> str:

@@ -115,6 +115,20 @@ def _chunk_reps(n: int) -> int:
     return max(2, reps - reps % 2)
 
 
+def _words(n: int, reps: int) -> int:
+    """64-bit outputs of PCG64 that ``reps`` resamples of ``n`` bars take, from no half left.
+
+    A resample takes its integers' outputs (two 32-bit halves each) then its ``n``
+    uniforms'. With ``n`` odd, every second resample starts with the half its
+    predecessor left over, so a pair of resamples takes ``3 n`` outputs.
+    """
+    if n == 1:  # integers(1) draws nothing
+        return reps
+    if n % 2 == 0:
+        return reps * (n // 2 + n)
+    return reps // 2 * 3 * n + reps % 2 * ((n + 1) // 2 + n)
+
+
 def _bulk_draws(n: int, reps: int, rng: np.random.Generator) -> tuple[IntArray, FloatArray] | None:
     """:func:`_draws` from one block of PCG64's raw output; None where it cannot be exact.
 
@@ -134,17 +148,8 @@ def _bulk_draws(n: int, reps: int, rng: np.random.Generator) -> tuple[IntArray, 
     before: Any = bits.state  # a dict (numpy types it per generator)
     if type(bits) is not np.random.PCG64 or n >= 2**32 or before["has_uint32"]:
         return None  # another generator, or a half left over by an earlier draw
-    # 64-bit outputs per resample: its integers' then its uniforms'. With n odd, every
-    # second resample starts with the half its predecessor left over (has = 1).
-    int_start = np.empty(reps, dtype=np.int64)
-    words, has = 0, 0
-    for b in range(reps):
-        int_start[b] = words
-        if n > 1:
-            halves = n - has
-            words += (halves + 1) // 2
-            has = halves % 2
-        words += n
+    words = _words(n, reps)
+    has = reps % 2 if n > 1 and n % 2 else 0  # the last resample left a half over
     raw = bits.random_raw(words)
     lemire = np.empty((reps, n), dtype=np.uint64)
     u_raw = np.empty((reps, n), dtype=np.uint64)
@@ -175,9 +180,9 @@ def _bulk_draws(n: int, reps: int, rng: np.random.Generator) -> tuple[IntArray, 
         lemire >>= np.uint64(32)
     after: Any = bits.state
     after["has_uint32"] = has
-    if n > 1:  # numpy keeps the last high half it produced, even once used
-        after["uinteger"] = int(raw[int_start[-1] + (words - int_start[-1] - n) - 1]
-                                >> np.uint64(32))
+    if n > 1:  # numpy keeps the last high half it produced, even once used: that of the
+        # last integer output, just before the last resample's n uniforms
+        after["uinteger"] = int(raw[words - n - 1] >> np.uint64(32))
     bits.state = after
     u_raw >>= np.uint64(11)
     u = u_raw.astype(np.float64)

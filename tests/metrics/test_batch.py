@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from backtest.metrics import compute_metrics
+from backtest.metrics import Metric, compute_metrics
 from backtest.metrics._batch import METRIC_NAMES, compute_metrics_batch
 
 PPY = 252
@@ -113,3 +113,23 @@ def test_cache_sized_blocks_change_no_bit(monkeypatch: pytest.MonkeyPatch, block
     whole = compute_metrics_batch(*args, **kwargs)
     monkeypatch.setattr(_batch, "_BLOCK_BYTES", 8 * 400 * block_rows)
     assert compute_metrics_batch(*args, **kwargs).tobytes() == whole.tobytes()
+
+
+@pytest.mark.parametrize("only", [
+    {Metric.SHARPE, Metric.SORTINO},
+    {Metric.CAGR, Metric.ANNUAL_VOLATILITY, Metric.MAX_DRAWDOWN, Metric.TOTAL_RETURN},
+    {Metric.CALMAR, Metric.ANNUAL_TURNOVER, Metric.SHARE_RISK_OFF},
+    {Metric.BETA, Metric.INFORMATION_RATIO, Metric.INITIAL_TURNOVER},
+])
+def test_only_some_metrics_are_the_same_bits(only: set[Metric]) -> None:
+    case = _case(7, 300)
+    args = (case["returns"], case["cash"])
+    kwargs = {"periods_per_year": PPY, "turnover": case["turnover"], "builds": case["builds"],
+              "risk_off": case["risk_off"], "benchmark": case["benchmark"]}
+    whole = compute_metrics_batch(*args, **kwargs)
+    some = compute_metrics_batch(*args, **kwargs, only=only)
+    for i, metric in enumerate(Metric):
+        if metric in only:
+            assert some[:, i].tobytes() == whole[:, i].tobytes(), metric
+        else:
+            assert np.isnan(some[:, i]).all(), metric

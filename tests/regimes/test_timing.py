@@ -7,7 +7,14 @@ import pandas as pd
 import pytest
 
 from backtest.errors import DataError
-from backtest.regimes import Regime, RegimeKind, expected_spread_sign, regime_mask, regime_timing
+from backtest.regimes import (
+    Regime,
+    RegimeKind,
+    expected_spread_sign,
+    regime_mask,
+    regime_masks,
+    regime_timing,
+)
 
 
 def _regime(start: str, end: str, kind: RegimeKind = RegimeKind.LIQUIDITY_DRAIN) -> Regime:
@@ -84,6 +91,15 @@ def test_regime_mask_matches_the_table_rule() -> None:
     idx = pd.date_range("2022-01-31", periods=4, freq="ME", name="date")
     mask = regime_mask(idx, _regime("2022-01-31", "2022-02-10"))
     assert mask.tolist() == [False, True, False, False]
+
+
+def test_regime_masks_are_each_regimes_mask() -> None:
+    idx = pd.date_range("2022-01-31", periods=6, freq="ME", name="date")
+    catalog = [_regime("2022-01-31", "2022-02-10"), _regime("2022-03-15", "2022-05-01"),
+               _regime("2023-01-01", "2023-02-01")]
+    masks = regime_masks(idx, catalog)
+    assert [m.tolist() for m in masks] == [regime_mask(idx, r).tolist() for r in catalog]
+    assert regime_masks(pd.DatetimeIndex([], name="date"), catalog)[0].shape == (0,)
 
 
 def test_bad_state_is_refused() -> None:

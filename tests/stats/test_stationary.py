@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from arch.bootstrap import StationaryBootstrap
 
-from backtest.stats._stationary import _bulk_draws, _draws, stationary_indices
+from backtest.stats._stationary import _bulk_draws, _draws, _words, stationary_indices
 
 
 def _arch(n: int, block: float, reps: int, rng: np.random.Generator) -> np.ndarray:
@@ -79,3 +79,16 @@ def test_other_bit_generators_take_the_calls() -> None:
     ours = stationary_indices(20, block_size=3.0, reps=3, rng=np.random.Generator(np.random.MT19937(3)))
     np.testing.assert_array_equal(
         ours, _arch(20, 3.0, 3, np.random.Generator(np.random.MT19937(3))))
+
+
+def test_outputs_taken_by_resamples_are_those_of_the_sequential_count() -> None:
+    for n in range(1, 40):
+        for reps in range(1, 12):
+            words, has = 0, 0  # resample by resample: integers' halves, then n uniforms
+            for _ in range(reps):
+                if n > 1:
+                    halves = n - has
+                    words += (halves + 1) // 2
+                    has = halves % 2
+                words += n
+            assert _words(n, reps) == words, (n, reps)
