@@ -171,8 +171,8 @@ def run_sweep(
     options = options or SweepOptions()
     workers = _workers(options)
     plan = _plan(prepared, options, workers)
-    if options.executor == "processes" and prepared.trials:
-        start_pool_server()  # its workers' imports run while the matrix is reserved
+    if prepared.trials:
+        prestart_workers(options)  # if not yet: imports run while the matrix is reserved
     # workers on this machine write their rows into the matrix (no pickling, no copy)
     shared = (SharedRows.create(_shape(prepared))
               if options.executor != "local" and prepared.trials and options.returns else None)
